@@ -1,0 +1,50 @@
+# Chat Booking: two commands for a newcomer.
+#   make serve   set everything up, then serve the page + API at http://$(HOST):$(PORT)/
+#   make test    set everything up (Chromium included), then run every test
+# Set-up steps are file targets, so a second run with nothing changed skips them.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: setup serve test test-unit test-backend test-browser site bench browser clean
+
+setup: $(VENV)/.installed node_modules/.package-lock.json runtime
+
+$(VENV)/.installed: requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Cheap when nothing changed: the script compares a digest of its inputs.
+runtime: $(VENV)/.installed node_modules/.package-lock.json
+	$(PY) tools/build_runtime.py
+
+browser: $(VENV)/.installed
+	$(PY) tools/ensure_browser.py
+
+serve: setup
+	$(PY) -m backend
+
+test: setup browser
+	$(PY) -m pytest
+
+test-unit: $(VENV)/.installed
+	$(PY) -m pytest tests/unit tests/build
+
+site: setup
+	$(PY) tools/build_site.py
+
+bench: setup browser
+	$(PY) -m bench
+
+clean:
+	rm -rf static/vendor dist .cache var

@@ -1,0 +1,47 @@
+"""Which files of the repository make up the published page.
+
+One allow-list serves both ``make serve`` (the backend serves only these paths,
+never ``.git``, ``.venv`` or ``node_modules``) and ``make site`` (which copies
+exactly these into ``dist/site/`` for GitHub Pages).
+
+Example::
+
+    for relative in publishable_files(ROOT):
+        print(relative)          # index.html, pyscript.toml, app/models.py, static/...
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOP_LEVEL_FILES = ("index.html", "pyscript.toml", "sw.js")
+# app/ modules that exist for CPython tests only and never run in the page.
+NOT_FOR_THE_PAGE = {"app/fakes.py"}
+
+
+def browser_modules(root: Path = ROOT) -> list[str]:
+    """The app/ Python files the page loads (relative POSIX paths), sorted."""
+    found = sorted(p.relative_to(root).as_posix() for p in (root / "app").rglob("*.py"))
+    return [p for p in found if p not in NOT_FOR_THE_PAGE and "__pycache__" not in p]
+
+
+def publishable_files(root: Path = ROOT) -> list[str]:
+    """Every file to publish, relative POSIX paths, sorted."""
+    files = [name for name in TOP_LEVEL_FILES if (root / name).is_file()]
+    files += browser_modules(root)
+    files += sorted(
+        p.relative_to(root).as_posix()
+        for p in (root / "static").rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    )
+    return sorted(files)
+
+
+def is_publishable(relative: str, root: Path = ROOT) -> bool:
+    """True when ``relative`` (a URL path without the leading slash) may be served."""
+    if relative in TOP_LEVEL_FILES:
+        return True
+    if relative.startswith("app/"):
+        return relative in browser_modules(root)
+    return relative.startswith("static/") and "/." not in "/" + relative and ".." not in relative.split("/")

@@ -1,0 +1,102 @@
+"""Browser tests: Debian's Chromium (or Playwright's) against the real backend serving the page.
+
+Every page made by ``app_page`` fails its test on a ``pageerror``, a console
+error, a Content-Security-Policy violation or a request to another origin.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from tests.support.server import ROOT, running_server
+
+sys.path.insert(0, str(ROOT / "tools"))
+from ensure_browser import chromium_executable  # noqa: E402
+
+READY = "html[data-app-state='ready']"
+BOOT_TIMEOUT_MS = 60_000
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    executable = chromium_executable()
+    extra = {"executable_path": executable} if executable else {}
+    return {**browser_type_launch_args, **extra, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    database = tmp_path_factory.mktemp("db") / "bookings.sqlite3"
+    with running_server(database, env={"BOOKING_ADMIN_TOKEN": "test-admin-token"}) as base_url:
+        yield base_url
+
+
+class PageProblems:
+    """Collects what must never happen on our page; ``check()`` fails the test."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.items: list[str] = []
+        self.allowed_console_errors: list[str] = []
+
+    def watch(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self.items.append(f"pageerror: {error}"))
+        page.on("console", self._console)
+        page.on("request", self._request)
+
+    def _console(self, message) -> None:
+        if message.type == "error" and not any(s in message.text for s in self.allowed_console_errors):
+            self.items.append(f"console error: {message.text}")
+
+    def _request(self, request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("data", "blob"):
+            return
+        if f"{parts.scheme}://{parts.netloc}" != self.origin:
+            self.items.append(f"off-origin request: {request.url}")
+
+    def check(self) -> None:
+        assert not self.items, "\n".join(self.items)
+
+
+@pytest.fixture
+def page_problems(live_server: str) -> PageProblems:
+    return PageProblems(live_server)
+
+
+@pytest.fixture
+def app_context(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 800})
+    # Report CSP violations on the console, where PageProblems sees them.
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def app_page(app_context: BrowserContext, page_problems: PageProblems) -> Iterator[Page]:
+    page = app_context.new_page()
+    page_problems.watch(page)
+    yield page
+    page_problems.check()
+
+
+def wait_ready(page: Page) -> None:
+    page.wait_for_selector(READY, state="attached", timeout=BOOT_TIMEOUT_MS)

@@ -1,0 +1,40 @@
+"""The page boots Python from its own origin and says so on <html data-app-state>."""
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import wait_ready
+
+
+def test_page_shows_a_loading_state_before_python_is_ready(app_page: Page) -> None:
+    app_page.goto("/", wait_until="commit")
+    expect(app_page.locator("html")).to_have_attribute("data-app-state", "loading")
+    app_page.wait_for_load_state("domcontentloaded")
+    # Asserted before Python could possibly be ready: the loading state is visible HTML.
+    if app_page.locator("html").get_attribute("data-app-state") == "loading":
+        expect(app_page.get_by_text("Loading the booking window")).to_be_visible()
+    wait_ready(app_page)
+
+
+def test_page_reaches_ready_with_only_same_origin_requests(app_page: Page) -> None:
+    app_page.goto("/")
+    wait_ready(app_page)
+    expect(app_page.locator("html")).to_have_attribute("data-app-state", "ready")
+    # app_page's teardown fails the test on any off-origin request, pageerror or console error.
+
+
+def test_python_in_the_page_runs_pydantic_validation(app_page: Page) -> None:
+    app_page.goto("/")
+    wait_ready(app_page)
+    versions = app_page.evaluate("() => window.chatBookingRuntime")
+    assert versions["pydantic"] == "2.14.3"
+    assert versions["python"].startswith("3.14")
+
+
+def test_a_runtime_that_cannot_load_shows_a_readable_error(browser, live_server: str) -> None:
+    context = browser.new_context(base_url=live_server)
+    page = context.new_page()
+    page.route("**/pyodide.asm.wasm", lambda route: route.abort())
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("data-app-state", "error", timeout=60_000)
+    expect(page.get_by_role("alert")).to_contain_text("could not start")
+    context.close()

@@ -1,0 +1,25 @@
+"""pyscript.toml stays local and lists exactly the app modules the page runs."""
+
+import tomllib
+from pathlib import Path
+
+from backend.site_files import browser_modules
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = tomllib.loads((ROOT / "pyscript.toml").read_text())
+
+
+def test_config_lists_every_browser_module_and_nothing_else() -> None:
+    listed = {target.removeprefix("./") for target in CONFIG["files"].values()}
+    expected = set(browser_modules(ROOT)) - {"app/main.py"}  # main.py is the <script> itself
+    assert listed == expected
+
+
+def test_every_url_in_the_config_is_relative_to_the_page() -> None:
+    urls = [CONFIG["interpreter"], *CONFIG["files"].keys()]
+    assert all(url.startswith("./") for url in urls), urls
+
+
+def test_packages_load_from_the_local_lock_without_micropip() -> None:
+    assert CONFIG["packages"] == ["pydantic"]
+    assert CONFIG["packages_cache"] == "passthrough"
