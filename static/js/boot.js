@@ -29,3 +29,26 @@ window.addEventListener("py:error", (event) => showBootError(event.detail && eve
 setTimeout(() => showBootError("The booking window took too long to start."), BOOT_TIMEOUT_MS);
 
 window.chatBookingBootError = showBootError;
+
+// Before Python is ready the form is already typeable. Mark every field the customer
+// touches, so Python keeps what they typed instead of an older stored draft.
+function markEarlyInput(event) {
+  const field = event.target;
+  if (root.dataset.appState === "loading" && field && field.name) field.dataset.earlyInput = "1";
+}
+document.addEventListener("input", markEarlyInput, true);
+document.addEventListener("change", markEarlyInput, true);
+
+// Actions that need Python wait for it; say so instead of doing nothing.
+document.addEventListener("submit", (event) => {
+  if (root.dataset.appState === "ready") return;
+  event.preventDefault();
+  const status = document.getElementById("boot-status");
+  if (status && root.dataset.appState === "loading") {
+    status.lastChild.textContent = "Almost ready… your details are kept, please press again in a moment.";
+  }
+}, true);
+
+// Offline-first: registers ./sw.js once the page has booted. Loaded after the watchdog is armed,
+// and dynamically, so a missing or broken file can never stop the watchdog itself.
+import("./sw-register.js").catch((error) => console.warn("Offline support did not load:", error));

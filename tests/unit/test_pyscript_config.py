@@ -10,7 +10,7 @@ CONFIG = tomllib.loads((ROOT / "pyscript.toml").read_text())
 
 
 def test_config_lists_every_browser_module_and_nothing_else() -> None:
-    listed = {target.removeprefix("./") for target in CONFIG["files"].values()}
+    listed = {t.removeprefix("./") for t in CONFIG["files"].values() if t.endswith(".py")}
     expected = set(browser_modules(ROOT)) - {"app/main.py"}  # main.py is the <script> itself
     assert listed == expected
 
@@ -23,3 +23,7 @@ def test_every_url_in_the_config_is_relative_to_the_page() -> None:
 def test_packages_load_from_the_local_lock_without_micropip() -> None:
     assert CONFIG["packages"] == ["pydantic"]
     assert CONFIG["packages_cache"] == "passthrough"
+
+
+def test_the_page_gets_the_therapist_catalog_with_its_python() -> None:
+    assert CONFIG["files"]["./static/data/therapists.json"] == "./static/data/therapists.json"

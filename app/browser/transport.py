@@ -1,0 +1,38 @@
+"""``fetch`` behind the ``Transport`` port; no response at all becomes ``NetworkError``.
+
+Uses ``AbortSignal.timeout`` so a request that hangs (a captive portal, a dead
+mobile link) fails in bounded time and the outbox can retry it.
+
+Example::
+
+    response = await FetchTransport().request("GET", "./api/health")
+"""
+
+from __future__ import annotations
+
+import js
+from pyodide.ffi import JsException, to_js
+
+from app.errors import NetworkError
+from app.ports import HttpResponse
+
+
+class FetchTransport:
+    async def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+                      body: str | None = None, timeout_s: float = 15.0) -> HttpResponse:
+        options = {"method": method, "headers": headers or {}, "cache": "no-store",
+                   "signal": js.AbortSignal.timeout(round(timeout_s * 1000))}
+        if body is not None:
+            options["body"] = body
+        try:
+            response = await js.fetch(url, to_js(options, dict_converter=js.Object.fromEntries))
+            text = await response.text()
+        except JsException as error:
+            # TypeError "Failed to fetch", AbortError/TimeoutError: no HTTP answer to act on.
+            raise NetworkError(str(error)) from error
+        wanted = {}
+        for name in ("retry-after", "content-type"):
+            value = response.headers.get(name)
+            if value is not None:
+                wanted[name] = value
+        return HttpResponse(status=int(response.status), text=str(text), headers=wanted)
