@@ -7,6 +7,9 @@
 | BOOKING_ADMIN_TOKEN   | unset (listing refused)   | bearer token for ``GET /api/bookings``           |
 | CORS_ALLOW_ORIGINS    | unset (same origin only)  | comma-separated origins allowed to call the API |
 | SERVE_SITE            | 1                         | also serve the page itself from this origin     |
+
+The therapist catalog (``static/data/therapists.json``, the file the page reads) and the request
+body limit are settings too, so tests can point them elsewhere.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.site_files import ROOT
+
+MAX_BODY_BYTES = 16 * 1024
 
 
 def _database_path(value: str) -> Path:
@@ -34,6 +39,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     serve_site: bool = True
     site_root: Path = ROOT
+    catalog_path: Path = field(default_factory=lambda: ROOT / "static" / "data" / "therapists.json")
+    max_body_bytes: int = MAX_BODY_BYTES
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -7,22 +7,45 @@ Example::
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from backend.api import api_router
+from backend.catalog import Catalog
 from backend.config import Settings
+from backend.db import Database
+from backend.errors import install_error_handlers
+from backend.idempotency import HEADER as IDEMPOTENCY_HEADER
+from backend.limits import BodySizeLimit
 from backend.site import site_router
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.database.migrate()
+    yield
+    app.state.database.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    app = FastAPI(title="Chat Booking API", version="1.0.0")
+    app = FastAPI(title="Chat Booking API", version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.database = Database(settings.database_path)
+    app.state.catalog = Catalog.load(settings.catalog_path)
 
-    @app.get("/api/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:  # added last = outermost, so even a 413 carries CORS headers
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", IDEMPOTENCY_HEADER])
 
+    app.include_router(api_router)
     if settings.serve_site:
-        # Last: the catch-all file route must not shadow /api/... or /docs.
+        # Last: the catch-all file route must not shadow /api/..., /docs or /openapi.json.
         app.include_router(site_router(settings.site_root))
     return app

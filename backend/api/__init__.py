@@ -1,0 +1,9 @@
+"""The routes under ``/api``, one module per resource."""
+
+from fastapi import APIRouter
+
+from backend.api import bookings, health
+
+api_router = APIRouter()
+api_router.include_router(health.router)
+api_router.include_router(bookings.router)

@@ -1,0 +1,93 @@
+"""``/api/bookings``: create a booking exactly once, read it back, prefill from the last one.
+
+    POST /api/bookings                      Idempotency-Key + BookingRequest → 201 BookingCreated
+    GET  /api/bookings/last?customer_id=…   → LastBooking, 404 when the customer has none
+    GET  /api/bookings/{id}                 → BookingCreated, 404 when unknown
+    GET  /api/bookings?limit=…              → newest first; admin bearer token only
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from app.models import ID_MAX, BookingCreated, BookingRequest, LastBooking
+from backend import crud, idempotency
+from backend.deps import AdminAccess, BookingBody, CatalogDep, Conn, IdempotencyKey
+from backend.errors import ApiError, ErrorBody, ValidationErrorBody
+
+router = APIRouter(prefix="/api/bookings", tags=["bookings"])
+
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": ValidationErrorBody, "description": "Invalid input, with one entry per field"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "Not found"}}
+CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Idempotency-Key missing, empty or too long"},
+    413: {"model": ErrorBody, "description": "Body larger than 16 KB"},
+    **INVALID,
+}
+# The body is parsed by deps.get_booking_body (so that no bad input can become a 400 or 500),
+# and the key by idempotency.read_key; describe both for /openapi.json here.
+CREATE_OPENAPI = {
+    "parameters": [idempotency.OPENAPI_PARAMETER],
+    "requestBody": {"required": True,
+                    "content": {"application/json": {"schema": BookingRequest.model_json_schema()}}},
+}
+
+
+class BookingList(BaseModel):
+    bookings: list[BookingCreated]
+
+
+@router.post("", status_code=201, response_model=BookingCreated, responses=CREATE_RESPONSES,
+             openapi_extra=CREATE_OPENAPI, summary="Create a booking (once per Idempotency-Key)")
+def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalog: CatalogDep,
+                   response: Response) -> BookingCreated:
+    request_hash = idempotency.request_hash(booking)
+    stored = crud.find_by_key(conn, key)
+    if stored is None:
+        catalog.check(booking)
+        created = BookingCreated(id=crud.new_booking_id(), created_at=crud.now_ms(), booking=booking)
+        if crud.insert_booking(conn, key=key, request_hash=request_hash, created=created):
+            return created  # committed (synchronous=FULL) before the 201 leaves
+        # Another request with this key committed between our lookup and our insert.
+        stored = crud.find_by_key(conn, key)
+        assert stored is not None, "ON CONFLICT DO NOTHING implies the row exists"
+    idempotency.ensure_same_request(stored.request_hash, request_hash)
+    response.headers["Idempotent-Replayed"] = "true"
+    return stored.created
+
+
+@router.get("/last", response_model=LastBooking, responses={**INVALID, **NOT_FOUND},
+            summary="Reusable fields of a customer's most recent booking")
+def last_booking(customer_id: Annotated[str, Query(min_length=1, max_length=ID_MAX,
+                                                   pattern=r"^[A-Za-z0-9_.:-]+$")],
+                 conn: Conn) -> LastBooking:
+    last = crud.last_for_customer(conn, customer_id)
+    if last is None:
+        raise ApiError(404, "This customer has no booking yet.")
+    return last
+
+
+@router.get("/{booking_id}", response_model=BookingCreated, responses={**INVALID, **NOT_FOUND},
+            summary="One booking by its id")
+def read_booking(booking_id: str, conn: Conn) -> BookingCreated:
+    booking = crud.get_booking(conn, booking_id)
+    if booking is None:
+        raise ApiError(404, "No booking with this id.")
+    return booking
+
+
+LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or wrong admin token"},
+    403: {"model": ErrorBody, "description": "Listing disabled: no admin token configured"},
+    **INVALID,
+}
+
+
+@router.get("", response_model=BookingList, dependencies=[AdminAccess], responses=LIST_RESPONSES,
+            summary="All bookings, newest first (admin token only)")
+def list_bookings(conn: Conn, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> BookingList:
+    return BookingList(bookings=crud.list_bookings(conn, limit))

@@ -1,0 +1,81 @@
+"""The SQL for bookings: small functions over a ``sqlite3.Connection``, no FastAPI in sight.
+
+Example::
+
+    with database.connection() as conn:
+        inserted = insert_booking(conn, key="k1", request_hash=h, created=created)
+        stored = find_by_key(conn, "k1")      # StoredBooking(created, request_hash)
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from app.models import BookingCreated, BookingRequest, LastBooking
+
+_COLUMNS = "id, created_at, booking_json, request_hash"
+
+
+@dataclass(frozen=True)
+class StoredBooking:
+    created: BookingCreated
+    request_hash: str
+
+
+def new_booking_id() -> str:
+    """'bk_' + 96 random bits, URL-safe: short, and unguessable (it is the booking's capability)."""
+    return "bk_" + secrets.token_urlsafe(12)
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _created(row: sqlite3.Row) -> BookingCreated:
+    return BookingCreated(id=row["id"], created_at=row["created_at"],
+                          booking=BookingRequest.model_validate_json(row["booking_json"]))
+
+
+def insert_booking(conn: sqlite3.Connection, *, key: str, request_hash: str,
+                   created: BookingCreated) -> bool:
+    """Insert and commit; False (and nothing written) when the key is already taken."""
+    booking = created.booking
+    cursor = conn.execute(
+        "INSERT INTO bookings (id, idempotency_key, request_hash, customer_id, therapist_id,"
+        " created_at, booking_json) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (idempotency_key) DO NOTHING",
+        (created.id, key, request_hash, booking.customer_id, booking.therapist_id,
+         created.created_at, booking.model_dump_json()),
+    )
+    return cursor.rowcount == 1
+
+
+def find_by_key(conn: sqlite3.Connection, key: str) -> StoredBooking | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM bookings WHERE idempotency_key = ?", (key,)).fetchone()
+    return None if row is None else StoredBooking(_created(row), row["request_hash"])
+
+
+def get_booking(conn: sqlite3.Connection, booking_id: str) -> BookingCreated | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM bookings WHERE id = ?", (booking_id,)).fetchone()
+    return None if row is None else _created(row)
+
+
+def last_for_customer(conn: sqlite3.Connection, customer_id: str) -> LastBooking | None:
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM bookings WHERE customer_id = ?"
+        " ORDER BY created_at DESC, seq DESC LIMIT 1", (customer_id,)).fetchone()
+    if row is None:
+        return None
+    booking = _created(row).booking
+    return LastBooking(customer_name=booking.customer_name, customer_whatsapp=booking.customer_whatsapp,
+                       location_type=booking.location_type, massage_for=booking.massage_for,
+                       duration=booking.duration)
+
+
+def list_bookings(conn: sqlite3.Connection, limit: int) -> list[BookingCreated]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM bookings ORDER BY created_at DESC, seq DESC LIMIT ?", (limit,))
+    return [_created(row) for row in rows]

@@ -1,0 +1,123 @@
+"""The SQLite database: one file in WAL mode, a small pool of connections, migrations at startup.
+
+Durability: every write is a single autocommit statement (or an explicit transaction) that
+is committed *before* the route returns, and the connections run with ``synchronous=FULL``.
+In WAL mode that fsyncs the write-ahead log on every commit, so a booking answered with 201
+survives a crash of the process *and* of the machine (power loss). ``synchronous=NORMAL``
+would be faster but, in WAL mode, may lose the last commits on power loss (they survive an
+application crash only), which is not what a 201 promises.
+
+Why a pool rather than a connection per request: when the last connection to a WAL database
+closes, SQLite checkpoints and deletes the WAL file; opening and closing per request would do
+that on every booking. Idle connections are kept (up to ``max_idle``) and reused.
+
+Example::
+
+    database = Database(Path("var/bookings.sqlite3"))
+    database.migrate()
+    with database.connection() as conn:
+        conn.execute("SELECT count(*) FROM bookings").fetchone()
+    database.close()
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+# Migration N (1-based) brings the schema from user_version N-1 to N. Append, never edit.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """
+        CREATE TABLE bookings (
+            seq             INTEGER PRIMARY KEY,        -- insertion order, breaks created_at ties
+            id              TEXT    NOT NULL UNIQUE,    -- public id, 'bk_' + random token
+            idempotency_key TEXT    NOT NULL UNIQUE,    -- one booking per key, enforced here
+            request_hash    TEXT    NOT NULL,           -- sha256 of the canonical request body
+            customer_id     TEXT    NOT NULL,
+            therapist_id    TEXT    NOT NULL,
+            created_at      INTEGER NOT NULL,           -- epoch milliseconds
+            booking_json    TEXT    NOT NULL            -- the validated BookingRequest
+        )
+        """,
+        "CREATE INDEX bookings_by_customer ON bookings (customer_id, created_at)",
+        "CREATE INDEX bookings_by_time ON bookings (created_at)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Database:
+    """A SQLite file and a pool of connections to it (safe to share between threads)."""
+
+    def __init__(self, path: Path, *, busy_timeout_s: float = 5.0, max_idle: int = 16) -> None:
+        self.path = path
+        self.busy_timeout_s = busy_timeout_s
+        self.max_idle = max_idle
+        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._closed = False
+
+    def _open(self) -> sqlite3.Connection:
+        # isolation_level=None: autocommit; each statement commits on its own unless we BEGIN.
+        # check_same_thread=False: FastAPI may run a dependency and its route in different
+        # worker threads; a connection is only ever used by one request at a time.
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None,
+                               check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA synchronous = FULL")
+        return conn
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """Borrow a connection; it goes back to the pool (rolled back if left mid-transaction)."""
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
+            conn = self._open()
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                conn.rollback()
+            if self._closed or self._idle.qsize() >= self.max_idle:
+                conn.close()
+            else:
+                self._idle.put(conn)
+
+    def migrate(self) -> int:
+        """Create the file (and its directory), switch it to WAL, bring the schema up to date."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.connection() as conn:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise RuntimeError(f"{self.path}: SQLite refused WAL mode (journal_mode={mode})")
+            conn.execute("BEGIN IMMEDIATE")  # one process migrates; others wait, then see it done
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(f"{self.path}: schema version {version} is newer than this code")
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[number - 1]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+            return SCHEMA_VERSION
+
+    def check(self) -> bool:
+        """True when the file answers a query on the bookings table (for /api/health)."""
+        try:
+            with self.connection() as conn:
+                conn.execute("SELECT 1 FROM bookings LIMIT 1").fetchall()
+            return True
+        except sqlite3.Error:
+            return False
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
