@@ -24,9 +24,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Cheap when nothing changed: the script compares a digest of its inputs.
+# Cheap when nothing changed: the script compares a digest of its inputs. The service worker
+# (static/vendor/sw.js) is regenerated every time (~0.1 s) but only rewritten when it changes.
 runtime: $(VENV)/.installed node_modules/.package-lock.json
 	$(PY) tools/build_runtime.py
+	$(PY) tools/build_sw.py
 
 browser: $(VENV)/.installed
 	$(PY) tools/ensure_browser.py
@@ -40,6 +42,7 @@ test: setup browser
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit tests/build
 
+# dist/site/: exactly the published files (backend/site_files.py) + sw.js + .nojekyll, rebuilt from scratch.
 site: setup
 	$(PY) tools/build_site.py
 

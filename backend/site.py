@@ -1,7 +1,8 @@
 """Serve the page's files (and only those) from the backend's origin, for ``make serve``.
 
 The allow-list is ``backend.site_files``; anything else is a 404, so ``.git``,
-``.venv`` and ``node_modules`` are never exposed.
+``.venv`` and ``node_modules`` are never exposed. ``/sw.js`` is the service worker
+that ``tools/build_sw.py`` generates into ``static/vendor/sw.js``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
-from backend.site_files import is_publishable
+from backend.site_files import SERVICE_WORKER_BUILD, is_publishable
 
 MEDIA_TYPES = {
     ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
@@ -23,6 +24,14 @@ MEDIA_TYPES = {
 
 def site_router(root: Path) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+
+    @router.get("/sw.js")
+    def service_worker() -> FileResponse:
+        target = root / SERVICE_WORKER_BUILD
+        if not target.is_file():
+            raise HTTPException(status_code=404, detail="Not found (run 'make runtime')")
+        # Served from the page's folder, so its scope is the page without Service-Worker-Allowed.
+        return FileResponse(target, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
     @router.get("/{path:path}")
     def page_file(path: str) -> FileResponse:

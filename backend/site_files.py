@@ -16,6 +16,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TOP_LEVEL_FILES = ("index.html", "pyscript.toml", "sw.js")
+# The service worker is generated (tools/build_sw.py) into the git-ignored build output and
+# published at the top level as ``sw.js``, so its scope is the page's folder. Its build copy
+# is not published under static/: one URL per file.
+SERVICE_WORKER_BUILD = "static/vendor/sw.js"
 # app/ modules that exist for CPython tests only and never run in the page.
 NOT_FOR_THE_PAGE = {"app/fakes.py"}
 
@@ -34,6 +38,7 @@ def publishable_files(root: Path = ROOT) -> list[str]:
         p.relative_to(root).as_posix()
         for p in (root / "static").rglob("*")
         if p.is_file() and not p.name.startswith(".")
+        and p.relative_to(root).as_posix() != SERVICE_WORKER_BUILD
     )
     return sorted(files)
 
@@ -44,4 +49,6 @@ def is_publishable(relative: str, root: Path = ROOT) -> bool:
         return True
     if relative.startswith("app/"):
         return relative in browser_modules(root)
+    if relative == SERVICE_WORKER_BUILD:
+        return False
     return relative.startswith("static/") and "/." not in "/" + relative and ".." not in relative.split("/")
