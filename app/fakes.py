@@ -4,6 +4,8 @@
   failures browsers really produce: a quota in bytes (UTF-16, like browsers
   count), "unavailable" (SecurityError on every call), and a shared backing
   dict so two instances act like two tabs on one origin.
+- ``FakeStorageEvents``: the browser's ``storage`` event between such "tabs":
+  queued on each write and handed to the *other* tabs' listeners on ``deliver()``.
 - ``FakeClock`` + ``FakeScheduler``: time that only moves when a test calls
   ``advance``; timers fire in order; going backwards is refused.
 - ``FakeTransport``: answers requests with a handler you give it and records them.
@@ -29,14 +31,53 @@ from app.errors import NetworkError, QuotaExceeded, StorageUnavailable
 from app.ports import HttpResponse
 
 
+StorageListener = Callable[[str | None, str | None], None]
+
+
+class FakeStorageEvents:
+    """``storage`` events between tabs: queued by each write, delivered on ``deliver()``.
+
+    Like browsers, an event goes to every *other* tab, never the writer, and arrives
+    later (a queued task), so a test chooses when (or whether) tabs hear of a write.
+    """
+
+    def __init__(self) -> None:
+        self.queue: list[tuple[FakeStorage, str | None, str | None]] = []
+        self._listeners: list[tuple[FakeStorage, StorageListener]] = []
+
+    def listen(self, storage: FakeStorage, callback: StorageListener) -> Callable[[], None]:
+        """Call ``callback(key, new_value)`` for writes made through other tabs' storages.
+
+        Returns a function that stops listening (the tab was closed).
+        """
+        storage.events = self
+        entry = (storage, callback)
+        self._listeners.append(entry)
+        return lambda: self._listeners.remove(entry) if entry in self._listeners else None
+
+    def record(self, source: FakeStorage, key: str | None, new_value: str | None) -> None:
+        self.queue.append((source, key, new_value))
+
+    def deliver(self) -> int:
+        """Hand every queued event to the other tabs; returns how many were queued."""
+        queued, self.queue = self.queue, []
+        for source, key, new_value in queued:
+            for storage, callback in list(self._listeners):
+                if storage is not source:
+                    callback(key, new_value)
+        return len(queued)
+
+
 class FakeStorage:
     """A ``localStorage`` stand-in; share ``data`` between two fakes to model two tabs."""
 
-    def __init__(self, data: dict[str, str] | None = None, *, quota_bytes: int | None = None) -> None:
+    def __init__(self, data: dict[str, str] | None = None, *, quota_bytes: int | None = None,
+                 events: FakeStorageEvents | None = None) -> None:
         self.data: dict[str, str] = {} if data is None else data
         self.quota_bytes = quota_bytes
         self.unavailable = False
         self.writes = 0  # successful setItem calls, for "one write per pause" checks
+        self.events = events
 
     def _check(self) -> None:
         if self.unavailable:
@@ -56,12 +97,16 @@ class FakeStorage:
             replaced = 2 * (len(key) + len(self.data[key])) if key in self.data else 0
             if self.bytes_used() - replaced + 2 * (len(key) + len(value)) > self.quota_bytes:
                 raise QuotaExceeded("QuotaExceededError: the quota has been exceeded")
+        old = self.data.get(key)
         self.data[key] = value
         self.writes += 1
+        if self.events is not None and old != value:  # browsers stay silent when nothing changed
+            self.events.record(self, key, value)
 
     def removeItem(self, key: str) -> None:  # noqa: N802
         self._check()
-        self.data.pop(key, None)
+        if self.data.pop(key, None) is not None and self.events is not None:
+            self.events.record(self, key, None)
 
     def key(self, index: int) -> str | None:
         self._check()

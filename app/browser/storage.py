@@ -14,11 +14,16 @@ Example::
 from __future__ import annotations
 
 import js
-from pyodide.ffi import JsException
+from pyodide.ffi import JsException, jsnull
 
 from app.errors import QuotaExceeded, StorageError, StorageUnavailable
 
 _QUOTA_NAMES = ("QuotaExceededError", "NS_ERROR_DOM_QUOTA_REACHED")
+
+
+def nullable(value):
+    """JavaScript ``null`` arrives as ``jsnull`` (not ``None``) in Pyodide 0.28+; the core expects None."""
+    return None if value is None or value is jsnull else value
 
 
 def _typed(error: JsException) -> StorageError:
@@ -37,7 +42,7 @@ class BrowserStorage:
 
     def getItem(self, key: str) -> str | None:  # noqa: N802 - Web Storage name
         try:
-            return self._area.getItem(key)
+            return nullable(self._area.getItem(key))
         except JsException as error:
             raise _typed(error) from error
 
@@ -55,7 +60,7 @@ class BrowserStorage:
 
     def key(self, index: int) -> str | None:
         try:
-            return self._area.key(index)
+            return nullable(self._area.key(index))
         except JsException as error:
             raise _typed(error) from error
 
@@ -70,7 +75,7 @@ class BrowserStorage:
 def open_local_storage() -> BrowserStorage | None:
     """The page's localStorage, or None when the browser blocks it (the core then keeps data in memory)."""
     try:
-        area = js.window.localStorage
+        area = nullable(js.window.localStorage)
         if area is None:
             return None
         # Some browsers hand out a storage object that throws on first use; probe once.

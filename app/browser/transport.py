@@ -11,7 +11,7 @@ Example::
 from __future__ import annotations
 
 import js
-from pyodide.ffi import JsException, to_js
+from pyodide.ffi import JsException, jsnull, to_js
 
 from app.errors import NetworkError
 from app.ports import HttpResponse
@@ -33,6 +33,6 @@ class FetchTransport:
         wanted = {}
         for name in ("retry-after", "content-type"):
             value = response.headers.get(name)
-            if value is not None:
+            if value is not None and value is not jsnull:  # Headers.get gives null when absent
                 wanted[name] = value
         return HttpResponse(status=int(response.status), text=str(text), headers=wanted)

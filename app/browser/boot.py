@@ -1,0 +1,106 @@
+"""The composition root: build the core with browser adapters, start the window, say "ready".
+
+Example (what ``app/main.py`` does)::
+
+    from app.browser.boot import boot
+    boot()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import js
+import pydantic
+from pyodide.ffi import to_js
+
+from app.booking_sync import BookingSync
+from app.browser.storage import open_local_storage
+from app.browser.timers import BrowserClock, BrowserScheduler
+from app.browser.transport import FetchTransport
+from app.browser.view import View
+from app.browser.window import ChatWindow
+from app.catalog import Catalog
+from app.errors import StorageError
+from app.identity import CUSTOMER_ID_KEY, CustomerIdentity
+from app.storage_service import ChatBookingStorageService
+
+CATALOG_FILE = Path("static/data/therapists.json")  # written into Python's FS by pyscript.toml [files]
+HAS_BOOKED_KEY = "chatbooking:v1:customer_has_bookings"
+DEFAULT_API_BASE = "./api"
+
+
+def _api_base() -> str:
+    meta = js.document.querySelector("meta[name='chatbooking:api-base']")
+    value = str(meta.content).strip() if meta else ""  # jsnull (falsy) when the tag is missing
+    return value or DEFAULT_API_BASE
+
+
+def _set_state(state: str) -> None:
+    js.document.documentElement.dataset.appState = state
+    status = js.document.getElementById("boot-status")
+    if status:
+        status.hidden = state != "loading"
+
+
+def _unknown_therapist(view: View, therapist_id: str) -> None:
+    notice = view.el("page-notice")
+    notice.textContent = (f"We could not find the therapist “{therapist_id[:64]}”. The link may be out of date: "
+                          "please go back to the marketplace and open the chat from the therapist's page.")
+    notice.hidden = False
+    js.document.querySelector("main").hidden = True
+    view.el("health").hidden = True
+
+
+def _remember_booking(storage, window: ChatWindow):
+    def confirmed(session_id, created) -> None:
+        if storage is not None:
+            try:
+                storage.setItem(HAS_BOOKED_KEY, "1")
+            except StorageError:
+                pass  # only a hint that enables prefill next time; the booking itself is safe
+        window.booking_confirmed(session_id, created)
+    return confirmed
+
+
+def boot() -> ChatWindow | None:
+    catalog = Catalog.from_json(CATALOG_FILE.read_text())
+    therapist_id = str(js.URLSearchParams.new(js.location.search).get("therapist") or "")
+    therapist = catalog.find(therapist_id)
+    view = View(js.document)
+    js.chatBookingRuntime = to_js({"python": sys.version.split()[0], "pydantic": pydantic.VERSION},
+                                  dict_converter=js.Object.fromEntries)
+    if therapist is None:
+        _unknown_therapist(view, therapist_id)
+        _set_state("ready")
+        return None
+
+    storage = open_local_storage()
+    returning = _read(storage, CUSTOMER_ID_KEY) is not None
+    identity = CustomerIdentity(storage)
+    clock, scheduler = BrowserClock(), BrowserScheduler()
+    service = ChatBookingStorageService(therapist.id, identity.session_id(therapist.id), storage=storage,
+                                        scheduler=scheduler, clock=clock, therapist_name=therapist.name)
+    sync = BookingSync(storage, FetchTransport(), scheduler, clock, api_base=_api_base())
+    window = ChatWindow(view, service, sync, catalog, therapist, customer_id=identity.customer_id,
+                        returning_customer=returning, clock=clock, scheduler=scheduler, api_base=_api_base())
+    service.attach_sync(sync, identity.customer_id, on_confirmed=_remember_booking(storage, window))
+    window.start()
+    _set_state("ready")
+    js.chatBooking = window  # for diagnostics and the benchmark (make bench)
+
+    asyncio.ensure_future(sync.resume())  # a booking queued on an earlier visit goes out now
+    if returning and _read(storage, HAS_BOOKED_KEY):
+        asyncio.ensure_future(window.prefill_from_backend())
+    return window
+
+
+def _read(storage, key: str) -> str | None:
+    if storage is None:
+        return None
+    try:
+        return storage.getItem(key)
+    except StorageError:
+        return None  # blocked storage reads as "nothing stored"; the core reports it on the page

@@ -1,0 +1,165 @@
+"""The page's DOM, read and written by id: no business rules here.
+
+Everything the customer reads is set with ``textContent`` (never ``innerHTML``),
+so a message like ``<img src=x onerror=alert(1)>`` shows as text.
+
+Example::
+
+    view = View(js.document)
+    view.set_field("customer_name", "Ana")
+    view.show_errors([("customer_name", "Your name is required")])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+FIELD_IDS = {
+    "customer_name": "customer-name",
+    "customer_whatsapp": "customer-whatsapp",
+    "location_type": "location-type",
+    "massage_for": "massage-for",
+}
+TEXT_FIELDS = ("customer_name", "customer_whatsapp")
+
+
+class View:
+    def __init__(self, document) -> None:
+        self.document = document
+        self._by_id: dict[str, object] = {}
+        self._texts: dict[str, tuple] = {}  # last text written per element id: skip no-op DOM writes
+
+    def el(self, element_id: str):
+        element = self._by_id.get(element_id)
+        if element is None:
+            element = self.document.getElementById(element_id)
+            self._by_id[element_id] = element
+        return element
+
+    # --- small primitives -----------------------------------------------------------------
+
+    def set_text(self, element_id: str, text: str, kind: str | None = None) -> None:
+        if self._texts.get(element_id) == (text, kind):
+            return
+        self._texts[element_id] = (text, kind)
+        element = self.el(element_id)
+        element.textContent = text
+        if kind is not None:
+            element.dataset.kind = kind
+
+    def show(self, element_id: str, visible: bool = True) -> None:
+        self.el(element_id).hidden = not visible
+
+    def focus(self, element_id: str) -> None:
+        self.el(element_id).focus()
+
+    # --- the booking form -----------------------------------------------------------------
+
+    def duration(self) -> int | None:
+        checked = self.document.querySelector("input[name=duration]:checked")
+        return int(checked.value) if checked else None  # querySelector gives jsnull (falsy) for none
+
+    def read_form(self) -> dict:
+        data = {name: str(self.el(element_id).value) for name, element_id in FIELD_IDS.items()}
+        for name in ("location_type", "massage_for"):
+            data[name] = data[name] or None
+        data["duration"] = self.duration()
+        return data
+
+    def early_input(self) -> dict:
+        """Fields the customer changed before Python was ready (marked by static/js/boot.js)."""
+        data = {}
+        for name, element_id in FIELD_IDS.items():
+            element = self.el(element_id)
+            if element.hasAttribute("data-early-input"):
+                value = str(element.value)
+                data[name] = value or (None if name not in TEXT_FIELDS else "")
+        for radio in self.document.querySelectorAll("input[name=duration]"):
+            if radio.checked and radio.hasAttribute("data-early-input"):
+                data["duration"] = int(radio.value)
+        return data
+
+    def set_field(self, name: str, value) -> None:
+        if name == "duration":
+            for radio in self.document.querySelectorAll("input[name=duration]"):
+                radio.checked = value is not None and radio.value == str(value)
+            return
+        element = self.el(FIELD_IDS[name])
+        text = "" if value is None else str(value)
+        # Never rewrite the box the customer is typing in: it would move their cursor.
+        if element.value != text and element != self.document.activeElement:
+            element.value = text
+
+    def fill_form(self, draft) -> None:
+        for name in (*FIELD_IDS, "duration"):
+            self.set_field(name, getattr(draft, name) if draft is not None else None)
+
+    def set_prices(self, labels: dict[int, str], total: str) -> None:
+        for duration, label in labels.items():
+            element = self.document.querySelector(f"[data-price-for='{duration}']")
+            if element and element.textContent != label:
+                element.textContent = label
+        self.set_text("total-price", total)
+
+    def show_errors(self, errors: Iterable[tuple[str | None, str]]) -> None:
+        errors = list(errors)
+        box = self.el("validation-errors")
+        for element_id in (*FIELD_IDS.values(), "duration-group"):
+            self.el(element_id).removeAttribute("aria-invalid")
+        box.replaceChildren()
+        box.hidden = not errors
+        if not errors:
+            return
+        heading = self.document.createElement("p")
+        heading.textContent = "Please fix the following before ordering:"
+        items = self.document.createElement("ul")
+        for _, message in errors:
+            item = self.document.createElement("li")
+            item.textContent = message
+            items.append(item)
+        box.append(heading, items)
+        first = None
+        for field, _ in errors:
+            element_id = "duration-group" if field in ("duration", "price") else FIELD_IDS.get(field or "")
+            if element_id:
+                self.el(element_id).setAttribute("aria-invalid", "true")
+                first = first or element_id
+        if first == "duration-group":
+            self.document.querySelector("input[name=duration]").focus()
+        elif first:
+            self.focus(first)
+        else:
+            box.focus()
+
+    # --- the chat ---------------------------------------------------------------------------
+
+    def render_messages(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """Rows of (message id, sender type, "label · time", text); rebuilt whole (≤ a few hundred)."""
+        listing = self.el("messages")
+        children = []
+        for message_id, sender_type, meta, text in rows:
+            item = self.document.createElement("li")
+            item.className = f"message message--{sender_type}"
+            item.dataset.messageId = message_id
+            label = self.document.createElement("span")
+            label.className = "message__meta"
+            label.textContent = meta
+            body = self.document.createElement("span")
+            body.className = "message__text"
+            body.textContent = text
+            item.append(label, body)
+            children.append(item)
+        if children:
+            listing.replaceChildren(*children)
+        else:
+            listing.replaceChildren(self.el("messages-empty"))
+
+    def scroll_messages(self, top: int | None = None) -> None:
+        listing = self.el("messages")
+        listing.scrollTop = listing.scrollHeight if top is None else top
+
+    def message_text(self) -> str:
+        return str(self.el("message").value)
+
+    def clear_message_box(self) -> None:
+        self.el("message").value = ""

@@ -1,0 +1,334 @@
+"""The chat booking window: wires browser events to the draft manager and sync, and state to the view.
+
+No business rules live here: what to save, what is valid and what to send are the
+core's (``ChatBookingStorageService``, ``BookingSync``); the words are
+``app.presenter``'s; the DOM is ``app.browser.view``'s.
+
+Event listeners live as long as the page, so their proxies are created once and kept.
+
+Example::
+
+    window = ChatWindow(view, service, sync, catalog, therapist, customer_id=..., clock=..., scheduler=...)
+    window.start()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import js
+from pyodide.ffi import create_proxy
+
+from app import presenter
+from app.booking_sync import SyncStatus
+from app.browser.storage import nullable
+from app.browser.view import FIELD_IDS, TEXT_FIELDS, View
+from app.catalog import Catalog, Therapist
+from app.models import DURATIONS, BookingCreated, BookingDraft, ChatMessage
+from app.presenter import Indicator
+
+CUSTOMER_FIELDS = ("customer_name", "customer_whatsapp", "duration", "location_type", "massage_for")
+SENDING = Indicator("Sending your booking…", "busy")
+QUEUED_OFFLINE = Indicator("Booking queued — it will be sent when you're back online", "queued")
+
+
+def _has_customer_data(draft: BookingDraft | None) -> bool:
+    return draft is not None and any(getattr(draft, name) for name in CUSTOMER_FIELDS)
+
+
+class ChatWindow:
+    def __init__(self, view: View, service, sync, catalog: Catalog, therapist: Therapist, *,
+                 customer_id: str, returning_customer: bool, clock, scheduler, api_base: str) -> None:
+        self.view, self.service, self.sync = view, service, sync
+        self.catalog, self.therapist = catalog, therapist
+        self.customer_id, self.returning_customer = customer_id, returning_customer
+        self.clock, self.scheduler, self.api_base = clock, scheduler, api_base
+        self._proxies: list = []
+        self._ordering = False
+        self._sync_text: Indicator | None = None
+
+    # --- start-up -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        view, service = self.view, self.service
+        self._render_therapist()
+        early = view.early_input()
+        stored = service.draft
+        view.fill_form(stored)
+        if early:
+            service.save_draft(early)  # typed before Python was ready: wins over the stored draft
+            for name, value in early.items():
+                view.set_field(name, value)
+        self._sync_price()
+        confirmation = self.sync.confirmation(service.session_id)
+        if _has_customer_data(stored) and stored.booking_step != "confirmed":
+            view.set_text("recovery-summary", presenter.draft_summary(stored, self.clock.now_ms(),
+                                                                      self.therapist.name))
+            view.show("recovery")
+        elif confirmation is not None and not _has_customer_data(service.draft):
+            self._show_confirmation(confirmation)
+        self._render_messages(restore_scroll=True)
+        self._render_pending()
+        service.subscribe(lambda _service: self._render_state())
+        self.sync.subscribe(lambda _snapshot: self._render_pending())
+        self._render_state()
+        self.scheduler.call_every(1.0, self._render_state)  # "Saved 12s ago" keeps counting
+        self._listen()
+
+    def _render_therapist(self) -> None:
+        therapist, view = self.therapist, self.view
+        view.set_text("therapist-name", therapist.name)
+        view.set_text("therapist-meta", " · ".join(p for p in (therapist.specialty, therapist.city) if p))
+        view.set_text("therapist-avatar", therapist.initials or therapist.name[:2].upper())
+        view.set_text("chat-title", f"Chat with {therapist.name.split()[0]}")
+        js.document.title = f"Chat & book with {therapist.name}"
+
+    # --- events ---------------------------------------------------------------------------
+
+    def _on(self, target, event: str, handler) -> None:
+        proxy = create_proxy(handler)
+        self._proxies.append(proxy)
+        target.addEventListener(event, proxy)
+
+    def _listen(self) -> None:
+        view, el = self.view, self.view.el
+        for name, element_id in FIELD_IDS.items():
+            kind = "input" if name in TEXT_FIELDS else "change"
+            self._on(el(element_id), kind, lambda event, name=name: self._field_changed(name, event))
+        self._on(el("duration-group"), "change", lambda event: self._duration_changed())
+        self._on(el("booking-form"), "submit", self._order_now)
+        self._on(el("cancel-booking"), "click", lambda event: el("confirm-cancel").showModal())
+        self._on(el("confirm-cancel"), "close", lambda event: self._confirmed_dialog("confirm-cancel"))
+        self._on(el("reset-chat"), "click", lambda event: el("confirm-reset").showModal())
+        self._on(el("confirm-reset"), "close", lambda event: self._confirmed_dialog("confirm-reset"))
+        self._on(el("recovery-continue"), "click", lambda event: self._continue_draft())
+        self._on(el("recovery-fresh"), "click", lambda event: self._start_fresh())
+        self._on(el("new-booking"), "click", lambda event: self._new_booking())
+        self._on(el("chat-form"), "submit", self._send_message)
+        self._on(el("message"), "keydown", self._message_key)
+        self._on(el("messages"), "scroll", lambda event: self.service.save_scroll_position(el("messages").scrollTop))
+        # Leaving or hiding the page inside the debounce window must lose nothing.
+        self._on(js.document, "visibilitychange", self._visibility)
+        self._on(js.window, "pagehide", lambda event: self.service.flush())
+        self._on(js.window, "beforeunload", self._before_unload)
+        self._on(js.window, "storage", self._storage_event)
+        self._on(js.window, "online", lambda event: self.sync.trigger())
+
+    def _field_changed(self, name: str, event) -> None:
+        value = str(event.target.value)
+        if name in TEXT_FIELDS:
+            self.service.update_field(name, value)  # memory + debounce timer only
+        else:
+            self.service.save_draft_immediately({name: value or None})  # a click: save now
+        if event.target.getAttribute("aria-invalid"):
+            event.target.removeAttribute("aria-invalid")
+
+    def _duration_changed(self) -> None:
+        duration = self.view.duration()
+        self.service.save_draft_immediately({"duration": duration, "price": self.therapist.price_for(duration)})
+        self.view.el("duration-group").removeAttribute("aria-invalid")
+        self._sync_price()
+
+    def _sync_price(self) -> None:
+        draft = self.service.draft
+        duration = draft.duration if draft is not None else None
+        price = self.therapist.price_for(duration)
+        if draft is not None and duration is not None and draft.price != price:
+            self.service.save_draft_immediately({"price": price})  # the catalog changed since the draft
+        labels = {d: self.catalog.format_price(self.therapist.price_for(d)) for d in DURATIONS}
+        self.view.set_prices(labels, self.catalog.format_price(price))
+
+    def _visibility(self, event) -> None:
+        if js.document.visibilityState == "hidden":
+            self.service.flush()
+        else:
+            self.sync.trigger()
+
+    def _before_unload(self, event) -> None:
+        # Only when something could not be saved; otherwise the flush on pagehide makes a prompt needless.
+        self.service.flush()
+        if not self.service.persistent and _has_customer_data(self.service.draft):
+            event.preventDefault()
+            event.returnValue = ""
+
+    def _storage_event(self, event) -> None:
+        self.service.handle_storage_event(nullable(event.key), nullable(event.newValue))
+        self.view.fill_form(self.service.draft)  # skips the field this tab is typing in
+        self._sync_price()
+        self._render_messages()
+
+    async def prefill_from_backend(self) -> None:
+        """A returning customer's empty fields, from their last booking (never over what they typed)."""
+        updates = await self.service.fetch_and_prefill_from_backend(self.customer_id, self.api_base)
+        if updates:
+            self.view.fill_form(self.service.draft)
+            self._sync_price()
+
+    # --- dialogs and prompts --------------------------------------------------------------
+
+    def _confirmed_dialog(self, dialog_id: str) -> None:
+        dialog = self.view.el(dialog_id)
+        if dialog.returnValue != "confirm":
+            return
+        dialog.returnValue = ""
+        if dialog_id == "confirm-reset":
+            self.service.reset_chat_window(preserve_booking=True)
+            self._render_messages()
+            self.view.focus("message")
+        else:
+            self.service.cancel_booking()
+            self.sync.discard(self.service.session_id)
+            self.view.fill_form(None)
+            self.view.show_errors([])
+            self.view.show("recovery", False)
+            self._sync_price()
+            self._set_sync_text(Indicator("Your booking draft was deleted."))
+
+    def _continue_draft(self) -> None:
+        self.view.show("recovery", False)
+        draft = self.service.draft
+        first_empty = next((n for n in ("customer_name", "customer_whatsapp", "location_type", "massage_for")
+                            if draft is None or not getattr(draft, n)), "customer_name")
+        self.view.focus(FIELD_IDS[first_empty])
+
+    def _start_fresh(self) -> None:
+        early = self.view.early_input()
+        self.service.clear_draft()
+        self.view.fill_form(None)
+        if early:
+            self.service.save_draft_immediately(early)  # what was typed on this visit is not "previous"
+            for name, value in early.items():
+                self.view.set_field(name, value)
+        self.view.show("recovery", False)
+        self._sync_price()
+        self.view.focus("customer-name")
+
+    def _new_booking(self) -> None:
+        self.sync.clear_confirmation(self.service.session_id)
+        self.view.show("confirmation", False)
+        self.view.show("booking-form")
+        self._set_sync_text(None)
+        self.view.focus("customer-name")
+
+    # --- ordering -------------------------------------------------------------------------
+
+    def _order_now(self, event) -> None:
+        event.preventDefault()
+        if not self._ordering:
+            asyncio.ensure_future(self._order())
+
+    async def _order(self) -> None:
+        self._ordering = True
+        self.view.el("order-now").disabled = True
+        try:
+            self.view.show("recovery", False)
+            data = self.view.read_form()
+            data["price"] = self.therapist.price_for(data["duration"])
+            self.service.save_draft_immediately(data)
+            errors = self.service.get_validation_field_errors()
+            self.view.show_errors(errors)
+            if errors:
+                self._set_sync_text(None)
+                return
+            self._set_sync_text(SENDING)
+            result = await self.service.confirm_booking(self.api_base)
+            self._show_result(result)
+        finally:
+            self._ordering = False
+            self.view.el("order-now").disabled = False
+
+    def _show_result(self, result) -> None:
+        if result:
+            return  # booking_confirmed (called by the sync) already switched the view
+        if result.status in (SyncStatus.REJECTED, SyncStatus.INVALID):
+            self.view.show_errors([(None, message) for message in result.errors] or [(None, result.message)])
+            self._set_sync_text(Indicator(result.message, "error"))
+        elif result.status is SyncStatus.CONFLICT:
+            self._set_sync_text(Indicator(result.message, "error"))
+        else:
+            self._render_pending(result.message)
+
+    def booking_confirmed(self, session_id: str, created: BookingCreated) -> None:
+        """Called by ``BookingSync`` when the server confirmed, now or from a later retry."""
+        if session_id != self.service.session_id:
+            return
+        self.view.fill_form(None)  # the draft manager has already removed the draft
+        self._sync_price()
+        self._show_confirmation(created)
+
+    def _show_confirmation(self, created: BookingCreated) -> None:
+        booking = created.booking
+        self.view.set_text("confirmation-ref", created.id)
+        self.view.set_text("confirmation-summary", (
+            f"{booking.duration} min with {self.therapist.name} for {self.catalog.format_price(booking.price)}. "
+            f"We will contact {booking.customer_name} on WhatsApp at {booking.customer_whatsapp}."))
+        self.view.show("booking-form", False)
+        self.view.show("recovery", False)
+        self.view.show("confirmation")
+        self._set_sync_text(None)
+        self.view.focus("confirmation")
+
+    # --- chat -----------------------------------------------------------------------------
+
+    def _message_key(self, event) -> None:
+        if event.key == "Enter" and not (event.shiftKey or event.isComposing):
+            event.preventDefault()
+            self._post_message()
+
+    def _send_message(self, event) -> None:
+        event.preventDefault()
+        self._post_message()
+
+    def _post_message(self) -> None:
+        text = self.view.message_text().strip()
+        if not text:
+            return
+        self.service.add_message(ChatMessage(
+            id=uuid.uuid4().hex, sender_id=self.customer_id, sender_type="customer",
+            message=text[:2000], timestamp=self.clock.now_ms()))
+        self.view.clear_message_box()
+        self._render_messages()
+        self.view.scroll_messages()
+
+    def _render_messages(self, restore_scroll: bool = False) -> None:
+        now = self.clock.now_ms()
+        offset = int(js.Date.new().getTimezoneOffset())
+        rows = [(m.id, m.sender_type,
+                 f"{presenter.sender_label(m.sender_type, self.therapist.name)} · "
+                 f"{presenter.message_time(m.timestamp, now, offset)}", m.message)
+                for m in self.service.get_messages()]
+        self.view.render_messages(rows)
+        if restore_scroll:
+            saved = self.service.get_scroll_position()
+            self.view.scroll_messages(saved if saved else None)
+
+    # --- status -----------------------------------------------------------------------------
+
+    def _set_sync_text(self, indicator: Indicator | None) -> None:
+        self._sync_text = indicator
+        self.view.set_text("sync-status", indicator.text if indicator else "", indicator.kind if indicator else "")
+
+    def _render_pending(self, message: str | None = None) -> None:
+        pending = self.sync.pending(self.service.session_id)
+        if pending is None:
+            if self._sync_text in (SENDING, QUEUED_OFFLINE) and not self._ordering:
+                self._set_sync_text(None)
+            return
+        if pending.in_flight:
+            self._set_sync_text(SENDING)
+        elif "offline" in (pending.last_error or "").lower() or not js.navigator.onLine:
+            self._set_sync_text(QUEUED_OFFLINE)
+        else:
+            self._set_sync_text(Indicator(message or "Booking queued — it will be sent automatically.", "queued"))
+
+    def _render_state(self) -> None:
+        service, now = self.service, self.clock.now_ms()
+        autosave = presenter.autosave_text(saving=service.is_saving, unsaved=service.has_unsaved_changes,
+                                           last_saved_ms=service.last_saved, now_ms=now,
+                                           persistent=service.persistent)
+        self.view.set_text("autosave-status", autosave.text, autosave.kind)
+        health = service.get_health_status()
+        for element_id, indicator in zip(("health-storage", "health-autosave", "health-version"),
+                                         presenter.health_texts(health)):
+            self.view.set_text(element_id, indicator.text, indicator.kind)

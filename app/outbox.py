@@ -1,0 +1,242 @@
+"""The outbox: bookings waiting to reach the server, kept in localStorage so a reload loses none.
+
+Stored at ``chatbooking:v1:outbox`` as an envelope
+``{"schema": 1, "data": [entry, ...], "checksum": "<16 hex>"}``, the checksum being the
+first 16 hex digits of sha256 over the canonical JSON of ``data``. Confirmations (the
+server's answer to a booking) use the same envelope at ``chatbooking:v1:<session>:confirmation``.
+
+Failures never reach the page, they become status:
+
+- localStorage refuses a read or write (``StorageError``: quota, blocked): the outbox lives
+  on in memory, ``persistent`` turns False and ``problem`` says why;
+- the stored value is corrupt (bad JSON, checksum, shape): the raw value is kept under
+  ``chatbooking:v1:outbox:corrupt`` for support, the outbox starts empty (minus nothing that
+  could still be read) and ``problem`` says so.
+
+Every change is a read-modify-write of the stored value (``update``), because other tabs of
+the same origin write it too.
+
+Example::
+
+    outbox = Outbox(storage)
+    outbox.update(lambda entries: entries.append(entry))
+    outbox.find(entry.key).attempts          # 0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, TypeVar
+
+import pydantic
+from pydantic import BaseModel, ConfigDict
+
+from app.errors import CorruptRecord, StorageError
+from app.models import BookingCreated
+from app.ports import Storage
+
+PREFIX = "chatbooking:v1:"
+OUTBOX_KEY = PREFIX + "outbox"
+CORRUPT_KEY = OUTBOX_KEY + ":corrupt"
+SCHEMA = 1
+T = TypeVar("T")
+
+
+def confirmation_key(session_id: str) -> str:
+    return f"{PREFIX}{session_id}:confirmation"
+
+
+def checksum(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def encode_envelope(data: Any) -> str:
+    return json.dumps({"schema": SCHEMA, "data": data, "checksum": checksum(data)}, separators=(",", ":"))
+
+
+def decode_envelope(raw: str, key: str) -> Any:
+    """The ``data`` of an envelope; ``CorruptRecord`` when it is not one we can trust."""
+    try:
+        envelope = json.loads(raw)
+    except ValueError as error:
+        raise CorruptRecord(key, f"not JSON ({error})") from error
+    if not isinstance(envelope, dict) or "data" not in envelope:
+        raise CorruptRecord(key, "not an envelope")
+    if envelope.get("schema") != SCHEMA:
+        # No older schema exists yet; a newer one (a later app version in another tab) is
+        # unknown to us, and guessing at its meaning could send a wrong booking.
+        raise CorruptRecord(key, f"unknown schema {envelope.get('schema')!r}")
+    if envelope.get("checksum") != checksum(envelope["data"]):
+        raise CorruptRecord(key, "checksum mismatch")
+    return envelope["data"]
+
+
+class EntryState(str, Enum):
+    QUEUED = "queued"  # sent automatically when due (backoff timer, online, visible, page load)
+    CONFLICT = "conflict"  # the server answered 409; kept, sent again only when the customer asks
+    GAVE_UP = "gave_up"  # unexpected answers too many times; kept, sent again only when asked
+
+
+class OutboxEntry(BaseModel):
+    """One booking on its way to the server. ``key`` is the Idempotency-Key of every attempt."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    key: str
+    session_id: str
+    body: dict[str, Any]
+    created_at: int
+    state: EntryState = EntryState.QUEUED
+    attempts: int = 0
+    next_attempt_at: int = 0  # epoch ms; the backoff's choice, skipped by an explicit trigger
+    not_before: int = 0  # epoch ms; the server's Retry-After, honoured by every trigger
+    last_error: str = ""
+    # True once a POST with this key may have reached the server; from then on the key must
+    # never be swapped for a new one, or a lost response could become two bookings.
+    maybe_delivered: bool = False
+    # The key was kept while the body changed (see BookingSync.submit): a 4xx may mean the
+    # server refused the reuse, not the data.
+    body_changed_after_send: bool = False
+    lease_owner: str | None = None
+    lease_until: int = 0
+
+
+_ENTRIES = pydantic.TypeAdapter(list[OutboxEntry])
+
+
+class Outbox:
+    """The outbox over a ``Storage`` (or None: memory only)."""
+
+    def __init__(self, storage: Storage | None) -> None:
+        self._storage = storage
+        self._memory: list[OutboxEntry] = []
+        # True after a failed write: memory then holds entries storage lacks, so it stays the
+        # source of truth until a write succeeds again.
+        self._unsaved = False
+        self.persistent = storage is not None
+        self.problem: str | None = None if storage is not None else "Bookings are kept in this tab only."
+
+    def load(self) -> list[OutboxEntry]:
+        """The current entries, fresh from storage when it can be trusted."""
+        if self._storage is None or self._unsaved:
+            return [entry.model_copy() for entry in self._memory]
+        try:
+            raw = self._storage.getItem(OUTBOX_KEY)
+        except StorageError as error:
+            self._degrade(f"Bookings are kept in this tab only ({error}).")
+            return [entry.model_copy() for entry in self._memory]
+        self._memory = self._decode(raw)
+        return [entry.model_copy() for entry in self._memory]
+
+    def save(self, entries: list[OutboxEntry]) -> bool:
+        self._memory = [entry.model_copy() for entry in entries]
+        if self._storage is None:
+            return False
+        try:
+            if entries:
+                self._storage.setItem(OUTBOX_KEY, encode_envelope(_ENTRIES.dump_python(entries, mode="json")))
+            else:
+                self._storage.removeItem(OUTBOX_KEY)
+        except StorageError as error:
+            self._unsaved = True
+            self._degrade(f"Your booking could not be saved on this device ({error}); "
+                          "keep this page open until it is sent.")
+            return False
+        self._unsaved = False
+        if not self.persistent:
+            self.persistent, self.problem = True, None
+        return True
+
+    def update(self, change: Callable[[list[OutboxEntry]], T]) -> T:
+        """Read, let ``change`` edit the list in place, write back; returns what ``change`` returns."""
+        entries = self.load()
+        result = change(entries)
+        self.save(entries)
+        return result
+
+    def find(self, key: str) -> OutboxEntry | None:
+        return next((entry for entry in self.load() if entry.key == key), None)
+
+    def for_session(self, session_id: str) -> OutboxEntry | None:
+        return next((entry for entry in self.load() if entry.session_id == session_id), None)
+
+    def _degrade(self, problem: str) -> None:
+        self.persistent = False
+        self.problem = problem
+
+    def _decode(self, raw: str | None) -> list[OutboxEntry]:
+        if raw is None:
+            return []
+        try:
+            data = decode_envelope(raw, OUTBOX_KEY)
+            if not isinstance(data, list):
+                raise CorruptRecord(OUTBOX_KEY, "data is not a list")
+        except CorruptRecord as error:
+            self._quarantine(raw, error.reason, [])
+            return []
+        entries = []
+        for item in data:
+            try:
+                entries.append(OutboxEntry.model_validate(item))
+            except pydantic.ValidationError:
+                # One unreadable entry must not cost the others; the raw value is kept below.
+                continue
+        if len(entries) != len(data):
+            self._quarantine(raw, "unreadable entries", entries)
+        return entries
+
+    def _quarantine(self, raw: str, reason: str, readable: list[OutboxEntry]) -> None:
+        """Keep the raw value for support, then store only what could be read."""
+        self.problem = f"A saved booking could not be read ({reason}); it was set aside."
+        try:
+            self._storage.setItem(CORRUPT_KEY, raw)
+            if readable:
+                self._storage.setItem(OUTBOX_KEY, encode_envelope(_ENTRIES.dump_python(readable, mode="json")))
+            else:
+                self._storage.removeItem(OUTBOX_KEY)
+        except StorageError:
+            # Nowhere to keep it: leave the raw value where it is; the next save replaces it.
+            pass
+
+
+class ConfirmationStore:
+    """The server's confirmation per session, so the page shows it again after a reload."""
+
+    def __init__(self, storage: Storage | None) -> None:
+        self._storage = storage
+        self._memory: dict[str, BookingCreated] = {}
+
+    def load(self, session_id: str) -> BookingCreated | None:
+        if self._storage is None:
+            return self._memory.get(session_id)
+        key = confirmation_key(session_id)
+        try:
+            raw = self._storage.getItem(key)
+            if raw is None:
+                return self._memory.get(session_id)
+            return BookingCreated.model_validate(decode_envelope(raw, key))
+        except (StorageError, pydantic.ValidationError):
+            # Unreadable: what this tab saw is still right; otherwise there is nothing to show.
+            return self._memory.get(session_id)
+
+    def save(self, session_id: str, created: BookingCreated) -> None:
+        self._memory[session_id] = created
+        if self._storage is None:
+            return
+        try:
+            self._storage.setItem(confirmation_key(session_id), encode_envelope(created.model_dump(mode="json")))
+        except StorageError:
+            pass  # kept in memory above; the booking itself is safe on the server
+
+    def clear(self, session_id: str) -> None:
+        self._memory.pop(session_id, None)
+        if self._storage is None:
+            return
+        try:
+            self._storage.removeItem(confirmation_key(session_id))
+        except StorageError:
+            pass  # storage unusable: nothing stored there to clear
