@@ -42,6 +42,12 @@ test: setup browser
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit tests/build
 
+test-backend: $(VENV)/.installed
+	$(PY) -m pytest tests/backend
+
+test-browser: setup browser
+	$(PY) -m pytest tests/browser
+
 # dist/site/: exactly the published files (backend/site_files.py) + sw.js + .nojekyll, rebuilt from scratch.
 site: setup
 	$(PY) tools/build_site.py
