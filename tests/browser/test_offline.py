@@ -74,6 +74,24 @@ def test_after_one_visit_the_page_boots_offline(app_context: BrowserContext, app
     expect(app_page.locator("html")).to_have_attribute("data-app-state", "ready")
 
 
+def test_offline_typing_is_saved_and_survives_a_reload(app_context: BrowserContext, app_page: Page) -> None:
+    app_page.goto("/")
+    wait_ready(app_page)
+    controlled(app_page)
+    app_context.set_offline(True)
+    app_page.reload()
+    wait_ready(app_page)
+
+    app_page.get_by_label("Your name").fill("Offline Ana")
+    app_page.get_by_label("WhatsApp number").fill("+62 812 0000 1111")
+    expect(app_page.locator("#autosave-status")).to_have_text("Saved just now", timeout=10_000)
+    app_page.reload()  # still offline: the worker serves the page, localStorage holds the draft
+    wait_ready(app_page)
+    app_page.get_by_role("button", name="Continue booking").click()
+    expect(app_page.get_by_label("Your name")).to_have_value("Offline Ana")
+    expect(app_page.get_by_label("WhatsApp number")).to_have_value("+62 812 0000 1111")
+
+
 def test_offline_a_link_with_a_query_string_still_opens_the_page(app_context: BrowserContext,
                                                                 app_page: Page) -> None:
     app_page.goto("/")
