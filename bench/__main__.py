@@ -1,0 +1,232 @@
+"""``make bench``: boot, storage calls, typing, stored sizes and the API, as one table.
+
+Runs headless Chromium against a fresh ``make site`` build plus a floor page (Pyodide alone) on
+one static server (``bench.site``), then the booking API on a temporary database
+(``bench.api``). Each figure is a median over runs (boot) or a percentile over calls; a figure
+with a floor is compared with it as measured in the same run. The table is printed and written,
+with the raw timings, to ``bench/results/latest.json`` (git-ignored).
+
+Example::
+
+    python -m bench              # 5 boot runs, 1000 calls each, 5 s of API load
+    python -m bench --quick      # 2 boot runs, 2 s of API load: a smoke run
+    python -m bench --runs 9 --calls 5000 --skip api
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from bench import page as pages
+from bench.api import run_api_bench
+from bench.report import Row, Target, as_json, median, p99, percentile, render, summary
+from bench.site import built_site, serve
+
+RESULTS = Path(__file__).with_name("results") / "latest.json"
+SECTIONS = ("boot", "calls", "typing", "sizes", "api")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, help="boot runs per page (default 5, --quick 2)")
+    parser.add_argument("--calls", type=int, default=1000,
+                        help="save/load calls per measurement (default 1000)")
+    parser.add_argument("--api-seconds", type=float, help="seconds of API load (default 5, --quick 2)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs: a smoke run, numbers are rough")
+    parser.add_argument("--skip", action="append", choices=SECTIONS, default=[], help="leave a section out")
+    parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
+    args = parser.parse_args(argv)
+    args.runs = args.runs or (2 if args.quick else 5)
+    args.api_seconds = args.api_seconds or (2.0 if args.quick else 5.0)
+    return args
+
+
+def _attempt(raw: dict, section: str, measure) -> None:
+    """Run one section; a page that never got ready is recorded, the others still run."""
+    started = time.monotonic()
+    try:
+        raw[section] = measure()
+    except pages.PageNotReady as error:
+        raw[section] = {"error": str(error)}
+    print(f"bench: {section} done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+
+
+def measure_browser(args: argparse.Namespace, raw: dict) -> None:
+    wanted = [s for s in SECTIONS[:4] if s not in args.skip]
+    if not wanted:
+        return
+    with built_site() as folder, serve(folder) as origin, serve(folder, isolated=True) as isolated, \
+            sync_playwright() as playwright:
+        browser = pages.launch(playwright)
+        raw["browser"] = browser.version
+        try:
+            seed = pages.make_seed(browser, origin)
+        except pages.PageNotReady as error:
+            seed = None
+            for section in wanted:
+                raw[section] = {"error": f"seed: {error}"}
+        if "boot" in wanted:
+            # The floor page needs no seed; an app that never gets ready still has its floor measured.
+            _attempt(raw, "boot", lambda: _boot(browser, origin, seed, args.runs))
+        if seed is not None:
+            if "calls" in wanted:
+                _attempt(raw, "calls", lambda: pages.measure_calls(browser, isolated, seed, args.calls))
+            if "typing" in wanted:
+                _attempt(raw, "typing", lambda: pages.measure_typing(browser, origin, seed))
+            if "sizes" in wanted:
+                _attempt(raw, "sizes", lambda: pages.measure_sizes(browser, origin, seed))
+        browser.close()
+
+
+def _boot(browser, origin: str, seed: dict | None, runs: int) -> dict:
+    if seed is None:
+        bare = [pages.boot_pair(browser, origin, {}, "bare") for _ in range(runs)]
+        return {"bare": bare, "app": [], "error": "app page not ready"}
+    return pages.measure_boot(browser, origin, seed, runs)
+
+
+def measure_api(args: argparse.Namespace, raw: dict) -> None:
+    if "api" in args.skip:
+        return
+    from tests.support.server import running_server  # the tests' launcher: real backend, temp DB
+
+    with tempfile.TemporaryDirectory() as directory:
+        with running_server(Path(directory) / "bench.sqlite3", env={"BOOKING_ADMIN_TOKEN": ""}) as base_url:
+            raw["api"] = run_api_bench(base_url, clients=8, seconds=args.api_seconds)
+    print("bench: api done", file=sys.stderr, flush=True)
+
+
+# --- from raw measurements to the table -----------------------------------------------------------
+
+def _missing(raw: dict, section: str) -> str:
+    value = raw.get(section)
+    if value is None:
+        return "skipped"
+    return "n/a (page not ready, see below)" if isinstance(value, dict) and "error" in value else ""
+
+
+def boot_rows(raw: dict) -> list[Row]:
+    boot, note = raw.get("boot") or {}, _missing(raw, "boot")
+    app, bare = boot.get("app") or [], boot.get("bare") or []
+
+    def med(pairs: list[dict], visit: str, field: str = "ready") -> float | None:
+        return median(p[visit][field] for p in pairs if p[visit][field] is not None)
+
+    app_note = note or ("" if app else "n/a (app not ready)")
+    restored = all(p[v]["restored"] for p in app for v in ("cold", "warm"))
+    if app and not restored:
+        app_note = "draft NOT restored"
+    typeable = Target(300)
+    return [
+        Row("Boot", "cold: navigation → ready", med(app, "cold"), floor=med(bare, "cold"), note=app_note),
+        Row("Boot", "warm: navigation → ready", med(app, "warm"), floor=med(bare, "warm"),
+            target=Target(1.15, on="ratio"), note=app_note),
+        Row("Boot", "cold: main-thread CPU to ready", med(app, "cold", "cpu_ms"),
+            floor=med(bare, "cold", "cpu_ms"), note=app_note),
+        Row("Boot", "warm: main-thread CPU to ready", med(app, "warm", "cpu_ms"),
+            floor=med(bare, "warm", "cpu_ms"), note=app_note),
+        Row("Boot", "floor (bare Pyodide) cold / warm", med(bare, "cold"),
+            note=f"warm {med(bare, 'warm'):.0f} ms" if bare else note or "n/a"),
+        Row("Boot", "cold: name field typeable", med(app, "cold", "typeable"), target=typeable,
+            note=app_note),
+        Row("Boot", "warm: name field typeable", med(app, "warm", "typeable"), target=typeable,
+            note=app_note),
+    ]
+
+
+def calls_rows(raw: dict) -> list[Row]:
+    calls, note = raw.get("calls") or {}, _missing(raw, "calls")
+    python, js = calls.get("python"), calls.get("js") or {}
+    if calls and python is None and not note:
+        note = "n/a (hook missing)"
+    rows = []
+    for kind, call, limit in (("save", "save_draft_immediately", 0.5), ("load", "load_draft", 0.25)):
+        ours = (python or {}).get(kind, [])
+        theirs = js.get(kind) or []
+        rows += [Row("Save/load", f"{call} p50", percentile(ours, 50) if ours else None,
+                     floor=percentile(theirs, 50) if theirs else None, note=note),
+                 Row("Save/load", f"{call} p99", p99(ours) if ours else None,
+                     floor=p99(theirs) if theirs else None, target=Target(limit), note=note)]
+    return rows
+
+
+def typing_rows(raw: dict) -> list[Row]:
+    typing, note = raw.get("typing") or {}, _missing(raw, "typing")
+    if not typing or note:
+        return [Row("Typing", "longest main-thread task", None, target=Target(50, text="none > 50 ms"),
+                    note=note or "n/a")]
+    handler, listener = typing["event_timing_max_processing_ms"], typing["listener_max_ms"]
+    source = f"Event Timing; listener {listener:.1f} ms" if listener is not None else "Event Timing"
+    if handler is None:  # no event took 16 ms or more: the listener's timing is the figure
+        handler, source = listener, "listener; no Event Timing entry ≥ 16 ms"
+    writes_during, writes_after = typing["writes_during"], typing["writes_after"]
+    writes = writes_during["primary"] + writes_after["primary"]
+    return [
+        Row("Typing", "longest main-thread task", typing["longest_task_ms"], unit="ms",
+            target=Target(50, text="none > 50 ms"), note=f"{typing['tasks_over_50ms']} tasks > 50 ms"),
+        Row("Typing", "slowest input handler", handler, note=source),
+        Row("Typing", "draft writes while typing / after", writes, unit="writes",
+            target=Target(1, text="≤ 1 per pause"),
+            note=(f"{writes_during['primary']} / {writes_after['primary']} primary, "
+                  f"{writes_during['total'] + writes_after['total']} with backup")),
+    ]
+
+
+def sizes_rows(raw: dict) -> list[Row]:
+    sizes, note = raw.get("sizes") or {}, _missing(raw, "sizes")
+    draft, messages = sizes.get("draft") or {}, sizes.get("messages") or {}
+    return [
+        Row("Storage", "draft (UTF-16, as quota counts)", draft.get("utf16"), unit="B",
+            target=Target(2048, text="≤ 2 KB"), note=note or f"UTF-8 {draft.get('utf8')} B"),
+        Row("Storage", "100 chat messages (UTF-16)", messages.get("utf16"), unit="B",
+            note=note or f"UTF-8 {messages.get('utf8')} B"),
+    ]
+
+
+def api_rows(raw: dict) -> list[Row]:
+    api = raw.get("api")
+    if not api:
+        return [Row("API", "POST /api/bookings, 8 clients", None, note="skipped")]
+    note = f"{api['failures']} failures" if api["failures"] else ""
+    return [Row("API", "POST /api/bookings, 8 clients", api["requests_per_s"], unit="req/s", note=note),
+            Row("API", "POST /api/bookings p99", api["p99_ms"])]
+
+
+def build_rows(raw: dict) -> list[Row]:
+    return [*boot_rows(raw), *calls_rows(raw), *typing_rows(raw), *sizes_rows(raw), *api_rows(raw)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    raw: dict = {"runs": args.runs, "calls": args.calls, "quick": args.quick,
+                 "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": platform.platform(),
+                 "cpus": os.cpu_count(), "load_average": os.getloadavg()}
+    measure_browser(args, raw)
+    measure_api(args, raw)
+    rows = build_rows(raw)
+    print(f"\nmake bench: Chat Booking in {raw.get('browser', 'Chromium')}\n")
+    print(render(rows))
+    for section in SECTIONS:
+        if isinstance(raw.get(section), dict) and "error" in raw[section]:
+            print(f"{section}: {raw[section]['error']}")
+    clock = (raw.get("calls") or {}).get("clock", {}).get("resolution_ms")
+    print(f"\n{summary(rows)}. Boot: median of {args.runs} runs; save/load: {args.calls} calls each, "
+          f"clock step {f'{clock:.3f} ms' if clock else 'n/a'}; load average {raw['load_average'][0]:.1f} "
+          f"on {raw['cpus']} CPUs at the start (others' work makes figures noisy).")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps({"rows": as_json(rows), "raw": raw}, indent=1))
+    print(f"Written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
