@@ -46,16 +46,25 @@ class DraftStore:
         self.store, self.therapist_id, self.clock, self.max_age_ms = store, therapist_id, clock, max_age_ms
         self.key, self.backup_key = keys.draft_key(session_id), keys.backup_key(session_id)
         self.corrupt_key = keys.corrupt_key(session_id)
+        # The last raw value seen per key and its draft: before every write the stored copies are
+        # re-read (another tab may have written), and when the text is what we last wrote or read,
+        # decoding it again (JSON, checksum, validation) would only repeat work.
+        self._seen: dict[str, tuple[str, BookingDraft]] = {}
 
     def decode(self, raw: str | None, key: str) -> BookingDraft | None:
         """The draft in ``raw``; ``None`` if absent; ``CorruptRecord`` if unreadable or invalid."""
         if raw is None:
             return None
+        seen = self._seen.get(key)
+        if seen is not None and seen[0] == raw:
+            return seen[1].model_copy()  # a copy: the service edits its draft in place
         data = DRAFT_CODEC.decode(raw, key=key).data
         try:
-            return BookingDraft.model_validate(data)
+            draft = BookingDraft.model_validate(data)
         except ValidationError as exc:
             raise CorruptRecord(key, f"not a valid draft ({exc.error_count()} errors)") from exc
+        self._seen[key] = (raw, draft.model_copy())
+        return draft
 
     def usable(self, draft: BookingDraft | None) -> BookingDraft | None:
         # A draft for another therapist must never prefill this chat; an expired one is
@@ -81,12 +90,15 @@ class DraftStore:
     def write(self, draft: BookingDraft) -> bool:
         """Store ``draft`` in both copies; True when the primary reached localStorage."""
         raw = DRAFT_CODEC.encode(draft.model_dump(mode="json"))
+        kept = draft.model_copy()
+        self._seen = {self.key: (raw, kept), self.backup_key: (raw, kept)}
         # The backup is a safety copy: if storage refuses it, do not hold it in memory.
         self.store.set(self.backup_key, raw, best_effort=True)
         return self.store.set(self.key, raw)
 
     def remove(self) -> None:
         """Forget every copy, the corrupt one included (it holds personal data too)."""
+        self._seen.clear()
         for key in (self.key, self.backup_key, self.corrupt_key):
             self.store.remove(key)
 

@@ -78,7 +78,8 @@ class BookingDraft(BaseModel):
 class BookingRequest(BaseModel):
     """A complete booking, as POSTed to ``/api/bookings``. Every rule lives here."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Built on first use (ordering, not start-up): the page's boot does not pay for its validators.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     therapist_id: _Id
     therapist_name: str = Field(default="", max_length=NAME_MAX)
@@ -109,6 +110,8 @@ class BookingRequest(BaseModel):
 class BookingCreated(BaseModel):
     """The backend's answer to a successful ``POST /api/bookings``."""
 
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     status: Literal["confirmed"] = "confirmed"
     created_at: int
@@ -117,6 +120,8 @@ class BookingCreated(BaseModel):
 
 class LastBooking(BaseModel):
     """Reusable fields of a customer's last booking, for prefilling a new draft."""
+
+    model_config = ConfigDict(defer_build=True)
 
     customer_name: str = ""
     customer_whatsapp: str = ""

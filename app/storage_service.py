@@ -151,7 +151,9 @@ class ChatBookingStorageService(Observable):
             self._is_syncing = bool(value)
             self.notify()
 
-    def get_health_status(self) -> dict[str, Any]:
+    def get_health_status(self, *, include_bytes: bool = True) -> dict[str, Any]:
+        """Health for the page; ``include_bytes=False`` skips scanning localStorage for ``bytes_used``
+        (the page's health line refreshes on every change and does not show it)."""
         return {
             "operational": not self._disposed,
             "auto_save_enabled": self._autosave is not None,
@@ -160,7 +162,7 @@ class ChatBookingStorageService(Observable):
             "persistent": self._store.persistent,
             "last_saved": self.last_saved,
             "last_error": self._last_error,
-            "bytes_used": self._store.bytes_used(),
+            "bytes_used": self._store.bytes_used() if include_bytes else None,
         }
 
     # --- editing (the keystroke path: memory + one timer, no JSON, no storage) ------------------

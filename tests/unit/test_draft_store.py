@@ -114,3 +114,26 @@ def test_newest_skips_a_damaged_copy(raw: FakeStorage, clock: FakeClock) -> None
     raw.data[PRIMARY] = "garbage"
     newest = drafts.newest()
     assert newest is not None and newest.version == 5
+
+
+def test_re_reading_what_this_tab_wrote_does_not_decode_it_again(monkeypatch) -> None:
+    from app import draft_store as module
+    from app.fakes import FakeClock, FakeScheduler, FakeStorage
+    from app.storage_service import ChatBookingStorageService
+
+    storage = FakeStorage()
+    clock = FakeClock()
+    service = ChatBookingStorageService("t-ayu", "session_t-ayu_c1", storage=storage,
+                                        scheduler=FakeScheduler(clock), clock=clock)
+    service.save_draft_immediately({"customer_name": "Ana"})
+    decoded: list[str] = []
+    real_decode = module.DRAFT_CODEC.decode
+    monkeypatch.setattr(module, "DRAFT_CODEC", type("Spy", (), {
+        "decode": staticmethod(lambda raw, key: decoded.append(key) or real_decode(raw, key=key)),
+        "encode": staticmethod(module.DRAFT_CODEC.encode)})())
+    service.save_draft_immediately({"customer_name": "Ana Putri"})
+    assert decoded == []  # both stored copies were the text this tab wrote
+    storage.data[service._drafts.key] = storage.data[service._drafts.key].replace("Ana Putri", "Ana P")
+    service.save_draft_immediately({"customer_whatsapp": "+6281234567890"})
+    assert decoded  # a changed value is decoded (here: its checksum fails, so it is not trusted)
+    assert service.draft.customer_name == "Ana Putri"
