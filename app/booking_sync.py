@@ -96,6 +96,9 @@ class SyncResult:
     errors: list[str] = field(default_factory=list)
     message: str = ""
     idempotency_key: str | None = None
+    # ``errors`` paired with the form field each is about (None: the booking as a whole), so the
+    # page marks and focuses that field just as it does for its own validation errors.
+    fields: list[tuple[str | None, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return self.status is SyncStatus.CONFIRMED
@@ -300,7 +303,8 @@ class BookingSync:
             return self._park(entry, f"server answered {status}", CHANGED_AFTER_SEND_MESSAGE, [])
         if status in (400, 422):
             self._finish(entry, None)
-            return SyncResult(SyncStatus.REJECTED, errors=server_errors(response.text) or [REJECTED_FALLBACK],
+            fields = server_field_errors(response.text) or [(None, REJECTED_FALLBACK)]
+            return SyncResult(SyncStatus.REJECTED, errors=[message for _, message in fields], fields=fields,
                               message=REJECTED_MESSAGE, idempotency_key=entry.key)
         if status == 409:
             return self._park(entry, "server answered 409", CONFLICT_MESSAGE, server_errors(response.text))
@@ -469,31 +473,34 @@ def server_errors(text: str) -> list[str]:
         {"detail": [{"loc": ["body", "customer_name"], "msg": "..."}]}          # FastAPI's default
         {"detail": "...", "errors": [{"field": "customer_name", "message": "..."}]}
     """
+    return [message for _, message in server_field_errors(text)]
+
+
+def server_field_errors(text: str) -> list[tuple[str | None, str]]:
+    """``server_errors``, each sentence paired with the field it is about (None when it names none)."""
     try:
         payload = json.loads(text)
     except ValueError:
         return []
     if not isinstance(payload, dict):
         return []
-    messages = [_sentence(item.get("field"), item.get("message"))
-                for item in payload.get("errors") or [] if isinstance(item, dict)]
+    fields = [_field_sentence(item.get("field"), item.get("message"))
+              for item in payload.get("errors") or [] if isinstance(item, dict)]
     detail = payload.get("detail")
     if isinstance(detail, list):
         for item in detail:
             if isinstance(item, dict):
                 names = [part for part in item.get("loc") or [] if isinstance(part, str) and part != "body"]
-                messages.append(_sentence(names[-1] if names else None, item.get("msg")))
-    elif isinstance(detail, str) and not messages:  # a summary only counts when nothing finer came
-        messages.append(detail.strip())
-    return [message for message in messages if message]
+                fields.append(_field_sentence(names[-1] if names else None, item.get("msg")))
+    elif isinstance(detail, str) and not fields:  # a summary only counts when nothing finer came
+        fields.append((None, detail.strip()))
+    return [(name, message) for name, message in fields if message]
 
 
-def _sentence(field_name: object, message: object) -> str:
+def _field_sentence(field_name: object, message: object) -> tuple[str | None, str]:
     text = str(message or "").strip().removeprefix("Value error, ")
-    if not text:
-        return ""
-    if not isinstance(field_name, str) or not field_name:
-        return text
+    if not text or not isinstance(field_name, str) or not field_name:
+        return None, text
     name = field_name.rsplit(".", 1)[-1]  # the backend may name a nested field "booking.price"
     label = FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
-    return f"{label}: {text}"
+    return name, f"{label}: {text}"
