@@ -377,6 +377,19 @@ class BookingSync:
 
     # --- cross-tab lease ----------------------------------------------------------------
 
+    def release_leases(self) -> None:
+        """The page is going away (``pagehide``): hand our leases back so another tab, or this
+        page after a reload, can send at once instead of waiting ``LEASE_MS`` for them to expire.
+        A request still in flight dies with the page; its key makes a resend harmless."""
+        def release(entries: list[OutboxEntry]) -> bool:
+            mine = [e for e in entries if e.lease_owner == self.owner_id]
+            for entry in mine:
+                entry.lease_owner, entry.lease_until = None, 0
+            return bool(mine)
+
+        if any(e.lease_owner == self.owner_id for e in self._outbox.load()):
+            self._outbox.update(release)
+
     def _leased_elsewhere(self, entry: OutboxEntry) -> bool:
         return entry.lease_owner not in (None, self.owner_id) and entry.lease_until > self._clock.now_ms()
 

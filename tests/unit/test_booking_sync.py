@@ -578,3 +578,28 @@ async def test_the_last_booking_is_fetched_for_a_url_encoded_customer_id() -> No
 def test_no_usable_last_booking_is_none_and_never_raises(answer: Any) -> None:
     tab = last_booking_tab(answer)
     assert asyncio.run(tab.sync.fetch_last_booking("c1")) is None
+
+
+@async_test
+async def test_a_page_going_away_hands_its_lease_back_so_the_next_page_sends_at_once() -> None:
+    storage_data: dict[str, str] = {}
+    clock = FakeClock()
+    scheduler = FakeScheduler(clock)
+    gate = asyncio.Event()
+
+    async def hanging(method: str, url: str, headers: dict[str, str], body: str | None) -> HttpResponse:
+        await gate.wait()  # the request never answers: the page is unloaded mid-flight
+        return HttpResponse(201, "{}")
+
+    old_page = BookingSync(FakeStorage(storage_data), FakeTransport(hanging), scheduler, clock, owner_id="old")
+    sending = asyncio.ensure_future(old_page.submit(SESSION, booking()))
+    await asyncio.sleep(0)
+    assert Outbox(FakeStorage(storage_data)).for_session(SESSION).lease_owner == "old"
+    old_page.release_leases()
+    entry = Outbox(FakeStorage(storage_data)).for_session(SESSION)
+    assert entry.lease_owner is None and entry.lease_until == 0
+    sending.cancel()
+    server = Server()
+    new_page = BookingSync(FakeStorage(storage_data), FakeTransport(server.handle), scheduler, clock, owner_id="new")
+    results = await new_page.resume()
+    assert [r.status for r in results] == [SyncStatus.CONFIRMED] and len(server.bookings) == 1
