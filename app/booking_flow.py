@@ -51,6 +51,8 @@ def on_booking_confirmed(service: ChatBookingStorageService, session_id: str, cr
     """The server stored the booking: only now is the draft (and its backup) removed."""
     if session_id != service.session_id:
         return False  # another chat's booking, sent from this tab's outbox: its own page clears it
+    if service.draft is not None and service.draft.booking_step != "queued":
+        return False  # the customer started a new draft after ordering: that one is not booked yet
     service.clear_draft()
     return True
 

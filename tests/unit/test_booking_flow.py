@@ -155,3 +155,14 @@ def test_a_draft_without_a_confirmation_survives_the_next_start() -> None:
     asyncio.run(service.confirm_booking())
     reopened, *_ = make(Api(), storage)
     assert reopened.draft is not None and reopened.draft.booking_step == "queued"
+
+
+def test_a_new_draft_started_after_ordering_survives_the_old_bookings_confirmation() -> None:
+    api = Api(503)
+    service, sync, *_ = make(api)
+    service.save_draft_immediately(COMPLETE)
+    asyncio.run(service.confirm_booking())
+    service.clear_draft()  # "Start fresh" while the first booking waits in the outbox
+    service.save_draft_immediately({"customer_name": "Budi"})
+    asyncio.run(sync.retry_now())
+    assert service.draft is not None and service.draft.customer_name == "Budi"
