@@ -23,6 +23,11 @@ FIELD_IDS = {
 TEXT_FIELDS = ("customer_name", "customer_whatsapp")
 
 
+def _element_id(field: str | None) -> str | None:
+    """The element marked invalid for an error about ``field`` (the price follows the duration)."""
+    return "duration-group" if field in ("duration", "price") else FIELD_IDS.get(field or "")
+
+
 class View:
     def __init__(self, document) -> None:
         self.document = document
@@ -101,8 +106,16 @@ class View:
                 element.textContent = label
         self.set_text("total-price", total)
 
+    def _in_form_order(self, errors: list[tuple[str | None, str]]) -> list[tuple[str | None, str]]:
+        """Errors in the order their fields appear on the page (querySelectorAll keeps document
+        order), so the list reads top to bottom and focus goes to the first invalid field on
+        screen; errors about no field (e.g. from the server) stay first."""
+        selector = ", ".join(f"#{element_id}" for element_id in (*FIELD_IDS.values(), "duration-group"))
+        position = {str(element.id): n for n, element in enumerate(self.document.querySelectorAll(selector))}
+        return sorted(errors, key=lambda error: position.get(_element_id(error[0]) or "", -1))
+
     def show_errors(self, errors: Iterable[tuple[str | None, str]]) -> None:
-        errors = list(errors)
+        errors = self._in_form_order(list(errors))
         box = self.el("validation-errors")
         for element_id in (*FIELD_IDS.values(), "duration-group"):
             self.el(element_id).removeAttribute("aria-invalid")
@@ -120,7 +133,7 @@ class View:
         box.append(heading, items)
         first = None
         for field, _ in errors:
-            element_id = "duration-group" if field in ("duration", "price") else FIELD_IDS.get(field or "")
+            element_id = _element_id(field)
             if element_id:
                 self.el(element_id).setAttribute("aria-invalid", "true")
                 first = first or element_id

@@ -21,11 +21,13 @@ import js
 from pyodide.ffi import create_proxy
 
 from app import presenter
+from app.booking_flow import settle_confirmed_elsewhere
 from app.booking_sync import SyncStatus
 from app.browser.storage import nullable
 from app.browser.view import FIELD_IDS, TEXT_FIELDS, View
 from app.catalog import Catalog, Therapist
 from app.models import DURATIONS, BookingCreated, BookingDraft, ChatMessage
+from app.outbox import confirmation_key
 from app.presenter import Indicator
 
 CUSTOMER_FIELDS = ("customer_name", "customer_whatsapp", "duration", "location_type", "massage_for")
@@ -62,12 +64,18 @@ class ChatWindow:
                 view.set_field(name, value)
         self._sync_price()
         confirmation = self.sync.confirmation(service.session_id)
-        if _has_customer_data(stored) and stored.booking_step != "confirmed":
+        # A queued booking is not a forgotten draft: the sync status says it is on its way.
+        if _has_customer_data(stored) and stored.booking_step not in ("confirmed", "queued"):
             view.set_text("recovery-summary", presenter.draft_summary(stored, self.clock.now_ms(),
                                                                       self.therapist.name))
             view.show("recovery")
         elif confirmation is not None and not _has_customer_data(service.draft):
             self._show_confirmation(confirmation)
+        problem = service.get_health_status(include_bytes=False)["last_error"]
+        if problem and service.persistent:
+            # E.g. a damaged draft restored from its backup: say so once, the health line stays short.
+            view.set_text("page-notice", problem)
+            view.show("page-notice")
         self._render_messages(restore_scroll=True)
         self._render_pending()
         service.subscribe(lambda _service: self._render_state())
@@ -110,7 +118,7 @@ class ChatWindow:
         self._on(el("messages"), "scroll", lambda event: self.service.save_scroll_position(el("messages").scrollTop))
         # Leaving or hiding the page inside the debounce window must lose nothing.
         self._on(js.document, "visibilitychange", self._visibility)
-        self._on(js.window, "pagehide", lambda event: self.service.flush())
+        self._on(js.window, "pagehide", self._page_hide)
         self._on(js.window, "beforeunload", self._before_unload)
         self._on(js.window, "storage", self._storage_event)
         self._on(js.window, "online", lambda event: self.sync.trigger())
@@ -145,6 +153,10 @@ class ChatWindow:
         else:
             self.sync.trigger()
 
+    def _page_hide(self, event) -> None:
+        self.service.flush()
+        self.sync.release_leases()  # a reload must not wait 30 s for this page's send lock
+
     def _before_unload(self, event) -> None:
         # Only when something could not be saved; otherwise the flush on pagehide makes a prompt needless.
         self.service.flush()
@@ -153,10 +165,22 @@ class ChatWindow:
             event.returnValue = ""
 
     def _storage_event(self, event) -> None:
-        self.service.handle_storage_event(nullable(event.key), nullable(event.newValue))
+        key, value = nullable(event.key), nullable(event.newValue)
+        self.service.handle_storage_event(key, value)
         self.view.fill_form(self.service.draft)  # skips the field this tab is typing in
         self._sync_price()
         self._render_messages()
+        if key == confirmation_key(self.service.session_id) and value is not None:
+            self._confirmed_elsewhere()
+
+    def _confirmed_elsewhere(self) -> None:
+        """Another tab sent this chat's queued booking: show the confirmation here too, as a reload would."""
+        settle_confirmed_elsewhere(self.service, self.sync)  # drops the draft that was queued here
+        confirmation = self.sync.confirmation(self.service.session_id)
+        if confirmation is not None and not _has_customer_data(self.service.draft):
+            self.view.fill_form(None)
+            self._sync_price()
+            self._show_confirmation(confirmation)
 
     async def prefill_from_backend(self) -> None:
         """A returning customer's empty fields, from their last booking (never over what they typed)."""
@@ -242,7 +266,8 @@ class ChatWindow:
         if result:
             return  # booking_confirmed (called by the sync) already switched the view
         if result.status in (SyncStatus.REJECTED, SyncStatus.INVALID):
-            self.view.show_errors([(None, message) for message in result.errors] or [(None, result.message)])
+            self.view.show_errors(result.fields or [(None, message) for message in result.errors]
+                                  or [(None, result.message)])
             self._set_sync_text(Indicator(result.message, "error"))
         elif result.status is SyncStatus.CONFLICT:
             self._set_sync_text(Indicator(result.message, "error"))
@@ -328,7 +353,7 @@ class ChatWindow:
                                            last_saved_ms=service.last_saved, now_ms=now,
                                            persistent=service.persistent)
         self.view.set_text("autosave-status", autosave.text, autosave.kind)
-        health = service.get_health_status()
+        health = service.get_health_status(include_bytes=False)
         for element_id, indicator in zip(("health-storage", "health-autosave", "health-version"),
                                          presenter.health_texts(health)):
             self.view.set_text(element_id, indicator.text, indicator.kind)

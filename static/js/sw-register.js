@@ -17,7 +17,8 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 let reloadRequested = false;
 
 function canRegister() {
-  if (!("serviceWorker" in navigator)) return false;
+  // A context can expose the property yet leave it undefined (service workers blocked by policy).
+  if (!("serviceWorker" in navigator) || !navigator.serviceWorker) return false;
   const { protocol, hostname } = window.location;
   if (protocol === "https:") return true;
   return protocol === "http:" && (LOCAL_HOSTS.has(hostname) || hostname.endsWith(".localhost"));
