@@ -6,8 +6,9 @@ browser needs out of ``node_modules`` (installed by ``npm ci`` from the committe
 ``requirements/browser-wheels.txt``::
 
     static/vendor/pyodide/   pyodide.mjs, pyodide.asm.{mjs,wasm}, python_stdlib.zip,
-                             our wheels, and a pyodide-lock.json rewritten to list
-                             exactly those wheels (so loading by name stays local)
+                             our wheels compiled to bytecode, and a pyodide-lock.json
+                             rewritten to list exactly those wheels (so loading by name
+                             stays local)
     static/vendor/pyscript/  @pyscript/core's dist/ (without source maps)
 
 Run it as ``python tools/build_runtime.py``. It is idempotent: a stamp records a
@@ -15,18 +16,35 @@ digest of every input, and a second run with nothing changed returns at once.
 
 A wheel whose sha256 differs from its pin is refused (``HashMismatch``) and never
 copied: the list is the only thing that decides what Python runs in the page.
+
+Pyodide never writes ``__pycache__``, so without bytecode the page compiles every module
+it imports from source at each boot (~0.4 s of main-thread CPU for pydantic alone, ~1.1 s
+for the standard library). So, once the wheels are verified, each is rewritten with its
+``.py`` files compiled to ``.pyc`` (hash-based, unchecked: PEP 552) by Pyodide's own
+Python under Node.js (``tools/compile_pyc.mjs``), the way ``pyodide py-compile`` ships
+Pyodide's packages: ``module.pyc`` in place of ``module.py``, a pure wheel renamed
+``-py3-none-any`` -> ``-cp314-none-any`` (bytecode is tied to one Python), ``RECORD``
+rewritten, and the lock's sha256 set to the file shipped. ``python_stdlib.zip`` is
+compiled the same way (``COMPILE_STDLIB``)::
+
+    pydantic-2.14.3-py3-none-any.whl  --verify pin-->  --compile-->  pydantic-2.14.3-cp314-none-any.whl
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import csv
 import hashlib
+import io
 import json
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
@@ -43,7 +61,16 @@ WHEEL_PLATFORM = "pyemscripten_2026_0_wasm32"
 WHEEL_PYTHON = "3.14"
 STAMP_NAME = ".build-stamp"
 # Bump when the layout this script writes changes, so old vendor folders are rebuilt.
-BUILD_FORMAT = "3"
+BUILD_FORMAT = "4"
+COMPILER = Path(__file__).with_name("compile_pyc.mjs")
+# Where Pyodide imports wheels and the standard library from (the file names tracebacks show).
+SITE_PACKAGES = f"/lib/python{WHEEL_PYTHON}/site-packages/"
+STDLIB_ZIP = f"/lib/python{WHEEL_PYTHON.replace('.', '')}.zip/"
+# Pyodide's npm package ships python_stdlib.zip as sources, so every page (the bare floor too)
+# compiles each standard module it imports at every boot: ~1.1 s of main-thread CPU here.
+COMPILE_STDLIB = True
+# What a compiler returns (see compile_with_pyodide): {"python", "magic", "compiled", "failed"}.
+Compiler = Callable[[Path], dict]
 
 
 class BuildError(Exception):
@@ -154,8 +181,123 @@ def wheel_metadata(path: Path) -> tuple[list[str], list[str]]:
     return imports, depends
 
 
+def compile_with_pyodide(pyodide_dir: Path, work: Path) -> dict:
+    """Run ``tools/compile_pyc.mjs``: compile the sources listed in ``work/sources.json``."""
+    node = shutil.which("node")
+    if node is None:
+        raise BuildError(
+            "node is not on PATH: the wheels are compiled to bytecode by Pyodide under "
+            "Node.js 20+ (the same Node.js 'npm ci' needs); install it and run the build again"
+        )
+    result = subprocess.run([node, str(COMPILER), str(pyodide_dir), str(work)],
+                            capture_output=True, text=True)
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        raise BuildError(f"compiling to bytecode with Pyodide failed:\n{result.stderr[-4000:]}")
+    return json.loads(lines[-1])
+
+
+def compiled_wheel_name(filename: str) -> str:
+    """A pure wheel's tag becomes the one Python its bytecode is for; others keep their name."""
+    name, version, python_tag, abi, platform = filename.removesuffix(".whl").split("-")
+    if (abi, platform) == ("none", "any"):
+        python_tag = "cp" + WHEEL_PYTHON.replace(".", "")
+    return f"{name}-{version}-{python_tag}-{abi}-{platform}.whl"
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A zip of Python modules to ship compiled: a verified wheel, or Pyodide's standard library."""
+
+    source: Path
+    target: Path
+    imported_from: str  # the folder Pyodide imports its modules from: what tracebacks show
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.source.suffix == ".whl"
+
+
+def _compilable(name: str) -> bool:
+    top = name.split("/", 1)[0]
+    return name.endswith(".py") and not top.endswith((".dist-info", ".data"))
+
+
+def _record(entries: list[tuple[zipfile.ZipInfo, bytes]], record_name: str) -> bytes:
+    """A wheel's RECORD listing every entry with its sha256 and size (PEP 376, PEP 427)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for info, data in entries:
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        writer.writerow([info.filename, f"sha256={digest}", len(data)])
+    writer.writerow([record_name, "", ""])
+    return out.getvalue().encode()
+
+
+def _write_compiled(archive: Archive, bytecode: dict[str, bytes]) -> None:
+    """Copy ``archive`` with each compiled ``x.py`` replaced by ``x.pyc`` (found sourceless)."""
+    entries: list[tuple[zipfile.ZipInfo, bytes]] = []
+    record_name = None
+    with zipfile.ZipFile(archive.source) as source:
+        for info in source.infolist():
+            name = info.filename
+            if archive.is_wheel and name.endswith(".dist-info/RECORD"):
+                record_name = name
+                continue
+            if name.endswith(".pyc") or "/__pycache__/" in f"/{name}":
+                continue  # bytecode for some other Python, if an archive ever carries any
+            if name in bytecode:
+                pyc = zipfile.ZipInfo(name + "c", date_time=info.date_time)
+                pyc.external_attr, pyc.compress_type = info.external_attr, zipfile.ZIP_DEFLATED
+                entries.append((pyc, bytecode[name]))
+            else:
+                entries.append((info, source.read(name)))
+    if archive.is_wheel:
+        if record_name is None:
+            raise BuildError(f"{archive.source.name} has no .dist-info/RECORD: not a wheel")
+        record = zipfile.ZipInfo(record_name, date_time=(1980, 1, 1, 0, 0, 0))
+        record.external_attr, record.compress_type = 0o644 << 16, zipfile.ZIP_DEFLATED
+        entries.append((record, _record(entries, record_name)))
+    with zipfile.ZipFile(archive.target, "w") as out:
+        for info, data in entries:
+            out.writestr(info, data)
+
+
+def compile_archives(archives: list[Archive], compiler: Compiler) -> None:
+    """Write each archive's compiled copy to its ``target``, with one run of ``compiler``.
+
+    ``compiler(work)`` compiles every ``work/<source>`` listed in ``work/sources.json`` to
+    ``work/<source>c`` (``compile_with_pyodide`` in production). A module it cannot compile
+    keeps shipping as source. Its Python must be the one the pinned wheels are for.
+    """
+    with tempfile.TemporaryDirectory(prefix="compile-pyc-") as directory:
+        work = Path(directory)
+        sources: list[list[str]] = []
+        for index, archive in enumerate(archives):
+            with zipfile.ZipFile(archive.source) as source:
+                for name in filter(_compilable, source.namelist()):
+                    (work / str(index) / name).parent.mkdir(parents=True, exist_ok=True)
+                    (work / str(index) / name).write_bytes(source.read(name))
+                    sources.append([f"{index}/{name}", archive.imported_from + name])
+        (work / "sources.json").write_text(json.dumps(sources))
+        report = compiler(work)
+        if not report["python"].startswith(WHEEL_PYTHON + "."):
+            raise BuildError(
+                f"Pyodide runs Python {report['python']}, but the wheel list is for {WHEEL_PYTHON}: "
+                "its bytecode would not load; update WHEEL_PYTHON and the pins together"
+            )
+        for source, error in report["failed"]:
+            print(f"build_runtime: shipping {source.split('/', 1)[1]} as source: {error}", file=sys.stderr)
+        for index, archive in enumerate(archives):
+            folder = work / str(index)
+            bytecode = {
+                pyc.relative_to(folder).as_posix()[:-1]: pyc.read_bytes() for pyc in folder.rglob("*.pyc")
+            }
+            _write_compiled(archive, bytecode)
+
+
 def rewrite_lock(lock: dict, wheels: dict[Pin, Path]) -> dict:
-    """Keep only the packages we ship, each entry pointing at our verified wheel."""
+    """Keep only the packages we ship, each entry pointing at the wheel file we ship."""
     by_name = {canonical(key): entry for key, entry in lock["packages"].items()}
     shipped = {}
     for pin, path in wheels.items():
@@ -165,7 +307,7 @@ def rewrite_lock(lock: dict, wheels: dict[Pin, Path]) -> dict:
             "package_type": "package", "unvendored_tests": False, "tool": {},
         })
         entry["depends"] = [d for d in depends if d in {p.name for p in wheels}]
-        entry.update(file_name=path.name, version=pin.version, sha256=pin.sha256)
+        entry.update(file_name=path.name, version=pin.version, sha256=sha256_of(path))
         entry["unvendored_tests"] = False
         shipped[pin.name] = entry
     return {**lock, "packages": dict(sorted(shipped.items()))}
@@ -173,14 +315,18 @@ def rewrite_lock(lock: dict, wheels: dict[Pin, Path]) -> dict:
 
 def inputs_digest(root: Path, requirements: Path) -> str:
     digest = hashlib.sha256(BUILD_FORMAT.encode())
-    for path in (root / "package-lock.json", requirements, Path(__file__)):
+    for path in (root / "package-lock.json", requirements, Path(__file__), COMPILER):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 def build(root: Path = ROOT, *, requirements: Path | None = None, cache: Path | None = None,
-          vendor: Path | None = None, download: bool = True) -> bool:
-    """Build the vendor folder; return False when it was already up to date."""
+          vendor: Path | None = None, download: bool = True, compiler: Compiler | None = None) -> bool:
+    """Build the vendor folder; return False when it was already up to date.
+
+    ``compiler`` compiles the wheels' and the standard library's sources (leave as default
+    unless testing: Pyodide's Python from ``node_modules/pyodide`` under Node.js).
+    """
     requirements = requirements or root / "requirements" / "browser-wheels.txt"
     cache = cache or root / ".cache" / "browser-wheels"
     vendor = vendor or root / "static" / "vendor"
@@ -198,16 +344,26 @@ def build(root: Path = ROOT, *, requirements: Path | None = None, cache: Path | 
     pins = parse_pins(requirements.read_text())
     if download:
         download_wheels(pins, cache, requirements)
-    wheels = verified_wheels(pins, cache)
+    wheels = verified_wheels(pins, cache)  # before anything is derived from them
+    compiler = compiler or (lambda work: compile_with_pyodide(pyodide_src, work))
 
     staging = vendor.with_name(vendor.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "pyodide").mkdir(parents=True)
     for name in PYODIDE_CORE_FILES:
-        shutil.copy2(pyodide_src / name, staging / "pyodide" / name)
-    for path in wheels.values():
-        shutil.copy2(path, staging / "pyodide" / path.name)
-    lock = rewrite_lock(json.loads((pyodide_src / "pyodide-lock.json").read_text()), wheels)
+        if not (COMPILE_STDLIB and name == "python_stdlib.zip"):
+            shutil.copy2(pyodide_src / name, staging / "pyodide" / name)
+    shipped = {pin: staging / "pyodide" / compiled_wheel_name(path.name) for pin, path in wheels.items()}
+    archives = [Archive(wheels[pin], target, SITE_PACKAGES) for pin, target in shipped.items()]
+    if COMPILE_STDLIB:
+        archives.append(Archive(pyodide_src / "python_stdlib.zip", staging / "pyodide" / "python_stdlib.zip",
+                                STDLIB_ZIP))
+    try:
+        compile_archives(archives, compiler)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # never left next to vendor/, where it would be served
+        raise
+    lock = rewrite_lock(json.loads((pyodide_src / "pyodide-lock.json").read_text()), shipped)
     (staging / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
     shutil.copytree(pyscript_src, staging / "pyscript", ignore=shutil.ignore_patterns("*.map"))
     (staging / STAMP_NAME).write_text(digest)
