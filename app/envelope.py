@@ -173,3 +173,6 @@ MESSAGES_CODEC = Codec("messages", schema=1)
 SCROLL_CODEC = Codec("scroll", schema=1)
 # A quarantined unreadable value: {"raw": "...", "saved_at": epoch_ms, "reason": "..."}.
 CORRUPT_CODEC = Codec("corrupt", schema=1)
+# Bookings on their way to the server, and the server's confirmations (app.outbox).
+OUTBOX_CODEC = Codec("outbox", schema=1)
+CONFIRMATION_CODEC = Codec("confirmation", schema=1)

@@ -1,9 +1,8 @@
 """The outbox: bookings waiting to reach the server, kept in localStorage so a reload loses none.
 
-Stored at ``chatbooking:v1:outbox`` as an envelope
-``{"schema": 1, "data": [entry, ...], "checksum": "<16 hex>"}``, the checksum being the
-first 16 hex digits of sha256 over the canonical JSON of ``data``. Confirmations (the
-server's answer to a booking) use the same envelope at ``chatbooking:v1:<session>:confirmation``.
+Stored at ``chatbooking:v1:outbox`` in the envelope every stored value uses
+(``app.envelope``: schema, checksum, data). Confirmations (the server's answer to a
+booking) are stored the same way at ``chatbooking:v1:<session>:confirmation``.
 
 Failures never reach the page, they become status:
 
@@ -25,8 +24,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
@@ -34,45 +31,19 @@ from typing import Any, TypeVar
 import pydantic
 from pydantic import BaseModel, ConfigDict
 
+from app.envelope import CONFIRMATION_CODEC, OUTBOX_CODEC
 from app.errors import CorruptRecord, StorageError
 from app.models import BookingCreated
 from app.ports import Storage
+from app.storage_keys import PREFIX
 
-PREFIX = "chatbooking:v1:"
 OUTBOX_KEY = PREFIX + "outbox"
 CORRUPT_KEY = OUTBOX_KEY + ":corrupt"
-SCHEMA = 1
 T = TypeVar("T")
 
 
 def confirmation_key(session_id: str) -> str:
     return f"{PREFIX}{session_id}:confirmation"
-
-
-def checksum(data: Any) -> str:
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
-
-
-def encode_envelope(data: Any) -> str:
-    return json.dumps({"schema": SCHEMA, "data": data, "checksum": checksum(data)}, separators=(",", ":"))
-
-
-def decode_envelope(raw: str, key: str) -> Any:
-    """The ``data`` of an envelope; ``CorruptRecord`` when it is not one we can trust."""
-    try:
-        envelope = json.loads(raw)
-    except ValueError as error:
-        raise CorruptRecord(key, f"not JSON ({error})") from error
-    if not isinstance(envelope, dict) or "data" not in envelope:
-        raise CorruptRecord(key, "not an envelope")
-    if envelope.get("schema") != SCHEMA:
-        # No older schema exists yet; a newer one (a later app version in another tab) is
-        # unknown to us, and guessing at its meaning could send a wrong booking.
-        raise CorruptRecord(key, f"unknown schema {envelope.get('schema')!r}")
-    if envelope.get("checksum") != checksum(envelope["data"]):
-        raise CorruptRecord(key, "checksum mismatch")
-    return envelope["data"]
 
 
 class EntryState(str, Enum):
@@ -138,7 +109,7 @@ class Outbox:
             return False
         try:
             if entries:
-                self._storage.setItem(OUTBOX_KEY, encode_envelope(_ENTRIES.dump_python(entries, mode="json")))
+                self._storage.setItem(OUTBOX_KEY, OUTBOX_CODEC.encode(_ENTRIES.dump_python(entries, mode="json")))
             else:
                 self._storage.removeItem(OUTBOX_KEY)
         except StorageError as error:
@@ -172,7 +143,7 @@ class Outbox:
         if raw is None:
             return []
         try:
-            data = decode_envelope(raw, OUTBOX_KEY)
+            data = OUTBOX_CODEC.decode(raw, key=OUTBOX_KEY).data
             if not isinstance(data, list):
                 raise CorruptRecord(OUTBOX_KEY, "data is not a list")
         except CorruptRecord as error:
@@ -195,7 +166,7 @@ class Outbox:
         try:
             self._storage.setItem(CORRUPT_KEY, raw)
             if readable:
-                self._storage.setItem(OUTBOX_KEY, encode_envelope(_ENTRIES.dump_python(readable, mode="json")))
+                self._storage.setItem(OUTBOX_KEY, OUTBOX_CODEC.encode(_ENTRIES.dump_python(readable, mode="json")))
             else:
                 self._storage.removeItem(OUTBOX_KEY)
         except StorageError:
@@ -218,7 +189,7 @@ class ConfirmationStore:
             raw = self._storage.getItem(key)
             if raw is None:
                 return self._memory.get(session_id)
-            return BookingCreated.model_validate(decode_envelope(raw, key))
+            return BookingCreated.model_validate(CONFIRMATION_CODEC.decode(raw, key=key).data)
         except (StorageError, pydantic.ValidationError):
             # Unreadable: what this tab saw is still right; otherwise there is nothing to show.
             return self._memory.get(session_id)
@@ -228,7 +199,7 @@ class ConfirmationStore:
         if self._storage is None:
             return
         try:
-            self._storage.setItem(confirmation_key(session_id), encode_envelope(created.model_dump(mode="json")))
+            self._storage.setItem(confirmation_key(session_id), CONFIRMATION_CODEC.encode(created.model_dump(mode="json")))
         except StorageError:
             pass  # kept in memory above; the booking itself is safe on the server
 

@@ -1,12 +1,11 @@
 """The outbox in localStorage: one checksummed envelope; corruption and storage failures never raise."""
 
-import hashlib
 import json
 
+from app.envelope import OUTBOX_CODEC, canonical_json, checksum
 from app.fakes import FakeStorage
 from app.models import BookingCreated, BookingRequest
-from app.outbox import (CORRUPT_KEY, OUTBOX_KEY, ConfirmationStore, Outbox, OutboxEntry, checksum,
-                        confirmation_key, decode_envelope, encode_envelope)
+from app.outbox import CORRUPT_KEY, OUTBOX_KEY, ConfirmationStore, Outbox, OutboxEntry, confirmation_key
 
 BODY = {"therapist_id": "t-ayu", "customer_id": "c1", "customer_name": "Ana", "customer_whatsapp": "+628123456789",
         "duration": 90, "price": 450000, "location_type": "villa", "massage_for": "myself"}
@@ -16,14 +15,14 @@ def entry(key: str = "k1", session_id: str = "s1") -> OutboxEntry:
     return OutboxEntry(key=key, session_id=session_id, body=BODY, created_at=1)
 
 
-def test_entries_are_stored_as_a_checksummed_envelope() -> None:
+def test_entries_are_stored_in_the_shared_checksummed_envelope() -> None:
     storage = FakeStorage()
     Outbox(storage).save([entry()])
     stored = json.loads(storage.data[OUTBOX_KEY])
     assert stored["schema"] == 1
     assert stored["data"][0]["key"] == "k1"
-    canonical = json.dumps(stored["data"], sort_keys=True, separators=(",", ":"))
-    assert stored["checksum"] == hashlib.sha256(canonical.encode()).hexdigest()[:16] == checksum(stored["data"])
+    canonical = json.dumps(stored["data"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert stored["checksum"] == checksum(canonical) == checksum(canonical_json(stored["data"]))
 
 
 def test_a_new_outbox_on_the_same_storage_sees_the_entries() -> None:
@@ -58,7 +57,7 @@ def test_invalid_json_is_set_aside_and_the_outbox_starts_empty() -> None:
 
 
 def test_a_checksum_mismatch_counts_as_corrupt() -> None:
-    raw = json.dumps({"schema": 1, "data": [entry().model_dump(mode="json")], "checksum": "0000000000000000"})
+    raw = json.dumps({"schema": 1, "data": [entry().model_dump(mode="json")], "checksum": "00000000"})
     storage = FakeStorage({OUTBOX_KEY: raw})
     assert Outbox(storage).load() == []
     assert storage.data[CORRUPT_KEY] == raw
@@ -66,7 +65,7 @@ def test_a_checksum_mismatch_counts_as_corrupt() -> None:
 
 def test_an_unknown_schema_is_not_guessed_at() -> None:
     data = [entry().model_dump(mode="json")]
-    raw = json.dumps({"schema": 2, "data": data, "checksum": checksum(data)})
+    raw = json.dumps({"schema": 2, "data": data, "checksum": checksum(canonical_json(data))})
     storage = FakeStorage({OUTBOX_KEY: raw})
     assert Outbox(storage).load() == []
     assert storage.data[CORRUPT_KEY] == raw
@@ -74,7 +73,7 @@ def test_an_unknown_schema_is_not_guessed_at() -> None:
 
 def test_one_unreadable_entry_does_not_cost_the_others() -> None:
     data = [entry("good").model_dump(mode="json"), {"key": "bad"}]
-    raw = encode_envelope(data)
+    raw = OUTBOX_CODEC.encode(data)
     storage = FakeStorage({OUTBOX_KEY: raw})
     outbox = Outbox(storage)
     assert [e.key for e in outbox.load()] == ["good"]
@@ -118,7 +117,7 @@ def test_no_storage_at_all_works_in_memory() -> None:
 
 
 def test_envelope_round_trip() -> None:
-    assert decode_envelope(encode_envelope({"a": [1, 2]}), "k") == {"a": [1, 2]}
+    assert OUTBOX_CODEC.decode(OUTBOX_CODEC.encode({"a": [1, 2]}), key="k").data == {"a": [1, 2]}
 
 
 def test_confirmations_survive_a_reload_and_can_be_cleared() -> None:
