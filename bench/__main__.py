@@ -207,7 +207,8 @@ def build_rows(raw: dict) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    raw: dict = {"runs": args.runs, "calls": args.calls, "quick": args.quick,
+    # "call_count", not "calls": raw["calls"] holds that section's results (absent with --skip calls).
+    raw: dict = {"runs": args.runs, "call_count": args.calls, "quick": args.quick,
                  "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": platform.platform(),
                  "cpus": os.cpu_count(), "load_average": os.getloadavg()}
     measure_browser(args, raw)
