@@ -84,9 +84,10 @@ def boot() -> ChatWindow | None:
     clock, scheduler = BrowserClock(), BrowserScheduler()
     service = ChatBookingStorageService(therapist.id, identity.session_id(therapist.id), storage=storage,
                                         scheduler=scheduler, clock=clock, therapist_name=therapist.name)
-    sync = BookingSync(storage, FetchTransport(), scheduler, clock, api_base=_api_base())
+    api_base = _api_base()
+    sync = BookingSync(storage, FetchTransport(), scheduler, clock, api_base=api_base)
     window = ChatWindow(view, service, sync, catalog, therapist, customer_id=identity.customer_id,
-                        returning_customer=returning, clock=clock, scheduler=scheduler, api_base=_api_base())
+                        clock=clock, scheduler=scheduler, api_base=api_base)
     service.attach_sync(sync, identity.customer_id, on_confirmed=_remember_booking(storage, window))
     window.start()
     _set_state("ready")

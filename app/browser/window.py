@@ -41,10 +41,10 @@ def _has_customer_data(draft: BookingDraft | None) -> bool:
 
 class ChatWindow:
     def __init__(self, view: View, service, sync, catalog: Catalog, therapist: Therapist, *,
-                 customer_id: str, returning_customer: bool, clock, scheduler, api_base: str) -> None:
+                 customer_id: str, clock, scheduler, api_base: str) -> None:
         self.view, self.service, self.sync = view, service, sync
         self.catalog, self.therapist = catalog, therapist
-        self.customer_id, self.returning_customer = customer_id, returning_customer
+        self.customer_id = customer_id
         self.clock, self.scheduler, self.api_base = clock, scheduler, api_base
         self._proxies: list = []
         self._ordering = False
