@@ -23,8 +23,9 @@ from collections.abc import Callable
 
 from app.errors import StorageError
 from app.ports import Storage
+from app.storage_keys import PREFIX
 
-CUSTOMER_ID_KEY = "chatbooking:v1:customer_id"
+CUSTOMER_ID_KEY = PREFIX + "customer_id"
 
 
 def session_id_for(therapist_id: str, customer_id: str) -> str:

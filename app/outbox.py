@@ -35,15 +35,12 @@ from app.envelope import CONFIRMATION_CODEC, OUTBOX_CODEC
 from app.errors import CorruptRecord, StorageError
 from app.models import BookingCreated
 from app.ports import Storage
-from app.storage_keys import PREFIX
+from app.storage_keys import PREFIX, confirmation_key
 
 OUTBOX_KEY = PREFIX + "outbox"
 CORRUPT_KEY = OUTBOX_KEY + ":corrupt"
 T = TypeVar("T")
 
-
-def confirmation_key(session_id: str) -> str:
-    return f"{PREFIX}{session_id}:confirmation"
 
 
 class EntryState(str, Enum):

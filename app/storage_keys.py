@@ -29,7 +29,8 @@ DRAFT_BACKUP = "draft:backup"
 DRAFT_CORRUPT = "draft:corrupt"
 MESSAGES = "messages"
 SCROLL = "scroll"
-KINDS = frozenset({DRAFT, DRAFT_BACKUP, DRAFT_CORRUPT, MESSAGES, SCROLL})
+CONFIRMATION = "confirmation"  # the server's answer to this session's booking (app.outbox)
+KINDS = frozenset({DRAFT, DRAFT_BACKUP, DRAFT_CORRUPT, MESSAGES, SCROLL, CONFIRMATION})
 DRAFT_KINDS = frozenset({DRAFT, DRAFT_BACKUP, DRAFT_CORRUPT})
 
 # A ":" inside a session id would make keys ambiguous to parse_key.
@@ -67,6 +68,10 @@ def messages_key(session_id: str) -> str:
 
 def scroll_key(session_id: str) -> str:
     return key_for(session_id, SCROLL)
+
+
+def confirmation_key(session_id: str) -> str:
+    return key_for(session_id, CONFIRMATION)
 
 
 def parse_key(key: str | None) -> tuple[str, str] | None:

@@ -26,10 +26,11 @@ from app.browser.window import ChatWindow
 from app.catalog import Catalog
 from app.errors import StorageError
 from app.identity import CUSTOMER_ID_KEY, CustomerIdentity
+from app.storage_keys import PREFIX
 from app.storage_service import ChatBookingStorageService
 
 CATALOG_FILE = Path("static/data/therapists.json")  # written into Python's FS by pyscript.toml [files]
-HAS_BOOKED_KEY = "chatbooking:v1:customer_has_bookings"
+HAS_BOOKED_KEY = PREFIX + "customer_has_bookings"
 DEFAULT_API_BASE = "./api"
 
 

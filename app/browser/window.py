@@ -27,8 +27,8 @@ from app.browser.storage import nullable
 from app.browser.view import FIELD_IDS, TEXT_FIELDS, View
 from app.catalog import Catalog, Therapist
 from app.models import DURATIONS, BookingCreated, BookingDraft, ChatMessage
-from app.outbox import confirmation_key
 from app.presenter import Indicator
+from app.storage_keys import confirmation_key
 
 CUSTOMER_FIELDS = ("customer_name", "customer_whatsapp", "duration", "location_type", "massage_for")
 SENDING = Indicator("Sending your booking…", "busy")
