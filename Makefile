@@ -27,6 +27,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 # Cheap when nothing changed: the script compares a digest of its inputs. The service worker
 # (static/vendor/sw.js) is regenerated every time (~0.1 s) but only rewritten when it changes.
 runtime: $(VENV)/.installed node_modules/.package-lock.json
+	$(PY) tools/pyscript_files.py
 	$(PY) tools/build_runtime.py
 	$(PY) tools/build_sw.py
 

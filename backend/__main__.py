@@ -1,17 +1,16 @@
 """``python -m backend``: serve the API and the page at http://$HOST:$PORT/ (default 127.0.0.1:8000)."""
 
-import os
-
 import uvicorn
 
+from backend.config import Settings
 from backend.main import create_app
 
 
 def main() -> None:
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "8000"))
+    settings = Settings()
+    host, port = settings.host, settings.port
     print(f"Chat Booking: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", flush=True)
-    uvicorn.run(create_app(), host=host, port=port, log_level=os.environ.get("LOG_LEVEL", "info"))
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The therapist catalog the page shows (``static/data/therapists.json``), as the server checks it.
 
-The page and the server read the same file, so the price a customer sees is the only price
-the server accepts: a booking for an unknown therapist, or at any other price, is refused.
+The page and the server read the same file with the same parser (``app.domain.catalog``), so
+the price a customer sees is the only price the server accepts: a booking for an unknown
+therapist, or at any other price, is refused.
 
 Example::
 
@@ -11,37 +12,27 @@ Example::
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.models import BookingRequest
+from app.domain.catalog import Catalog as SharedCatalog
+from app.domain.catalog import Therapist
+from app.domain.models import BookingRequest
 from backend.errors import FieldError, InvalidRequest
 
-
-@dataclass(frozen=True)
-class Therapist:
-    id: str
-    name: str
-    prices: dict[int, int]  # duration in minutes → price in the catalog's currency
+__all__ = ["Catalog", "Therapist"]
 
 
 @dataclass(frozen=True)
 class Catalog:
     currency: str
-    therapists: dict[str, Therapist]
+    therapists: dict[str, Therapist]  # by id; ``prices`` maps minutes to the catalog's currency
 
     @classmethod
     def load(cls, path: Path) -> Catalog:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        therapists = {
-            str(t["id"]): Therapist(id=str(t["id"]), name=str(t.get("name", "")),
-                                    prices={int(d): int(p) for d, p in t["prices"].items()})
-            for t in data["therapists"]
-        }
-        if not therapists:
-            raise ValueError(f"{path}: the catalog lists no therapists")
-        return cls(currency=str(data.get("currency", "")), therapists=therapists)
+        """Parse the file the page reads, with the page's parser (every duration must be priced)."""
+        shared = SharedCatalog.from_json(path.read_text(encoding="utf-8"))
+        return cls(currency=shared.currency, therapists={t.id: t for t in shared.therapists})
 
     def check(self, booking: BookingRequest) -> None:
         """Raise InvalidRequest unless the therapist exists and the price is the catalog's."""

@@ -1,53 +1,79 @@
-"""Settings of the reference backend, read from environment variables.
+"""Settings of the reference backend: one ``Settings`` (pydantic-settings), read from the environment.
 
-| variable              | default                   | meaning                                         |
-|-----------------------|---------------------------|-------------------------------------------------|
-| HOST / PORT           | 127.0.0.1 / 8000          | where ``make serve`` listens                    |
-| DATABASE_URL          | var/bookings.sqlite3      | SQLite file (``sqlite:///path`` or a plain path) |
-| BOOKING_ADMIN_TOKEN   | unset (listing refused)   | bearer token for ``GET /api/bookings``           |
-| CORS_ALLOW_ORIGINS    | unset (same origin only)  | comma-separated origins allowed to call the API |
-| SERVE_SITE            | 1                         | also serve the page itself from this origin     |
+| variable              | default                   | meaning                                          |
+|-----------------------|---------------------------|--------------------------------------------------|
+| HOST / PORT           | 127.0.0.1 / 8000          | where ``python -m backend`` (``make serve``) listens |
+| DATABASE_URL          | var/bookings.sqlite3      | SQLite file (``sqlite:///path`` or a plain path)  |
+| BOOKING_ADMIN_TOKEN   | unset (listing refused)   | bearer token for ``GET /api/bookings``            |
+| CORS_ALLOW_ORIGINS    | unset (same origin only)  | comma-separated origins allowed to call the API  |
+| SERVE_SITE            | 1                         | also serve the page itself from this origin      |
+| LOG_LEVEL             | info                      | uvicorn's log level                              |
 
-The therapist catalog (``static/data/therapists.json``, the file the page reads) and the request
-body limit are settings too, so tests can point them elsewhere.
+The therapist catalog (``static/data/therapists.json``, the file the page reads), the folder
+the page is served from and the request body limit are settings too (not read from the
+environment), so tests can point them elsewhere.
+
+Example::
+
+    settings = Settings()                                   # from os.environ
+    settings = Settings(DATABASE_URL="/tmp/b.sqlite3")      # explicit, e.g. in a test
+    settings.database_path                                  # Path('/tmp/b.sqlite3')
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.site_files import ROOT
 
 MAX_BODY_BYTES = 16 * 1024
+DEFAULT_DATABASE = "var/bookings.sqlite3"
 
 
-def _database_path(value: str) -> Path:
-    for prefix in ("sqlite:///", "sqlite://"):
-        if value.startswith(prefix):
-            value = value[len(prefix):]
-            break
-    path = Path(value)
-    return path if path.is_absolute() else ROOT / path
+def _env(name: str) -> dict:
+    # Accept the field name too, so code and tests can say Settings(database_url=...).
+    return {"validation_alias": AliasChoices(name, name.lower())}
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_path: Path = field(default_factory=lambda: ROOT / "var" / "bookings.sqlite3")
-    admin_token: str | None = None
-    cors_origins: tuple[str, ...] = ()
-    serve_site: bool = True
-    site_root: Path = ROOT
-    catalog_path: Path = field(default_factory=lambda: ROOT / "static" / "data" / "therapists.json")
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=True,
+                                      populate_by_name=True)
+
+    host: str = Field("127.0.0.1", **_env("HOST"))
+    port: int = Field(8000, ge=0, le=65535, **_env("PORT"))
+    database_url: str = Field(DEFAULT_DATABASE, **_env("DATABASE_URL"))
+    admin_token: str | None = Field(None, **_env("BOOKING_ADMIN_TOKEN"))
+    cors_allow_origins: str = Field("", **_env("CORS_ALLOW_ORIGINS"))
+    serve_site: bool = Field(True, **_env("SERVE_SITE"))
+    log_level: str = Field("info", **_env("LOG_LEVEL"))
+    # Not from the environment: where the page's files are.
+    site_root: Path = Field(ROOT, exclude=True)
+    catalog_path: Path = Field(ROOT / "static" / "data" / "therapists.json")
     max_body_bytes: int = MAX_BODY_BYTES
 
+    @field_validator("admin_token", mode="before")
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
-        return cls(
-            database_path=_database_path(env.get("DATABASE_URL") or "var/bookings.sqlite3"),
-            admin_token=env.get("BOOKING_ADMIN_TOKEN") or None,
-            cors_origins=tuple(o.strip() for o in env.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip()),
-            serve_site=env.get("SERVE_SITE", "1") not in ("0", "false", "no"),
-        )
+    def _empty_is_unset(cls, value: object) -> object:
+        return value or None  # BOOKING_ADMIN_TOKEN= (empty) means "not set", as before
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        return value or DEFAULT_DATABASE
+
+    @property
+    def database_path(self) -> Path:
+        value = self.database_url
+        for prefix in ("sqlite:///", "sqlite://"):
+            if value.startswith(prefix):
+                value = value[len(prefix):]
+                break
+        path = Path(value)
+        return path if path.is_absolute() else ROOT / path
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return tuple(o.strip() for o in self.cors_allow_origins.split(",") if o.strip())

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from app.models import BookingCreated, BookingRequest, LastBooking
+from app.domain.models import BookingCreated, BookingRequest, LastBooking
 
 _COLUMNS = "id, created_at, booking_json, request_hash"
 

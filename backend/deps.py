@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
-from app.models import BookingRequest
+from app.domain.models import BookingRequest
 from backend import idempotency
 from backend.catalog import Catalog
 from backend.config import Settings

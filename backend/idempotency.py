@@ -8,7 +8,7 @@ timeout, a reload, going offline). The server keeps the key with the booking it 
 - many requests at once with one key → one row: ``bookings.idempotency_key`` is UNIQUE and the
   insert is ``ON CONFLICT DO NOTHING``; whoever loses the race reads the winner's booking.
 
-"Same body" means the same *validated* booking (``app.models.BookingRequest`` after its
+"Same body" means the same *validated* booking (``app.domain.models.BookingRequest`` after its
 normalisation, so ``+62 812-3456 789`` equals ``+628123456789``), hashed canonically.
 
 Example::
@@ -20,12 +20,12 @@ Example::
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 
 from fastapi import Request
 from pydantic import BaseModel
 
+from app.domain.canonical import canonical_json
 from backend.errors import ApiError, FieldError, InvalidRequest
 
 HEADER = "Idempotency-Key"
@@ -52,9 +52,7 @@ def read_key(request: Request) -> str:
 
 
 def request_hash(body: BaseModel) -> str:
-    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
-                           ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(body.model_dump(mode="json")).encode("utf-8")).hexdigest()
 
 
 def ensure_same_request(stored_hash: str, new_hash: str) -> None:

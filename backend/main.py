@@ -2,7 +2,7 @@
 
 Example::
 
-    app = create_app(Settings(database_path=Path("/tmp/b.sqlite3")))
+    app = create_app(Settings(DATABASE_URL="/tmp/b.sqlite3"))
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
+    settings = settings or Settings()
     app = FastAPI(title="Chat Booking API", version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.database = Database(settings.database_path)

@@ -7,7 +7,7 @@ exactly these into ``dist/site/`` for GitHub Pages).
 Example::
 
     for relative in publishable_files(ROOT):
-        print(relative)          # index.html, pyscript.toml, app/models.py, static/...
+        print(relative)          # index.html, pyscript.toml, app/domain/models.py, static/...
 """
 
 from __future__ import annotations
@@ -20,14 +20,12 @@ TOP_LEVEL_FILES = ("index.html", "pyscript.toml", "sw.js")
 # published at the top level as ``sw.js``, so its scope is the page's folder. Its build copy
 # is not published under static/: one URL per file.
 SERVICE_WORKER_BUILD = "static/vendor/sw.js"
-# app/ modules that exist for CPython tests only and never run in the page.
-NOT_FOR_THE_PAGE = {"app/fakes.py"}
 
 
 def browser_modules(root: Path = ROOT) -> list[str]:
     """The app/ Python files the page loads (relative POSIX paths), sorted."""
     found = sorted(p.relative_to(root).as_posix() for p in (root / "app").rglob("*.py"))
-    return [p for p in found if p not in NOT_FOR_THE_PAGE and "__pycache__" not in p]
+    return [p for p in found if "__pycache__" not in p]
 
 
 def publishable_files(root: Path = ROOT) -> list[str]:

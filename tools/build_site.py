@@ -31,8 +31,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from backend.site_files import SERVICE_WORKER_BUILD, publishable_files  # noqa: E402
 from build_sw import ServiceWorkerError, write_service_worker  # noqa: E402
+
+from backend.site_files import SERVICE_WORKER_BUILD, publishable_files  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "dist" / "site"
 # What every build writes at the top: an existing folder without these is never deleted.

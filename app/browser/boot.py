@@ -17,20 +17,21 @@ import js
 import pydantic
 from pyodide.ffi import create_proxy, to_js
 
-from app.booking_sync import BookingSync
 from app.browser.storage import open_local_storage
 from app.browser.timers import BrowserClock, BrowserScheduler
 from app.browser.transport import FetchTransport
 from app.browser.view import View
 from app.browser.window import ChatWindow
-from app.catalog import Catalog
-from app.errors import StorageError
-from app.identity import CUSTOMER_ID_KEY, CustomerIdentity
-from app.storage_keys import PREFIX
-from app.storage_service import ChatBookingStorageService
+from app.checkout import Checkout
+from app.domain.catalog import Catalog
+from app.domain.errors import StorageError
+from app.drafts.session import ChatBookingStorageService
+from app.outbox.bookings import BookingSync
+from app.outbox.sender import OutboxSender
+from app.persistence.identity import CustomerIdentity
+from app.persistence.keys import CUSTOMER_ID_KEY, HAS_BOOKED_KEY
 
 CATALOG_FILE = Path("static/data/therapists.json")  # written into Python's FS by pyscript.toml [files]
-HAS_BOOKED_KEY = PREFIX + "customer_has_bookings"
 DEFAULT_API_BASE = "./api"
 
 
@@ -86,10 +87,12 @@ def boot() -> ChatWindow | None:
     service = ChatBookingStorageService(therapist.id, identity.session_id(therapist.id), storage=storage,
                                         scheduler=scheduler, clock=clock, therapist_name=therapist.name)
     api_base = _api_base()
-    sync = BookingSync(storage, FetchTransport(), scheduler, clock, api_base=api_base)
-    window = ChatWindow(view, service, sync, catalog, therapist, customer_id=identity.customer_id,
+    sender = OutboxSender(storage, FetchTransport(), scheduler, clock, api_base=api_base)
+    sync = BookingSync.attached(sender)
+    checkout = Checkout(service, sync, identity.customer_id)
+    window = ChatWindow(view, service, checkout, catalog, therapist, customer_id=identity.customer_id,
                         clock=clock, scheduler=scheduler, api_base=api_base)
-    service.attach_sync(sync, identity.customer_id, on_confirmed=_remember_booking(storage, window))
+    checkout.on_confirmed = _remember_booking(storage, window)
     window.start()
     _set_state("ready")
     # Everything built so far lives as long as the page: keep it out of the collector's scans,

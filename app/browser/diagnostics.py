@@ -24,7 +24,7 @@ import json
 
 import js
 
-from app.storage_keys import draft_key
+from app.persistence.keys import draft_key
 
 KINDS = ("save", "load")
 MAX_CALLS = 100_000

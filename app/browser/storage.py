@@ -16,7 +16,7 @@ from __future__ import annotations
 import js
 from pyodide.ffi import JsException, jsnull
 
-from app.errors import QuotaExceeded, StorageError, StorageUnavailable
+from app.domain.errors import QuotaExceeded, StorageError, StorageUnavailable
 
 _QUOTA_NAMES = ("QuotaExceededError", "NS_ERROR_DOM_QUOTA_REACHED")
 

@@ -1,9 +1,9 @@
 """``setTimeout`` / ``setInterval`` behind the ``Scheduler`` port, plus ``Date.now()`` as the ``Clock``.
 
-Every callback crosses into JS as a proxy. A debounce re-arms a timer on every
-keystroke, so proxies must not outlive their timer: one-shot timers use
-``create_once_callable`` (destroyed after it runs) and are destroyed on cancel;
-interval proxies are destroyed on cancel.
+Every callback crosses into JS as a proxy. A debounce re-arms a timer on every keystroke, so
+proxies must not outlive their timer: Pyodide's own ``pyodide.ffi.wrappers`` manage exactly
+that (a one-shot proxy destroyed after it runs or when cleared; an interval's proxy destroyed
+when cleared), and our handles only add the port's "cancel is safe twice" promise.
 
 Example::
 
@@ -16,39 +16,35 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import js
-from pyodide.ffi import create_once_callable, create_proxy
+from pyodide.ffi.wrappers import clear_interval, clear_timeout, set_interval, set_timeout
 
 
 class _Timeout:
-    __slots__ = ("_id", "_proxy")
+    __slots__ = ("_id",)
 
     def __init__(self, delay_s: float, callback: Callable[[], None]) -> None:
         def fire() -> None:
-            self._proxy = None  # create_once_callable destroys itself after this call
+            self._id = None  # fired: a later cancel() has nothing to clear
             callback()
 
-        self._proxy = create_once_callable(fire)
-        self._id = js.setTimeout(self._proxy, max(0, round(delay_s * 1000)))
+        self._id = set_timeout(fire, max(0, round(delay_s * 1000)))
 
     def cancel(self) -> None:
-        if self._proxy is not None:
-            js.clearTimeout(self._id)
-            self._proxy.destroy()
-            self._proxy = None
+        if self._id is not None:
+            clear_timeout(self._id)  # also destroys the callback's proxy
+            self._id = None
 
 
 class _Interval:
-    __slots__ = ("_id", "_proxy")
+    __slots__ = ("_id",)
 
     def __init__(self, interval_s: float, callback: Callable[[], None]) -> None:
-        self._proxy = create_proxy(callback)
-        self._id = js.setInterval(self._proxy, max(1, round(interval_s * 1000)))
+        self._id = set_interval(callback, max(1, round(interval_s * 1000)))
 
     def cancel(self) -> None:
-        if self._proxy is not None:
-            js.clearInterval(self._id)
-            self._proxy.destroy()
-            self._proxy = None
+        if self._id is not None:
+            clear_interval(self._id)
+            self._id = None
 
 
 class BrowserScheduler:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import js
 from pyodide.ffi import JsException, jsnull, to_js
 
-from app.errors import NetworkError
-from app.ports import HttpResponse
+from app.domain.errors import NetworkError
+from app.domain.ports import HttpResponse
 
 
 class FetchTransport:

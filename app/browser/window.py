@@ -1,14 +1,15 @@
-"""The chat booking window: wires browser events to the draft manager and sync, and state to the view.
+"""The chat booking window: wires browser events to the draft manager and checkout, and state to the view.
 
 No business rules live here: what to save, what is valid and what to send are the
-core's (``ChatBookingStorageService``, ``BookingSync``); the words are
-``app.presenter``'s; the DOM is ``app.browser.view``'s.
+core's (``ChatBookingStorageService``, ``Checkout``); the words are ``app.domain.words``
+and ``app.ui.presenter``'s; the DOM is ``app.browser.view``'s.
 
-Event listeners live as long as the page, so their proxies are created once and kept.
+Event listeners live as long as the page; ``pyodide.ffi.wrappers.add_event_listener`` keeps
+their proxies (one per listener, made once).
 
 Example::
 
-    window = ChatWindow(view, service, sync, catalog, therapist, customer_id=..., clock=..., scheduler=...)
+    window = ChatWindow(view, service, checkout, catalog, therapist, customer_id=..., clock=..., scheduler=...)
     window.start()
 """
 
@@ -18,21 +19,21 @@ import asyncio
 import uuid
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi.wrappers import add_event_listener
 
-from app import presenter
-from app.booking_flow import settle_confirmed_elsewhere
-from app.booking_sync import SyncStatus
 from app.browser.storage import nullable
 from app.browser.view import FIELD_IDS, TEXT_FIELDS, View
-from app.catalog import Catalog, Therapist
-from app.models import DURATIONS, BookingCreated, BookingDraft, ChatMessage
-from app.presenter import Indicator
-from app.storage_keys import confirmation_key
+from app.domain import words
+from app.domain.catalog import Catalog, Therapist
+from app.domain.models import DURATIONS, BookingCreated, BookingDraft, ChatMessage
+from app.outbox.results import SyncStatus
+from app.persistence.keys import confirmation_key
+from app.ui import presenter
+from app.ui.presenter import Indicator
 
 CUSTOMER_FIELDS = ("customer_name", "customer_whatsapp", "duration", "location_type", "massage_for")
-SENDING = Indicator("Sending your booking…", "busy")
-QUEUED_OFFLINE = Indicator("Booking queued — it will be sent when you're back online", "queued")
+SENDING = Indicator(words.BOOKING_SENDING, "busy")
+QUEUED_OFFLINE = Indicator(words.BOOKING_QUEUED_OFFLINE, "queued")
 
 
 def _has_customer_data(draft: BookingDraft | None) -> bool:
@@ -40,13 +41,12 @@ def _has_customer_data(draft: BookingDraft | None) -> bool:
 
 
 class ChatWindow:
-    def __init__(self, view: View, service, sync, catalog: Catalog, therapist: Therapist, *,
+    def __init__(self, view: View, service, checkout, catalog: Catalog, therapist: Therapist, *,
                  customer_id: str, clock, scheduler, api_base: str) -> None:
-        self.view, self.service, self.sync = view, service, sync
+        self.view, self.service, self.checkout, self.sync = view, service, checkout, checkout.sync
         self.catalog, self.therapist = catalog, therapist
         self.customer_id = customer_id
         self.clock, self.scheduler, self.api_base = clock, scheduler, api_base
-        self._proxies: list = []
         self._ordering = False
         self._sync_text: Indicator | None = None
 
@@ -71,7 +71,7 @@ class ChatWindow:
             view.show("recovery")
         elif confirmation is not None and not _has_customer_data(service.draft):
             self._show_confirmation(confirmation)
-        problem = service.get_health_status(include_bytes=False)["last_error"]
+        problem = service.get_health_status(include_bytes=False).last_error
         if problem and service.persistent:
             # E.g. a damaged draft restored from its backup: say so once, the health line stays short.
             view.set_text("page-notice", problem)
@@ -95,12 +95,10 @@ class ChatWindow:
     # --- events ---------------------------------------------------------------------------
 
     def _on(self, target, event: str, handler) -> None:
-        proxy = create_proxy(handler)
-        self._proxies.append(proxy)
-        target.addEventListener(event, proxy)
+        add_event_listener(target, event, handler)
 
     def _listen(self) -> None:
-        view, el = self.view, self.view.el
+        el = self.view.el
         for name, element_id in FIELD_IDS.items():
             kind = "input" if name in TEXT_FIELDS else "change"
             self._on(el(element_id), kind, lambda event, name=name: self._field_changed(name, event))
@@ -175,7 +173,7 @@ class ChatWindow:
 
     def _confirmed_elsewhere(self) -> None:
         """Another tab sent this chat's queued booking: show the confirmation here too, as a reload would."""
-        settle_confirmed_elsewhere(self.service, self.sync)  # drops the draft that was queued here
+        self.checkout.settle_confirmed_elsewhere()  # drops the draft that was queued here
         confirmation = self.sync.confirmation(self.service.session_id)
         if confirmation is not None and not _has_customer_data(self.service.draft):
             self.view.fill_form(None)
@@ -184,7 +182,7 @@ class ChatWindow:
 
     async def prefill_from_backend(self) -> None:
         """A returning customer's empty fields, from their last booking (never over what they typed)."""
-        updates = await self.service.fetch_and_prefill_from_backend(self.customer_id, self.api_base)
+        updates = await self.checkout.fetch_and_prefill_from_backend(self.customer_id, self.api_base)
         if updates:
             self.view.fill_form(self.service.draft)
             self._sync_price()
@@ -207,7 +205,7 @@ class ChatWindow:
             self.view.show_errors([])
             self.view.show("recovery", False)
             self._sync_price()
-            self._set_sync_text(Indicator("Your booking draft was deleted."))
+            self._set_sync_text(Indicator(words.DRAFT_DELETED))
 
     def _continue_draft(self) -> None:
         self.view.show("recovery", False)
@@ -256,7 +254,7 @@ class ChatWindow:
                 self._set_sync_text(None)
                 return
             self._set_sync_text(SENDING)
-            result = await self.service.confirm_booking(self.api_base)
+            result = await self.checkout.confirm_booking(self.api_base)
             self._show_result(result)
         finally:
             self._ordering = False
@@ -275,7 +273,7 @@ class ChatWindow:
             self._render_pending(result.message)
 
     def booking_confirmed(self, session_id: str, created: BookingCreated) -> None:
-        """Called by ``BookingSync`` when the server confirmed, now or from a later retry."""
+        """Called by the checkout when the server confirmed, now or from a later retry."""
         if session_id != self.service.session_id:
             return
         self.view.fill_form(None)  # the draft manager has already removed the draft
@@ -345,7 +343,7 @@ class ChatWindow:
         elif "offline" in (pending.last_error or "").lower() or not js.navigator.onLine:
             self._set_sync_text(QUEUED_OFFLINE)
         else:
-            self._set_sync_text(Indicator(message or "Booking queued — it will be sent automatically.", "queued"))
+            self._set_sync_text(Indicator(message or words.BOOKING_QUEUED, "queued"))
 
     def _render_state(self) -> None:
         service, now = self.service, self.clock.now_ms()

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from app.models import ID_MAX, BookingCreated, BookingRequest, LastBooking
+from app.domain.models import ID_MAX, BookingCreated, BookingRequest, LastBooking
 from backend import crud, idempotency
 from backend.deps import AdminAccess, BookingBody, CatalogDep, Conn, IdempotencyKey
 from backend.errors import ApiError, ErrorBody, ValidationErrorBody

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.models import BookingCreated, BookingRequest
+from app.domain.models import BookingCreated, BookingRequest
 from backend import crud
 from backend.db import SCHEMA_VERSION, Database
 from tests.backend.conftest import QUIET_ENV, Server, booking, new_key, post_booking, rows

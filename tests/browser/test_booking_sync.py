@@ -12,12 +12,27 @@ import time
 from playwright.sync_api import BrowserContext, Page, Route, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from app.booking_sync import LEASE_MS
+from app.outbox.lease import LEASE_MS
 from tests.browser.conftest import PageProblems, wait_ready
-from tests.browser.sync_helpers import (NETWORK_CONSOLE_ERRORS, OUTBOX_KEY, QUEUED_OFFLINE_TEXT,
-                                        SYNC_TIMEOUT_MS, PostLog, confirmation, customer_id, draft_key,
-                                        fill_booking, is_booking_post, open_booking_page, order, outbox,
-                                        server_bookings, stored_draft, sync_status, unique_name)
+from tests.browser.sync_helpers import (
+    NETWORK_CONSOLE_ERRORS,
+    OUTBOX_KEY,
+    QUEUED_OFFLINE_TEXT,
+    SYNC_TIMEOUT_MS,
+    PostLog,
+    confirmation,
+    customer_id,
+    draft_key,
+    fill_booking,
+    is_booking_post,
+    open_booking_page,
+    order,
+    outbox,
+    server_bookings,
+    stored_draft,
+    sync_status,
+    unique_name,
+)
 from tests.browser.test_offline import controlled
 
 WAIT_TEXT = "The booking service asked us to wait a little. Your booking is saved and will be sent."

@@ -37,7 +37,7 @@ def project(tmp_path: Path) -> Path:
         "README.md": "# not published",
         "app/__init__.py": "",
         "app/_private.py": "# a leading underscore: why the site needs .nojekyll",
-        "app/fakes.py": "# CPython tests only",
+        "tests/support/fakes.py": "# CPython tests only: test doubles live with the tests",
         "backend/main.py": "",
         "tests/test_x.py": "",
         "node_modules/pyodide/pyodide.mjs": "",
@@ -61,7 +61,7 @@ def test_the_site_holds_exactly_the_publishable_files_the_worker_and_nojekyll(pr
     assert on_disk == written
     assert set(on_disk) == {*publishable_files(project), "sw.js", ".nojekyll"}
     assert "app/_private.py" in on_disk and (out / ".nojekyll").read_bytes() == b""
-    for absent in ("README.md", "app/fakes.py", "backend/main.py", "tests/test_x.py",
+    for absent in ("README.md", "tests/support/fakes.py", "backend/main.py", "tests/test_x.py",
                    "node_modules/pyodide/pyodide.mjs", "static/vendor/.build-stamp", "static/vendor/sw.js"):
         assert absent not in on_disk
 
@@ -112,7 +112,7 @@ def test_any_change_to_a_published_file_gives_a_new_version(project: Path) -> No
     assert len(versions) == 5
     # Files that are not published do not matter.
     (project / "README.md").write_text("changed")
-    (project / "app" / "fakes.py").write_text("changed")
+    (project / "tests" / "support" / "fakes.py").write_text("changed")
     assert build_sw.cache_name(build_sw.render(project)) in versions
 
 
@@ -159,7 +159,7 @@ def test_the_real_site_has_the_page_its_modules_and_the_runtime_and_nothing_priv
     assert all((out / path).is_file() for path in expected)
     for top in ("tests", "backend", "node_modules", ".venv", "tools", "requirements", ".git", ".github"):
         assert not (out / top).exists(), top
-    for name in ("README.md", "app/fakes.py", "Makefile", "static/vendor/.build-stamp", "static/vendor/sw.js"):
+    for name in ("README.md", "tests/support/fakes.py", "Makefile", "static/vendor/.build-stamp", "static/vendor/sw.js"):
         assert not (out / name).exists(), name
     # The published worker is the one the backend serves: both are versioned by the same files.
     assert (out / "sw.js").read_text() == (ROOT / "static" / "vendor" / "sw.js").read_text()

@@ -4,8 +4,21 @@ import math
 
 import pytest
 
-from bench.report import (MISS, NA, PASS, Row, Target, as_json, format_value, median, p99, percentile, ratio,
-                          render, summary)
+from bench.report import (
+    MISS,
+    NA,
+    PASS,
+    Row,
+    Target,
+    as_json,
+    format_value,
+    median,
+    p99,
+    percentile,
+    ratio,
+    render,
+    summary,
+)
 
 
 def test_median_of_odd_and_even_counts_and_of_nothing() -> None:

@@ -1,5 +1,6 @@
 """pyscript.toml stays local and lists exactly the app modules the page runs."""
 
+import sys
 import tomllib
 from pathlib import Path
 
@@ -13,6 +14,26 @@ def test_config_lists_every_browser_module_and_nothing_else() -> None:
     listed = {t.removeprefix("./") for t in CONFIG["files"].values() if t.endswith(".py")}
     expected = set(browser_modules(ROOT)) - {"app/main.py"}  # main.py is the <script> itself
     assert listed == expected
+
+
+def test_the_files_table_is_what_the_generator_writes_from_the_tree() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    from pyscript_files import render
+
+    text = (ROOT / "pyscript.toml").read_text()
+    assert render(text, ROOT) == text, "run 'python tools/pyscript_files.py'"
+
+
+def test_a_new_module_lands_in_the_generated_table(tmp_path) -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    from pyscript_files import files_table
+
+    (tmp_path / "app" / "outbox").mkdir(parents=True)
+    (tmp_path / "app" / "outbox" / "new_kind.py").write_text("")
+    (tmp_path / "app" / "main.py").write_text("")
+    table = files_table(tmp_path)
+    assert '"./app/outbox/new_kind.py" = "./app/outbox/new_kind.py"' in table
+    assert "app/main.py" not in table
 
 
 def test_every_url_in_the_config_is_relative_to_the_page() -> None:

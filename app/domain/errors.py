@@ -1,0 +1,58 @@
+"""Typed errors of Chat Booking.
+
+Adapters map foreign failures (a browser ``JsException``, an HTTP status) to
+these with ``raise ... from exc``, so the core never inspects JS error names::
+
+    ChatBookingError
+    ├── StorageError                 something went wrong with localStorage
+    │   ├── StorageUnavailable       access throws (Safari private mode, Firefox
+    │   │                            "dom.storage.enabled = false", sandboxed iframe:
+    │   │                            SecurityError) or window.localStorage is null
+    │   ├── QuotaExceeded            setItem refused for lack of space (Chrome/Safari
+    │   │                            QuotaExceededError, Firefox NS_ERROR_DOM_QUOTA_REACHED)
+    │   └── CorruptRecord            a stored value is not valid JSON, fails its
+    │                                integrity check, or fails model validation
+    └── NetworkError                 a request got no response at all: offline, DNS,
+                                     reset, timeout (raised by the Transport port)
+
+An HTTP answer, even a 5xx, is not an error here: ``app.outbox.responses`` classifies it
+into an outcome the outbox acts on (retry, park, refuse), and the person sees a status.
+
+Example::
+
+    try:
+        storage.setItem(key, value)
+    except QuotaExceeded:
+        free_space()
+"""
+
+from __future__ import annotations
+
+
+class ChatBookingError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class StorageError(ChatBookingError):
+    """localStorage could not do what we asked."""
+
+
+class StorageUnavailable(StorageError):
+    """localStorage cannot be used at all in this browser context."""
+
+
+class QuotaExceeded(StorageError):
+    """The browser refused a write because the origin's storage is full."""
+
+
+class CorruptRecord(StorageError):
+    """A stored value could not be decoded, failed its checksum, or is invalid."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+class NetworkError(ChatBookingError):
+    """A request got no HTTP response (offline, connection reset, timeout)."""

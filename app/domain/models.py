@@ -1,0 +1,142 @@
+"""Pydantic models shared by the page (Pyodide) and the reference backend (CPython).
+
+Two families, on purpose:
+
+- ``BookingDraft`` holds whatever the customer has typed so far, valid or not:
+  nothing typed may ever be refused on the way into storage. Its limits only
+  keep a draft small (a draft is at most ~2 KB).
+- ``BookingRequest`` is a *complete, validated* booking: the only thing ever
+  sent to the backend, and the body the backend accepts. ``BookingDraft`` →
+  ``BookingRequest`` is where validation happens (``app.domain.validation`` turns the
+  pydantic errors into sentences for the customer).
+
+Example::
+
+    draft = BookingDraft(therapist_id="t1", customer_name="Ana")
+    BookingRequest.model_validate({...})   # raises ValidationError when incomplete
+
+Times are integers in epoch milliseconds, like JavaScript's ``Date.now()``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Duration = Literal[60, 90, 120]
+LocationType = Literal["home", "hotel", "villa", "office"]
+MassageFor = Literal["myself", "partner", "friend", "family"]
+BookingStep = Literal["collecting", "confirming", "queued", "confirmed"]
+SenderType = Literal["customer", "therapist", "system"]
+
+DURATIONS: tuple[int, ...] = (60, 90, 120)
+LOCATION_TYPES: dict[str, str] = {"home": "Home", "hotel": "Hotel", "villa": "Villa", "office": "Office"}
+MASSAGE_FOR: dict[str, str] = {"myself": "Myself", "partner": "My partner", "friend": "A friend", "family": "A family member"}
+
+# Limits on what a draft may hold; the form's maxlength attributes use the same numbers.
+NAME_MAX = 80
+WHATSAPP_MAX = 32
+MESSAGE_MAX = 2000
+ID_MAX = 64
+
+_Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ID_MAX,
+                                       pattern=r"^[A-Za-z0-9_.:-]+$")]
+_WHATSAPP_SEPARATORS = re.compile(r"[\s().-]")
+_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def normalise_whatsapp(raw: str) -> str:
+    """'+62 812-3456 789' → '+628123456789'; a leading '00' counts as '+'."""
+    number = _WHATSAPP_SEPARATORS.sub("", raw.strip())
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    return number
+
+
+class BookingDraft(BaseModel):
+    """The booking being put together in one chat window (session)."""
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=False)
+
+    therapist_id: _Id
+    therapist_name: str = Field(default="", max_length=NAME_MAX)
+    customer_name: str = Field(default="", max_length=NAME_MAX)
+    customer_whatsapp: str = Field(default="", max_length=WHATSAPP_MAX)
+    duration: Duration | None = None
+    price: int | None = Field(default=None, ge=0)
+    location_type: LocationType | None = None
+    massage_for: MassageFor | None = None
+    booking_step: BookingStep = "collecting"
+    version: int = Field(default=0, ge=0)
+    created_at: int = Field(default=0, ge=0)
+    last_modified: int = Field(default=0, ge=0)
+
+
+class BookingRequest(BaseModel):
+    """A complete booking, as POSTed to ``/api/bookings``. Every rule lives here."""
+
+    # Built on first use (ordering, not start-up): the page's boot does not pay for its validators.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+    therapist_id: _Id
+    therapist_name: str = Field(default="", max_length=NAME_MAX)
+    customer_id: _Id
+    customer_name: str = Field(min_length=2, max_length=NAME_MAX)
+    customer_whatsapp: str = Field(min_length=1, max_length=WHATSAPP_MAX)
+    duration: Duration
+    price: int = Field(gt=0, le=100_000_000)
+    location_type: LocationType
+    massage_for: MassageFor
+
+    @field_validator("customer_name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+        return value
+
+    @field_validator("customer_whatsapp")
+    @classmethod
+    def _international_number(cls, value: str) -> str:
+        number = normalise_whatsapp(value)
+        if not _E164.fullmatch(number):
+            raise ValueError("must be a valid international number, like +62 812 3456 7890")
+        return number
+
+
+class BookingCreated(BaseModel):
+    """The backend's answer to a successful ``POST /api/bookings``."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    status: Literal["confirmed"] = "confirmed"
+    created_at: int
+    booking: BookingRequest
+
+
+class LastBooking(BaseModel):
+    """Reusable fields of a customer's last booking, for prefilling a new draft."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    customer_name: str = ""
+    customer_whatsapp: str = ""
+    location_type: LocationType | None = None
+    massage_for: MassageFor | None = None
+    duration: Duration | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: _Id
+    sender_id: _Id
+    sender_type: SenderType
+    message: str = Field(min_length=1, max_length=MESSAGE_MAX)
+    timestamp: int = Field(ge=0)
+    is_read: bool = False
+

@@ -1,0 +1,80 @@
+"""The small ports through which the core touches the outside world.
+
+Each port is the size of the host API it stands for, so the browser adapter is a
+thin wrapper and a fake (``tests.support.fakes``) is a few lines:
+
+- ``Storage``: the Web Storage shape of ``window.localStorage``.
+- ``Scheduler``: ``setTimeout`` / ``setInterval`` as ``call_later`` / ``call_every``.
+- ``Clock``: wall time in epoch milliseconds, like JavaScript's ``Date.now()``.
+- ``Transport``: one HTTP request, answered with an ``HttpResponse`` or a typed
+  ``app.domain.errors.NetworkError``.
+
+Example::
+
+    storage: Storage = FakeStorage()
+    storage.setItem("k", "v")
+    assert storage.getItem("k") == "v"
+
+Storage adapters raise ``StorageUnavailable`` / ``QuotaExceeded`` from
+``app.domain.errors`` instead of the browser's own exception names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Storage(Protocol):
+    """``window.localStorage``'s methods, camelCase on purpose (it *is* that API)."""
+
+    def getItem(self, key: str) -> str | None: ...  # noqa: N802 - Web Storage name
+
+    def setItem(self, key: str, value: str) -> None: ...  # noqa: N802
+
+    def removeItem(self, key: str) -> None: ...  # noqa: N802
+
+    def key(self, index: int) -> str | None: ...
+
+    @property
+    def length(self) -> int: ...
+
+
+class TimerHandle(Protocol):
+    def cancel(self) -> None:
+        """Stop the timer; safe to call twice or after it fired."""
+
+
+class Scheduler(Protocol):
+    def call_later(self, delay_s: float, callback: Callable[[], None]) -> TimerHandle:
+        """Run ``callback`` once after ``delay_s`` seconds (like ``setTimeout``)."""
+
+    def call_every(self, interval_s: float, callback: Callable[[], None]) -> TimerHandle:
+        """Run ``callback`` every ``interval_s`` seconds until cancelled (``setInterval``)."""
+
+
+class Clock(Protocol):
+    def now_ms(self) -> int:
+        """Milliseconds since the Unix epoch, like ``Date.now()``."""
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    text: str = ""
+    # Header names are lower-cased by the transport.
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Transport(Protocol):
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        body: str | None = None,
+        timeout_s: float = 15.0,
+    ) -> HttpResponse:
+        """Send one request. Raise ``app.domain.errors.NetworkError`` when no response came."""

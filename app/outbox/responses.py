@@ -1,0 +1,93 @@
+"""What an HTTP answer means for an outgoing item, and the field errors a refusal carries.
+
+====================  =====================================================================
+2xx                   DELIVERED: the server stored it (removed from the outbox)
+400 / 422             REJECTED: the server refused the data; retrying cannot help
+409                   CONFLICT: kept, not retried on its own (the person decides)
+408, 429, 5xx         RETRY: kept, retried with backoff; ``Retry-After`` is honoured
+anything else (3xx,   UNEXPECTED: retried a few times (a captive portal or a deploy may pass),
+401, 403, 404, ...)   then parked until the next page load / online / visible / explicit send
+====================  =====================================================================
+
+Example::
+
+    classify(503)                       # Outcome.RETRY
+    server_field_errors('{"errors": [{"field": "customer_name", "message": "Too short"}]}')
+    # [("customer_name", "Your name: Too short")]
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+
+from app.domain.words import FIELD_LABELS
+
+
+class Outcome(Enum):
+    DELIVERED = "delivered"    # 2xx
+    REJECTED = "rejected"      # 400 / 422
+    CONFLICT = "conflict"      # 409
+    RETRY = "retry"            # 408 / 429 / 5xx: worth trying again later
+    UNEXPECTED = "unexpected"  # anything else: a few tries, then wait for the person
+
+
+def classify(status: int) -> Outcome:
+    if 200 <= status < 300:
+        return Outcome.DELIVERED
+    if status in (400, 422):
+        return Outcome.REJECTED
+    if status == 409:
+        return Outcome.CONFLICT
+    if status in (408, 429) or 500 <= status < 600:
+        return Outcome.RETRY
+    return Outcome.UNEXPECTED
+
+
+def id_from(text: str) -> str | None:
+    """The ``id`` of a JSON object answer, or None."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    value = data.get("id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def server_errors(text: str) -> list[str]:
+    """Sentences from a 400/422 body, in either shape the backend may use::
+
+        {"detail": [{"loc": ["body", "customer_name"], "msg": "..."}]}          # FastAPI's default
+        {"detail": "...", "errors": [{"field": "customer_name", "message": "..."}]}
+    """
+    return [message for _, message in server_field_errors(text)]
+
+
+def server_field_errors(text: str) -> list[tuple[str | None, str]]:
+    """``server_errors``, each sentence paired with the field it is about (None when it names none)."""
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(payload, dict):
+        return []
+    fields = [_field_sentence(item.get("field"), item.get("message"))
+              for item in payload.get("errors") or [] if isinstance(item, dict)]
+    detail = payload.get("detail")
+    if isinstance(detail, list):
+        for item in detail:
+            if isinstance(item, dict):
+                names = [part for part in item.get("loc") or [] if isinstance(part, str) and part != "body"]
+                fields.append(_field_sentence(names[-1] if names else None, item.get("msg")))
+    elif isinstance(detail, str) and not fields:  # a summary only counts when nothing finer came
+        fields.append((None, detail.strip()))
+    return [(name, message) for name, message in fields if message]
+
+
+def _field_sentence(field_name: object, message: object) -> tuple[str | None, str]:
+    text = str(message or "").strip().removeprefix("Value error, ")
+    if not text or not isinstance(field_name, str) or not field_name:
+        return None, text
+    name = field_name.rsplit(".", 1)[-1]  # the backend may name a nested field "booking.price"
+    label = FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+    return name, f"{label}: {text}"

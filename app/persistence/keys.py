@@ -1,0 +1,96 @@
+"""Every localStorage key Chat Booking owns (a contract: these names never change), in one place.
+
+Every key starts with ``chatbooking:v1:`` so we can find (and clean up) exactly what is ours
+on an origin shared with other code. Per chat session::
+
+    chatbooking:v1:<session_id>:draft            the booking draft (app.drafts.store)
+    chatbooking:v1:<session_id>:draft:backup     a second copy of the draft
+    chatbooking:v1:<session_id>:draft:corrupt    the last unreadable draft, kept for diagnosis
+    chatbooking:v1:<session_id>:messages         the chat messages (app.drafts.chat_history)
+    chatbooking:v1:<session_id>:scroll           the chat's scroll position
+    chatbooking:v1:<session_id>:confirmation     the server's answer to this session's booking
+
+And once per origin::
+
+    chatbooking:v1:outbox                        everything on its way to the server (app.outbox)
+    chatbooking:v1:outbox:corrupt                an unreadable outbox, set aside for support
+    chatbooking:v1:customer_id                   the anonymous customer id (app.persistence.identity)
+    chatbooking:v1:customer_has_bookings         "1" once a booking was confirmed (enables prefill)
+
+Example::
+
+    key = draft_key("s-42")               # "chatbooking:v1:s-42:draft"
+    assert parse_key(key) == ("s-42", DRAFT)
+    assert parse_key("theme") is None     # not ours
+"""
+
+from __future__ import annotations
+
+import re
+
+PREFIX = "chatbooking:v1:"
+
+OUTBOX_KEY = PREFIX + "outbox"
+OUTBOX_CORRUPT_KEY = OUTBOX_KEY + ":corrupt"
+CUSTOMER_ID_KEY = PREFIX + "customer_id"
+HAS_BOOKED_KEY = PREFIX + "customer_has_bookings"
+
+# The kinds of record, i.e. what follows "<session_id>:" in a key.
+DRAFT = "draft"
+DRAFT_BACKUP = "draft:backup"
+DRAFT_CORRUPT = "draft:corrupt"
+MESSAGES = "messages"
+SCROLL = "scroll"
+CONFIRMATION = "confirmation"  # the server's answer to this session's booking (app.outbox.store)
+KINDS = frozenset({DRAFT, DRAFT_BACKUP, DRAFT_CORRUPT, MESSAGES, SCROLL, CONFIRMATION})
+DRAFT_KINDS = frozenset({DRAFT, DRAFT_BACKUP, DRAFT_CORRUPT})
+
+# A ":" inside a session id would make keys ambiguous to parse_key.
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def check_session_id(session_id: str) -> str:
+    """Return ``session_id`` unchanged, or raise ``ValueError`` if it cannot be part of a key."""
+    if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+        raise ValueError(f"session id must be 1-64 of A-Z a-z 0-9 _ . - (got {session_id!r})")
+    return session_id
+
+
+def key_for(session_id: str, kind: str) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"unknown record kind {kind!r}")
+    return f"{PREFIX}{check_session_id(session_id)}:{kind}"
+
+
+def draft_key(session_id: str) -> str:
+    return key_for(session_id, DRAFT)
+
+
+def backup_key(session_id: str) -> str:
+    return key_for(session_id, DRAFT_BACKUP)
+
+
+def corrupt_key(session_id: str) -> str:
+    return key_for(session_id, DRAFT_CORRUPT)
+
+
+def messages_key(session_id: str) -> str:
+    return key_for(session_id, MESSAGES)
+
+
+def scroll_key(session_id: str) -> str:
+    return key_for(session_id, SCROLL)
+
+
+def confirmation_key(session_id: str) -> str:
+    return key_for(session_id, CONFIRMATION)
+
+
+def parse_key(key: str | None) -> tuple[str, str] | None:
+    """``(session_id, kind)`` for one of our keys; ``None`` for anything else."""
+    if not key or not key.startswith(PREFIX):
+        return None
+    session_id, _, kind = key[len(PREFIX):].partition(":")
+    if kind not in KINDS or not _SESSION_ID.fullmatch(session_id):
+        return None
+    return session_id, kind

@@ -1,0 +1,104 @@
+"""Words the page shows, computed from plain values (no DOM, so tested under CPython).
+
+The browser view (``app.browser.view``) only puts these strings on the page.
+
+Example::
+
+    autosave_text(saving=False, last_saved_ms=now - 12_000, now_ms=now, persistent=True)
+    # Indicator(text='Saved 12s ago', kind='ok')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from app.domain import words
+from app.domain.models import LOCATION_TYPES, MASSAGE_FOR, BookingDraft
+from app.drafts.session import HealthStatus
+
+NOT_PERSISTENT = words.NOT_PERSISTENT
+
+
+@dataclass(frozen=True)
+class Indicator:
+    text: str
+    kind: str = "ok"  # ok | busy | warning | error | queued (the CSS styles each)
+
+
+def ago(elapsed_ms: int) -> str:
+    seconds = max(0, elapsed_ms) // 1000
+    if seconds < 5:
+        return "just now"
+    if seconds < 60:
+        return f"{seconds}s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86_400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86_400} d ago"
+
+
+def autosave_text(*, saving: bool, last_saved_ms: int | None, now_ms: int, persistent: bool,
+                  unsaved: bool = False) -> Indicator:
+    """The autosave indicator: "Saving…", "Saved just now", "Saved 12s ago", or a warning."""
+    if not persistent:
+        return Indicator(NOT_PERSISTENT, "warning")
+    if saving or unsaved:
+        return Indicator(words.SAVING, "busy")
+    if last_saved_ms is None:
+        return Indicator(words.DRAFT_SAVED_AS_YOU_TYPE)
+    return Indicator(f"Saved {ago(now_ms - last_saved_ms)}")
+
+
+def health_texts(health: HealthStatus) -> tuple[Indicator, Indicator, Indicator]:
+    """The small health line: storage, autosave, draft version."""
+    if not health.operational:
+        storage = Indicator("Storage: not working", "warning")
+    elif not health.persistent:
+        storage = Indicator("Storage: this tab only", "warning")
+    else:
+        storage = Indicator("Storage: OK")
+    autosave = Indicator("Autosave: active" if health.auto_save_enabled else "Autosave: off",
+                         "ok" if health.auto_save_enabled else "warning")
+    version = health.draft_version
+    draft = Indicator(f"Draft version: {version}" if health.draft_exists and version else "Draft version: –")
+    return storage, autosave, draft
+
+
+def draft_summary(draft: BookingDraft, now_ms: int, therapist_name: str = "") -> str:
+    """One line describing a stored draft, for the recovery prompt."""
+    parts = []
+    if draft.duration:
+        parts.append(f"{draft.duration} min")
+    name = therapist_name or draft.therapist_name
+    if name:
+        parts.append(f"with {name}")
+    if draft.location_type:
+        parts.append(f"at a {LOCATION_TYPES[draft.location_type].lower()}")
+    if draft.massage_for:
+        parts.append(f"for {MASSAGE_FOR[draft.massage_for].lower()}")
+    if draft.customer_name:
+        parts.append(f"({draft.customer_name})")
+    what = " ".join(parts) or "A booking you started"
+    when = f"last edited {ago(now_ms - draft.last_modified)}" if draft.last_modified else ""
+    return f"{what}{' — ' + when if when else ''}."
+
+
+def message_time(timestamp_ms: int, now_ms: int, utc_offset_min: int = 0) -> str:
+    """"14:05" for today, "3 Jan 14:05" for older messages, in the customer's local time."""
+    def local(ms: int) -> datetime:
+        return datetime.fromtimestamp((ms - utc_offset_min * 60_000) / 1000, tz=timezone.utc)
+
+    when, today = local(timestamp_ms), local(now_ms)
+    clock = f"{when.hour:02d}:{when.minute:02d}"
+    if when.date() == today.date():
+        return clock
+    return f"{when.day} {when.strftime('%b')} {clock}"
+
+
+SENDER_LABELS = words.SENDER_LABELS
+
+
+def sender_label(sender_type: str, therapist_name: str) -> str:
+    return SENDER_LABELS.get(sender_type, therapist_name or words.THERAPIST_FALLBACK)

@@ -1,0 +1,118 @@
+"""The rooms of the house and the one direction their imports go.
+
+    domain  <-  persistence  <-  drafts / outbox  <-  checkout  <-  ui  <-  browser
+
+A module may import its own room and the rooms to its left, never one to its right; drafts
+and outbox do not know each other (``app.checkout`` is where they meet). Only ``app.browser``
+imports ``js`` / ``pyodide`` / ``pyscript``. The check reads every module's imports with
+``ast`` (imports inside functions and ``TYPE_CHECKING`` blocks count too: a cycle hidden there
+is still a cycle), so it needs nothing installed and cannot be fooled by lazy imports.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app"
+
+# room -> the rooms it may import (besides itself)
+ALLOWED: dict[str, set[str]] = {
+    "domain": set(),
+    "persistence": {"domain"},
+    "drafts": {"domain", "persistence"},
+    "outbox": {"domain", "persistence"},
+    "checkout": {"domain", "persistence", "drafts", "outbox"},
+    "ui": {"domain", "persistence", "drafts", "outbox", "checkout"},
+    "browser": {"domain", "persistence", "drafts", "outbox", "checkout", "ui"},
+    "main": {"browser"},
+}
+BROWSER_ONLY = {"js", "pyodide", "pyscript"}
+# app/main.py is the page's <script> itself: part of the browser layer, outside the package.
+BROWSER_ROOMS = {"browser", "main"}
+
+
+def room_of(module: str) -> str | None:
+    """``app.drafts.session`` -> ``drafts``; ``app.checkout`` -> ``checkout``; None for other packages."""
+    parts = module.split(".")
+    if parts[0] != "app":
+        return None
+    return parts[1] if len(parts) > 1 else "app"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "app":  # "from app import checkout" names a room
+                found += [f"app.{alias.name}" for alias in node.names]
+            else:
+                found.append(node.module)
+    return found
+
+
+def app_modules() -> list[Path]:
+    return sorted(p for p in APP.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def violations() -> list[str]:
+    problems = []
+    for path in app_modules():
+        name = module_name(path)
+        room = room_of(name)
+        if room == "app":
+            continue  # app/__init__.py: a docstring only
+        for imported in imports_of(path):
+            top = imported.split(".")[0]
+            if top in BROWSER_ONLY and room not in BROWSER_ROOMS:
+                problems.append(f"{name} imports {imported}: only app.browser may touch the browser")
+            target = room_of(imported)
+            if target is None or target == room:
+                continue
+            if target not in ALLOWED.get(room, set()):
+                problems.append(f"{name} ({room}) imports {imported} ({target})")
+    return problems
+
+
+def test_every_module_lives_in_a_known_room() -> None:
+    rooms = {room_of(module_name(p)) for p in app_modules()} - {"app"}
+    assert rooms <= set(ALLOWED), rooms - set(ALLOWED)
+
+
+def test_imports_only_go_from_the_upper_rooms_to_the_lower_ones() -> None:
+    assert violations() == []
+
+
+def test_test_doubles_are_not_part_of_the_product() -> None:
+    assert not (APP / "fakes.py").exists()
+    assert all("fake" not in p.name for p in app_modules())
+
+
+@pytest.mark.parametrize("source, room, bad", [
+    ("from app.checkout import Checkout\n", "drafts", True),      # a lower room reaching up
+    ("from app.outbox.store import Outbox\n", "drafts", True),    # two side rooms
+    ("import js\n", "outbox", True),                              # the browser outside app.browser
+    ("from app.domain.models import ChatMessage\n", "outbox", False),
+    ("from app import checkout\n", "ui", False),
+])
+def test_the_check_itself_tells_a_wrong_import_from_a_right_one(tmp_path: Path, source: str, room: str,
+                                                               bad: bool) -> None:
+    module = tmp_path / "probe.py"
+    module.write_text(source)
+    imported = imports_of(module)
+    wrong = [i for i in imported if (i.split(".")[0] in BROWSER_ONLY and room not in BROWSER_ROOMS)
+             or (room_of(i) not in (None, room) and room_of(i) not in ALLOWED[room])]
+    assert bool(wrong) is bad
