@@ -1,18 +1,8 @@
-"""``python -m backend``: serve the API and the page at http://$HOST:$PORT/ (default 127.0.0.1:8000)."""
+"""``python -m backend``: serve the API and the page (default), or ``therapist-token`` (see backend.cli)."""
 
-import os
+import sys
 
-import uvicorn
-
-from backend.main import create_app
-
-
-def main() -> None:
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "8000"))
-    print(f"Chat Booking: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", flush=True)
-    uvicorn.run(create_app(), host=host, port=port, log_level=os.environ.get("LOG_LEVEL", "info"))
-
+from backend.cli import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
