@@ -66,12 +66,16 @@ def customer_session(session_id: SessionIdPath, catalog: CatalogDep, database: D
     return session
 
 
-def booking_owner(request: Request, booking: BookingBody, database: DatabaseDep,
-                  credentials: Annotated[Credentials, Security(_customer_bearer)]) -> None:
+def booking_owner(request: Request, booking: BookingBody, database: DatabaseDep) -> None:
     """Bookings may still come without a token (today's page sends none); with one, it must own
-    the booking's customer id, exactly as for the conversations."""
-    if "authorization" not in request.headers:
+    the booking's customer id, exactly as for the conversations. (The header is read here, not
+    through ``Security``, so that /openapi.json can say the token is optional: see bookings.py.)"""
+    header = request.headers.get("authorization")
+    if header is None:
         return
+    scheme, _, token = header.partition(" ")
+    credentials = HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip()) \
+        if scheme.lower() == "bearer" and token.strip() else None
     _claim(database, booking.customer_id, _token(credentials))
 
 

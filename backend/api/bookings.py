@@ -40,6 +40,8 @@ CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
 # and the key by idempotency.read_key; describe both for /openapi.json here.
 CREATE_OPENAPI = {
     "parameters": [idempotency.OPENAPI_PARAMETER],
+    # The customer token is optional here for now ({} = no security): see backend.auth.booking_owner.
+    "security": [{}, {"CustomerToken": []}],
     "requestBody": {"required": True,
                     "content": {"application/json": {"schema": BookingRequest.model_json_schema()}}},
 }
