@@ -8,6 +8,9 @@
 | CORS_ALLOW_ORIGINS    | unset (same origin only)  | comma-separated origins allowed to call the API |
 | SERVE_SITE            | 1                         | also serve the page itself from this origin     |
 
+Therapist tokens are not settings: the operator makes them with ``python -m backend therapist-token
+<therapist_id>`` (``backend.cli``), stored hashed in the ``DATABASE_URL`` file.
+
 The therapist catalog (``static/data/therapists.json``, the file the page reads) and the request
 body limit are settings too, so tests can point them elsewhere.
 """
