@@ -59,7 +59,8 @@ def _find(conn: sqlite3.Connection, session_id: str, message_id: str) -> sqlite3
 
 
 def _read_through(conn: sqlite3.Connection, session_id: str) -> int:
-    row = conn.execute("SELECT read_through FROM conversations WHERE session_id = ?", (session_id,)).fetchone()
+    row = conn.execute("SELECT read_through FROM conversations WHERE session_id = ?",
+                       (session_id,)).fetchone()
     return 0 if row is None else int(row["read_through"])
 
 
@@ -119,7 +120,8 @@ def page_has_news(page: MessagePage, after: MessageCursor) -> bool:
 
 
 def conversation_exists(conn: sqlite3.Connection, session_id: str) -> bool:
-    return conn.execute("SELECT 1 FROM conversations WHERE session_id = ?", (session_id,)).fetchone() is not None
+    row = conn.execute("SELECT 1 FROM conversations WHERE session_id = ?", (session_id,)).fetchone()
+    return row is not None
 
 
 def mark_read(conn: sqlite3.Connection, session_id: str) -> int:

@@ -31,7 +31,7 @@ INVALID: dict[int | str, dict[str, Any]] = {
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "Not found"}}
 CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Idempotency-Key missing, empty or too long"},
-    401: {"model": ErrorBody, "description": "An Authorization header that is not a well-formed bearer token"},
+    401: {"model": ErrorBody, "description": "An Authorization header that is not a valid bearer token"},
     403: {"model": ErrorBody, "description": "The bearer token does not own this customer id"},
     413: {"model": ErrorBody, "description": "Body larger than 16 KB"},
     **INVALID,
@@ -52,7 +52,8 @@ class BookingList(BaseModel):
 
 
 @router.post("", status_code=201, response_model=BookingCreated, responses=CREATE_RESPONSES,
-             openapi_extra=CREATE_OPENAPI, dependencies=[BookingOwner], summary="Create a booking (once per Idempotency-Key)")
+             openapi_extra=CREATE_OPENAPI, dependencies=[BookingOwner],
+             summary="Create a booking (once per Idempotency-Key)")
 def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalog: CatalogDep,
                    notifier: NotifierDep, response: Response) -> BookingCreated:
     request_hash = idempotency.request_hash(booking)

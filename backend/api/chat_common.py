@@ -16,7 +16,8 @@ from fastapi import Query, Response
 
 from backend import chat_crud
 from backend.chat_crud import NewMessage
-from backend.chat_models import LIST_CURSOR_PATTERN, MESSAGE_CURSOR_PATTERN, WAIT_MAX, MessageCursor, MessagePage
+from backend.chat_models import (LIST_CURSOR_PATTERN, MESSAGE_CURSOR_PATTERN, WAIT_MAX, MessageCursor,
+                                 MessagePage)
 from backend.db import Database
 from backend.errors import ErrorBody, FieldError, InvalidRequest, ValidationErrorBody
 from backend.notify import Notifier, long_poll

@@ -2,8 +2,9 @@
 
 ``server`` is shared by the tests of a session; each test uses fresh customer ids and
 Idempotency-Keys, so tests never see each other's bookings (nor conversations: ``chat`` is a
-new customer with a new token, talking to Ayu, whose token the operator CLI issued). ``rows`` reads the database file
-directly with ``sqlite3``, to check what was stored rather than what the API says.
+new customer with a new token, talking to Ayu, whose token the operator CLI issued). ``rows``
+reads the database file directly with ``sqlite3``, to check what was stored rather than what
+the API says.
 """
 
 from __future__ import annotations
@@ -97,9 +98,11 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def issue_therapist_token(server: Server, therapist_id: str, *, revoke: bool = False) -> subprocess.CompletedProcess[str]:
+def issue_therapist_token(server: Server, therapist_id: str, *,
+                          revoke: bool = False) -> subprocess.CompletedProcess[str]:
     """The operator CLI, run as the operator would, against the running server's database file."""
-    command = [sys.executable, "-m", "backend", "therapist-token", therapist_id] + (["--revoke"] if revoke else [])
+    command = [sys.executable, "-m", "backend", "therapist-token", therapist_id]
+    command += ["--revoke"] if revoke else []
     return subprocess.run(command, cwd=ROOT, env={**os.environ, "DATABASE_URL": str(server.database)},
                           capture_output=True, text=True, timeout=30, check=False)
 

@@ -60,7 +60,8 @@ def cors_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield Server(url, database)
 
 
-def test_cors_preflight_from_an_allowed_origin_may_send_the_idempotency_key_and_a_token(cors_server: Server) -> None:
+def test_cors_preflight_from_an_allowed_origin_may_send_the_idempotency_key_and_a_token(
+        cors_server: Server) -> None:
     response = httpx.options(cors_server.url + "/api/bookings", headers={
         "Origin": ALLOWED, "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type,idempotency-key,authorization"})

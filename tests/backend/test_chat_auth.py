@@ -13,8 +13,10 @@ from tests.backend.conftest import (Chat, Server, bearer, booking, chat_message,
 THERAPIST_GETS = ["/api/therapist/me", "/api/therapist/conversations"]
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer"}, {"Authorization": "Basic abcdefghijklmnopqrstuvwxyz"},
-                                     {"Authorization": "Bearer short"}, {"Authorization": "Bearer " + "a" * 129},
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer"},
+                                     {"Authorization": "Basic abcdefghijklmnopqrstuvwxyz"},
+                                     {"Authorization": "Bearer short"},
+                                     {"Authorization": "Bearer " + "a" * 129},
                                      {"Authorization": "Bearer has+plus/and=equals-but-long-enough"}],
                          ids=["none", "empty", "basic", "too-short", "too-long", "bad-characters"])
 def test_a_customer_call_without_a_well_formed_token_is_401(api: httpx.Client, chat: Chat,
@@ -90,7 +92,8 @@ def test_a_revoked_token_is_401(server: Server, api: httpx.Client) -> None:
     assert api.get("/api/therapist/me", headers=bearer(therapist_token(server, "t-made"))).status_code == 200
 
 
-def test_another_therapists_conversation_is_404_everywhere(server: Server, api: httpx.Client, chat: Chat) -> None:
+def test_another_therapists_conversation_is_404_everywhere(server: Server, api: httpx.Client,
+                                                           chat: Chat) -> None:
     chat.send(api)
     made = bearer(therapist_token(server, "t-made"))
     base = chat.therapist_path  # Ayu's conversation
@@ -100,5 +103,5 @@ def test_another_therapists_conversation_is_404_everywhere(server: Server, api: 
     assert [r.status_code for r in answers] == [404] * 4
     listing = api.get("/api/therapist/conversations", headers=made).json()["conversations"]
     assert chat.session_id not in {c["session_id"] for c in listing}
-    assert rows(server.database, "SELECT count(*) FROM messages WHERE session_id = ? AND sender_type = 'therapist'",
-                chat.session_id) == [(0,)]
+    assert rows(server.database, "SELECT count(*) FROM messages WHERE session_id = ?"
+                " AND sender_type = 'therapist'", chat.session_id) == [(0,)]

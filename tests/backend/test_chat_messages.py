@@ -68,7 +68,8 @@ def test_twenty_parallel_posts_of_one_message_store_exactly_one_row(server: Serv
         thread.join()
     assert sorted(r.status_code for r in answers) == [200] * 19 + [201], [r.text for r in answers]
     assert len({r.text for r in answers}) == 1  # the same stored message, byte for byte
-    assert rows(server.database, "SELECT count(*) FROM messages WHERE session_id = ?", chat.session_id) == [(1,)]
+    assert rows(server.database, "SELECT count(*) FROM messages WHERE session_id = ?",
+                chat.session_id) == [(1,)]
 
 
 @pytest.mark.parametrize(("change", "field"), [
@@ -136,7 +137,8 @@ def test_both_sides_read_the_conversation_oldest_first_and_resume_from_the_curso
 @pytest.mark.parametrize("params", [{"after": "garbage"}, {"after": "m.1"}, {"after": "m.-1.0"}],
                          ids=["garbage", "short", "negative"])
 def test_a_bad_cursor_is_422_on_after(api: httpx.Client, chat: Chat, params: dict[str, str]) -> None:
-    assert list(field_errors(api.get(chat.customer_path, params=params, headers=chat.customer_auth))) == ["after"]
+    response = api.get(chat.customer_path, params=params, headers=chat.customer_auth)
+    assert list(field_errors(response)) == ["after"]
 
 
 @pytest.mark.parametrize("wait", ["31", "-1", "nan", "soon"])

@@ -44,7 +44,8 @@ def test_a_customer_without_a_booking_is_a_new_customer_with_their_last_message(
     assert len(entry["last_message"]) <= 120 and entry["unread"] == 1  # type: ignore[arg-type]
 
 
-def test_unread_counts_customer_messages_until_the_therapist_reads_them(api: httpx.Client, chat: Chat) -> None:
+def test_unread_counts_customer_messages_until_the_therapist_reads_them(api: httpx.Client,
+                                                                       chat: Chat) -> None:
     for text in ("one", "two", "three"):
         chat.send(api, text)
     assert _entry(api, chat.therapist_auth, chat.session_id)["unread"] == 3
@@ -65,7 +66,8 @@ def test_conversations_are_listed_newest_activity_first_with_the_latest_bookings
     listing = api.get("/api/therapist/conversations", headers=chat.therapist_auth).json()["conversations"]
     ids = [c["session_id"] for c in listing]
     assert ids.index(other.session_id) < ids.index(chat.session_id)
-    assert [c["last_activity"] for c in listing] == sorted((c["last_activity"] for c in listing), reverse=True)
+    activity = [c["last_activity"] for c in listing]
+    assert activity == sorted(activity, reverse=True)
     post_booking(api, booking(customer_id=chat.customer_id, customer_name="Second Name", duration=60,
                               price=350000))
     entry = _entry(api, chat.therapist_auth, chat.session_id)
