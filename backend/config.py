@@ -13,6 +13,9 @@ The therapist catalog (``static/data/therapists.json``, the file the page reads)
 the page is served from and the request body limit are settings too (not read from the
 environment), so tests can point them elsewhere.
 
+Therapist tokens are not settings: the operator makes them with ``python -m backend therapist-token
+<therapist_id>`` (``backend.cli``), stored hashed in the ``DATABASE_URL`` database.
+
 Example::
 
     settings = Settings()                                   # from os.environ

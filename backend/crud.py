@@ -79,3 +79,12 @@ def list_bookings(conn: sqlite3.Connection, limit: int) -> list[BookingCreated]:
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM bookings ORDER BY created_at DESC, seq DESC LIMIT ?", (limit,))
     return [_created(row) for row in rows]
+
+
+def bookings_between(conn: sqlite3.Connection, therapist_id: str, customer_id: str,
+                     limit: int = 100) -> list[BookingCreated]:
+    """This customer's bookings with this therapist, newest first (the therapist's side panel)."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM bookings WHERE customer_id = ? AND therapist_id = ?"
+        " ORDER BY created_at DESC, seq DESC LIMIT ?", (customer_id, therapist_id, limit))
+    return [_created(row) for row in rows]

@@ -46,6 +46,54 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX bookings_by_customer ON bookings (customer_id, created_at)",
         "CREATE INDEX bookings_by_time ON bookings (created_at)",
     ),
+    (   # 2: the two-sided chat (customers own their ids, therapists sign in with tokens).
+        """
+        CREATE TABLE customers (
+            customer_id TEXT    PRIMARY KEY,
+            token_hash  TEXT    NOT NULL,               -- sha256 of the first bearer token seen
+            created_at  INTEGER NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE therapist_tokens (
+            token_hash   TEXT    PRIMARY KEY,           -- sha256; the token itself is never stored
+            therapist_id TEXT    NOT NULL,
+            created_at   INTEGER NOT NULL,
+            revoked_at   INTEGER                        -- NULL while the token is valid
+        )
+        """,
+        "CREATE INDEX therapist_tokens_by_therapist ON therapist_tokens (therapist_id)",
+        """
+        CREATE TABLE conversations (
+            session_id       TEXT    PRIMARY KEY,       -- session_<therapist_id>_<customer_id>
+            therapist_id     TEXT    NOT NULL,
+            customer_id      TEXT    NOT NULL,
+            customer_name    TEXT,                      -- from the latest booking, NULL before one
+            created_at       INTEGER NOT NULL,
+            last_activity    INTEGER NOT NULL,          -- epoch ms of the last message or booking
+            last_message     TEXT    NOT NULL DEFAULT '',
+            last_sender_type TEXT,
+            last_seq         INTEGER NOT NULL DEFAULT 0, -- the newest message's seq
+            read_through     INTEGER NOT NULL DEFAULT 0, -- customer messages up to here are read
+            version          INTEGER NOT NULL DEFAULT 1  -- +1 on every change: the list's cursor
+        )
+        """,
+        "CREATE INDEX conversations_by_therapist ON conversations (therapist_id, last_activity)",
+        """
+        CREATE TABLE messages (
+            session_id  TEXT    NOT NULL,
+            seq         INTEGER NOT NULL,               -- per conversation, from conversations.last_seq
+            id          TEXT    NOT NULL,               -- the client's id: the idempotency key
+            sender_type TEXT    NOT NULL,
+            sender_id   TEXT    NOT NULL,
+            message     TEXT    NOT NULL,
+            timestamp   INTEGER NOT NULL,               -- the client's clock, epoch ms
+            server_time INTEGER NOT NULL,
+            PRIMARY KEY (session_id, seq),
+            UNIQUE (session_id, id)                     -- exactly once per id, even under races
+        )
+        """,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -113,6 +161,19 @@ class Database:
             return True
         except sqlite3.Error:
             return False
+
+    @staticmethod
+    @contextmanager
+    def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error): the write lock is taken up front, so two
+        writers never both read-then-write on a stale view (PostgreSQL: a plain BEGIN + row locks)."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.execute("COMMIT")
 
     def close(self) -> None:
         self._closed = True

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hmac
 import sqlite3
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.domain.models import BookingRequest
 from backend import idempotency
@@ -23,6 +23,9 @@ from backend.catalog import Catalog
 from backend.config import Settings
 from backend.db import Database
 from backend.errors import ApiError, InvalidRequest, field_errors
+from backend.notify import Notifier
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def get_settings(request: Request) -> Settings:
@@ -37,6 +40,10 @@ def get_catalog(request: Request) -> Catalog:
     return request.app.state.catalog
 
 
+def get_notifier(request: Request) -> Notifier:
+    return request.app.state.notifier
+
+
 async def get_connection(request: Request) -> AsyncIterator[sqlite3.Connection]:
     # Borrowing from the pool never blocks for long, so this stays on the event loop; the
     # (sync) routes that use the connection run in the worker threads.
@@ -44,12 +51,18 @@ async def get_connection(request: Request) -> AsyncIterator[sqlite3.Connection]:
         yield conn
 
 
-async def get_booking_body(request: Request) -> BookingRequest:
-    """Parse the body ourselves: invalid JSON, bad UTF-8 or deep nesting all become a 422."""
-    try:
-        return BookingRequest.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise InvalidRequest(field_errors(exc.errors())) from None
+def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
+    """A dependency that parses the body as ``model`` ourselves: invalid JSON, bad UTF-8 or deep
+    nesting all become a 422 naming the field, never FastAPI's 400 or a 500."""
+    async def parse(request: Request) -> M:
+        try:
+            return model.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise InvalidRequest(field_errors(exc.errors())) from None
+    return parse
+
+
+get_booking_body = json_body(BookingRequest)
 
 
 _bearer = HTTPBearer(auto_error=False, description="BOOKING_ADMIN_TOKEN")
@@ -68,6 +81,7 @@ def require_admin(settings: Annotated[Settings, Depends(get_settings)],
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 Conn = Annotated[sqlite3.Connection, Depends(get_connection)]
 BookingBody = Annotated[BookingRequest, Depends(get_booking_body)]
 IdempotencyKey = Annotated[str, Depends(idempotency.read_key)]

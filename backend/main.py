@@ -7,6 +7,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,12 +21,14 @@ from backend.db import Database
 from backend.errors import install_error_handlers
 from backend.idempotency import HEADER as IDEMPOTENCY_HEADER
 from backend.limits import BodySizeLimit
+from backend.notify import InProcessNotifier
 from backend.site import site_router
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database.migrate()
+    app.state.notifier.bind(asyncio.get_running_loop())
     yield
     app.state.database.close()
 
@@ -36,13 +39,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = Database(settings.database_path)
     app.state.catalog = Catalog.load(settings.catalog_path)
+    app.state.notifier = InProcessNotifier()  # one process; a PostgreSQL LISTEN/NOTIFY one for several
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:  # added last = outermost, so even a 413 carries CORS headers
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"],
-                           allow_headers=["Content-Type", IDEMPOTENCY_HEADER])
+                           allow_headers=["Content-Type", "Authorization", IDEMPOTENCY_HEADER])
 
     app.include_router(api_router)
     if settings.serve_site:

@@ -2,8 +2,10 @@
 
 from fastapi import APIRouter
 
-from backend.api import bookings, health
+from backend.api import bookings, conversations, health, therapist
 
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(bookings.router)
+api_router.include_router(conversations.router)
+api_router.include_router(therapist.router)

@@ -1,6 +1,8 @@
 """``/api/bookings``: create a booking exactly once, read it back, prefill from the last one.
 
     POST /api/bookings                      Idempotency-Key + BookingRequest → 201 BookingCreated
+                                            (optional customer bearer token: must own customer_id;
+                                            a new booking starts/updates its conversation)
     GET  /api/bookings/last?customer_id=…   → LastBooking, 404 when the customer has none
     GET  /api/bookings/{id}                 → BookingCreated, 404 when unknown
     GET  /api/bookings?limit=…              → newest first; admin bearer token only
@@ -14,9 +16,13 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from app.domain.models import ID_MAX, BookingCreated, BookingRequest, LastBooking
-from backend import crud, idempotency
-from backend.deps import AdminAccess, BookingBody, CatalogDep, Conn, IdempotencyKey
+from backend import chat_crud, crud, idempotency
+from backend.api.chat_common import therapist_topic
+from backend.auth import BookingOwner
+from backend.db import Database
+from backend.deps import AdminAccess, BookingBody, CatalogDep, Conn, IdempotencyKey, NotifierDep
 from backend.errors import ApiError, ErrorBody, ValidationErrorBody
+from backend.sessions import Session, session_id_for
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 
@@ -25,6 +31,8 @@ INVALID: dict[int | str, dict[str, Any]] = {
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "Not found"}}
 CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Idempotency-Key missing, empty or too long"},
+    401: {"model": ErrorBody, "description": "An Authorization header that is not a valid bearer token"},
+    403: {"model": ErrorBody, "description": "The bearer token does not own this customer id"},
     413: {"model": ErrorBody, "description": "Body larger than 16 KB"},
     **INVALID,
 }
@@ -32,6 +40,8 @@ CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
 # and the key by idempotency.read_key; describe both for /openapi.json here.
 CREATE_OPENAPI = {
     "parameters": [idempotency.OPENAPI_PARAMETER],
+    # The customer token is optional here for now ({} = no security): see backend.auth.booking_owner.
+    "security": [{}, {"CustomerToken": []}],
     "requestBody": {"required": True,
                     "content": {"application/json": {"schema": BookingRequest.model_json_schema()}}},
 }
@@ -42,15 +52,24 @@ class BookingList(BaseModel):
 
 
 @router.post("", status_code=201, response_model=BookingCreated, responses=CREATE_RESPONSES,
-             openapi_extra=CREATE_OPENAPI, summary="Create a booking (once per Idempotency-Key)")
+             openapi_extra=CREATE_OPENAPI, dependencies=[BookingOwner],
+             summary="Create a booking (once per Idempotency-Key)")
 def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalog: CatalogDep,
-                   response: Response) -> BookingCreated:
+                   notifier: NotifierDep, response: Response) -> BookingCreated:
     request_hash = idempotency.request_hash(booking)
     stored = crud.find_by_key(conn, key)
     if stored is None:
         catalog.check(booking)
         created = BookingCreated(id=crud.new_booking_id(), created_at=crud.now_ms(), booking=booking)
-        if crud.insert_booking(conn, key=key, request_hash=request_hash, created=created):
+        session = Session(session_id_for(booking.therapist_id, booking.customer_id),
+                          booking.therapist_id, booking.customer_id)
+        with Database.transaction(conn):  # the booking and its conversation, or neither
+            inserted = crud.insert_booking(conn, key=key, request_hash=request_hash, created=created)
+            if inserted:
+                chat_crud.note_booking(conn, session, customer_name=booking.customer_name,
+                                       duration=booking.duration)
+        if inserted:
+            notifier.publish(therapist_topic(booking.therapist_id))
             return created  # committed (synchronous=FULL) before the 201 leaves
         # Another request with this key committed between our lookup and our insert.
         stored = crud.find_by_key(conn, key)

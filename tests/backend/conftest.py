@@ -1,13 +1,20 @@
 """Backend tests: the real server (``python -m backend``) on a real SQLite file, spoken to over HTTP.
 
 ``server`` is shared by the tests of a session; each test uses fresh customer ids and
-Idempotency-Keys, so tests never see each other's bookings. ``rows`` reads the database file
-directly with ``sqlite3``, to check what was stored rather than what the API says.
+Idempotency-Keys, so tests never see each other's bookings (nor conversations: ``chat`` is a
+new customer with a new token, talking to Ayu, whose token the operator CLI issued). ``rows``
+reads the database file directly with ``sqlite3``, to check what was stored rather than what
+the API says.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 import sqlite3
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.server import running_server
+from tests.support.server import ROOT, running_server
 
 # Never inherit these from the developer's shell: the tests decide.
 QUIET_ENV = {"BOOKING_ADMIN_TOKEN": "", "CORS_ALLOW_ORIGINS": ""}
@@ -80,3 +87,75 @@ def field_errors(response: httpx.Response) -> dict[str | None, str]:
     body = response.json()
     assert isinstance(body["detail"], str) and body["detail"]
     return {error["field"]: error["message"] for error in body["errors"]}
+
+
+def customer_token() -> str:
+    """What the page makes: >= 128 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def issue_therapist_token(server: Server, therapist_id: str, *,
+                          revoke: bool = False) -> subprocess.CompletedProcess[str]:
+    """The operator CLI, run as the operator would, against the running server's database file."""
+    command = [sys.executable, "-m", "backend", "therapist-token", therapist_id]
+    command += ["--revoke"] if revoke else []
+    return subprocess.run(command, cwd=ROOT, env={**os.environ, "DATABASE_URL": str(server.database)},
+                          capture_output=True, text=True, timeout=30, check=False)
+
+
+def therapist_token(server: Server, therapist_id: str = "t-ayu") -> str:
+    result = issue_therapist_token(server, therapist_id)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def chat_message(customer_id: str, text: str = "Hello, is 3 pm free?", **overrides: Any) -> dict[str, Any]:
+    """A valid ChatMessage body from this customer, with a fresh id."""
+    body = {"id": "m-" + uuid.uuid4().hex, "sender_id": customer_id, "sender_type": "customer",
+            "message": text, "timestamp": int(time.time() * 1000)}
+    return body | overrides
+
+
+@dataclass
+class Chat:
+    """One fresh conversation with Ayu: a customer with their token, and Ayu's token."""
+
+    server: Server
+    customer_id: str
+    customer_auth: dict[str, str]
+    therapist_auth: dict[str, str]
+
+    @property
+    def session_id(self) -> str:
+        return f"session_t-ayu_{self.customer_id}"
+
+    @property
+    def customer_path(self) -> str:
+        return f"/api/conversations/{self.session_id}/messages"
+
+    @property
+    def therapist_path(self) -> str:
+        return f"/api/therapist/conversations/{self.session_id}"
+
+    def send(self, client: httpx.Client, text: str = "Hello", **overrides: Any) -> httpx.Response:
+        return client.post(self.customer_path, json=chat_message(self.customer_id, text, **overrides),
+                           headers=self.customer_auth)
+
+    def reply(self, client: httpx.Client, text: str = "Yes, 3 pm is free", message_id: str | None = None
+              ) -> httpx.Response:
+        return client.post(self.therapist_path + "/messages", headers=self.therapist_auth,
+                           json={"id": message_id or str(uuid.uuid4()), "message": text})
+
+
+@pytest.fixture(scope="session")
+def ayu_auth(server: Server) -> dict[str, str]:
+    return bearer(therapist_token(server, "t-ayu"))
+
+
+@pytest.fixture
+def chat(server: Server, ayu_auth: dict[str, str]) -> Chat:
+    return Chat(server, new_customer(), bearer(customer_token()), ayu_auth)

@@ -31,6 +31,19 @@ def test_openapi_and_docs_are_not_shadowed_by_the_page_files(api: httpx.Client) 
     assert "swagger" in api.get("/docs").text.lower()
 
 
+def test_openapi_documents_the_chat_with_its_bearer_schemes_and_bodies(api: httpx.Client) -> None:
+    schema = api.get("/openapi.json").json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["CustomerToken"]["scheme"] == schemes["TherapistToken"]["scheme"] == "bearer"
+    customer = schema["paths"]["/api/conversations/{session_id}/messages"]
+    assert customer["post"]["security"] == [{"CustomerToken": []}]
+    assert "sender_type" in customer["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    reply = schema["paths"]["/api/therapist/conversations/{session_id}/messages"]["post"]
+    assert reply["security"] == [{"TherapistToken": []}]
+    assert reply["requestBody"]["content"]["application/json"]["schema"]["additionalProperties"] is False
+    assert schema["paths"]["/api/bookings"]["post"]["security"] == [{}, {"CustomerToken": []}]  # optional
+
+
 def test_the_page_is_still_served_and_unknown_paths_are_json_404(api: httpx.Client) -> None:
     assert api.get("/").status_code == 200
     missing = api.get("/api/no-such-thing")
@@ -47,14 +60,15 @@ def cors_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield Server(url, database)
 
 
-def test_cors_preflight_from_an_allowed_origin_may_send_the_idempotency_key(cors_server: Server) -> None:
+def test_cors_preflight_from_an_allowed_origin_may_send_the_idempotency_key_and_a_token(
+        cors_server: Server) -> None:
     response = httpx.options(cors_server.url + "/api/bookings", headers={
         "Origin": ALLOWED, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type,idempotency-key"})
+        "Access-Control-Request-Headers": "content-type,idempotency-key,authorization"})
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == ALLOWED
     allowed = response.headers["access-control-allow-headers"].lower()
-    assert "idempotency-key" in allowed and "content-type" in allowed
+    assert "idempotency-key" in allowed and "content-type" in allowed and "authorization" in allowed
     assert "access-control-expose-headers" not in response.headers
 
 

@@ -4,6 +4,12 @@ Whatever it sends, the server answers as its schema documents (status, JSON body
 with a 5xx, and every 422 carries field errors.
 Bounded to 30 examples per operation and mode, so the whole run takes seconds.
 
+The chat operations need bearer tokens: every case carries a valid one (a customer token, which
+owns whatever customer id it meets first, or a therapist token for Ayu from the operator CLI),
+so the authenticated code is what gets fuzzed. In positive mode half the cases also get a
+session id of a real conversation, since a random one mostly names nobody in the catalog. Long
+polls are held for at most 50 ms (a generated ``wait`` of 30 s would stall the run).
+
 (``schemathesis.pytest.from_fixture`` + ``@schema.parametrize()`` is the documented way, but in
 schemathesis 4.32.5 it sets ``Function._nodeid``, which pytest 9 no longer has; so each operation
 gets a hypothesis test built from ``APIOperation.as_strategy`` instead.)
@@ -11,19 +17,58 @@ gets a hypothesis test built from ``APIOperation.as_strategy`` instead.)
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.core.parameters import ParameterLocation
 
-from tests.backend.conftest import Server
+from tests.backend.conftest import Chat, Server, bearer, customer_token, new_customer
 
+CONVERSATION = "/api/conversations/{session_id}/messages"
+THERAPIST_CONVERSATION = "/api/therapist/conversations/{session_id}"
 OPERATIONS = [("GET", "/api/health"), ("POST", "/api/bookings"), ("GET", "/api/bookings"),
-              ("GET", "/api/bookings/last"), ("GET", "/api/bookings/{booking_id}")]
-# Negative mode needs a constraint to break: /api/health has no input, and a booking id is any string.
+              ("GET", "/api/bookings/last"), ("GET", "/api/bookings/{booking_id}"),
+              ("POST", CONVERSATION), ("GET", CONVERSATION),
+              ("GET", "/api/therapist/me"), ("GET", "/api/therapist/conversations"),
+              ("GET", THERAPIST_CONVERSATION + "/messages"), ("POST", THERAPIST_CONVERSATION + "/messages"),
+              ("POST", THERAPIST_CONVERSATION + "/read"), ("GET", THERAPIST_CONVERSATION + "/bookings")]
+# Negative mode needs a constraint to break: /api/health and /api/therapist/me have no input, and a
+# booking id is any string.
 RUNS = [(method, path, GenerationMode.POSITIVE) for method, path in OPERATIONS] + [
     (method, path, GenerationMode.NEGATIVE) for method, path in OPERATIONS
-    if path not in ("/api/health", "/api/bookings/{booking_id}")]
+    if path not in ("/api/health", "/api/bookings/{booking_id}", "/api/therapist/me")]
+WAIT_HELD_S = 0.05
+
+
+@pytest.fixture(scope="module")
+def fuzz_chat(server: Server, ayu_auth: dict[str, str]) -> Chat:
+    """A started conversation with Ayu, for the cases that get a real session id."""
+    chat = Chat(server, new_customer(), bearer(customer_token()), ayu_auth)
+    with server.client() as client:
+        assert chat.send(client, "Hello from the fuzzer's customer").status_code == 201
+    return chat
+
+
+def _prepare(case: schemathesis.Case, chat: Chat, real_session: bool) -> dict[str, Any]:
+    """The headers to send, after pointing the case at a real conversation and capping its wait."""
+    if real_session and case.path_parameters and "session_id" in case.path_parameters:
+        case.path_parameters["session_id"] = chat.session_id
+        if isinstance(case.body, dict) and "sender_id" in case.body:  # a customer's own message
+            case.body |= {"sender_id": chat.customer_id, "sender_type": "customer"}
+    wait = (case.query or {}).get("wait")
+    if isinstance(wait, int | float) and not isinstance(wait, bool) and 0 <= wait <= 30:
+        case.query["wait"] = min(wait, WAIT_HELD_S)
+    if case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER):
+        return {}  # the case is about a missing or broken Authorization header: keep it broken
+    if case.path.startswith("/api/therapist"):
+        return chat.therapist_auth
+    if case.path.startswith("/api/conversations"):
+        return chat.customer_auth
+    return {}
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +83,20 @@ def test_every_api_operation_is_fuzzed(live_schema: schemathesis.BaseSchema) -> 
 
 @pytest.mark.parametrize(("method", "path", "mode"), RUNS, ids=[f"{m} {p} {g.value}" for m, p, g in RUNS])
 def test_generated_requests_never_cause_a_server_error(live_schema: schemathesis.BaseSchema, server: Server,
-                                                       method: str, path: str, mode: GenerationMode) -> None:
+                                                       fuzz_chat: Chat, method: str, path: str,
+                                                       mode: GenerationMode) -> None:
     operation = live_schema[path][method]
+    real_session = st.booleans() if mode is GenerationMode.POSITIVE else st.just(False)
 
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=mode), real_session=real_session)
     @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    def answers_sensibly(case: schemathesis.Case) -> None:
+    def answers_sensibly(case: schemathesis.Case, real_session: bool) -> None:
+        headers = _prepare(case, fuzz_chat, real_session)
         # Every built-in check (status codes, content types and bodies as documented, invalid data
-        # refused, no 5xx) except "schema-valid data is accepted": the catalog and the phone-number
-        # rule refuse bodies the JSON Schema cannot describe, with a 422.
-        response = case.call_and_validate(base_url=server.url, timeout=10,
+        # refused, no 5xx) except "schema-valid data is accepted": the catalog, the phone-number
+        # rule and the session's sender rules refuse bodies the JSON Schema cannot describe, with
+        # a 422.
+        response = case.call_and_validate(base_url=server.url, timeout=10, headers=headers,
                                           excluded_checks=[schemathesis.checks.positive_data_acceptance])
         where = f"{case.method} {case.formatted_path} → {response.status_code} {response.text[:300]}"
         assert response.status_code < 500, where

@@ -7,7 +7,6 @@ never depend on ``make runtime`` having run since the last change.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx

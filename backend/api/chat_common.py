@@ -1,0 +1,96 @@
+"""What the customer's and the therapist's chat routes share: storing a message once, the long
+poll over a conversation, the query parameters and the OpenAPI descriptions.
+
+Example::
+
+    stored = store_message(conn, session, new, response, notifier, may_create=True)  # 201 / 200 replay
+    page = await poll_messages(database, notifier, session.session_id, after, wait)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Annotated, Any
+
+from fastapi import Query, Response
+
+from backend import chat_crud
+from backend.chat_crud import NewMessage
+from backend.chat_models import (
+    LIST_CURSOR_PATTERN,
+    MESSAGE_CURSOR_PATTERN,
+    WAIT_MAX,
+    MessageCursor,
+    MessagePage,
+)
+from backend.db import Database
+from backend.errors import ErrorBody, FieldError, InvalidRequest, ValidationErrorBody
+from backend.notify import Notifier, long_poll
+from backend.sessions import Session
+
+After = Annotated[str | None, Query(pattern=MESSAGE_CURSOR_PATTERN, max_length=64,
+                                    description="The cursor of the previous answer; none = from the start")]
+ListAfter = Annotated[str | None, Query(pattern=LIST_CURSOR_PATTERN, max_length=64,
+                                        description="The cursor of the previous answer")]
+Wait = Annotated[float, Query(ge=0, le=WAIT_MAX, allow_inf_nan=False,
+                              description="Seconds to hold the request until there is news (0 = answer now)")]
+
+
+def _error(status: int, description: str, model: type = ErrorBody) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": model, "description": description}}
+
+
+UNAUTHORIZED = _error(401, "Missing, malformed, unknown or revoked bearer token")
+FORBIDDEN = _error(403, "This customer id is bound to another token")
+NOT_FOUND = _error(404, "No such conversation (or not this therapist's)")
+TOO_LARGE = _error(413, "Body larger than 16 KB")
+INVALID = _error(422, "Invalid input, with one entry per field", ValidationErrorBody)
+REPLAYED = {200: {"description": "Replay: this message id was already stored with this content "
+                                 "(header Idempotent-Replayed: true)"}}
+
+
+def request_body(model: type) -> dict[str, Any]:
+    """openapi_extra for a body parsed by deps.json_body (FastAPI does not see it)."""
+    return {"requestBody": {"required": True,
+                            "content": {"application/json": {"schema": model.model_json_schema()}}}}
+
+
+def conversation_topic(session_id: str) -> str:
+    return f"conversation:{session_id}"
+
+
+def therapist_topic(therapist_id: str) -> str:
+    return f"therapist:{therapist_id}"
+
+
+def store_message(conn: sqlite3.Connection, session: Session, new: NewMessage, response: Response,
+                  notifier: Notifier, *, may_create: bool) -> chat_crud.MessagePublic:
+    """Store once; 201 when new, 200 + Idempotent-Replayed for the same content, 422 on ``id`` else."""
+    stored, created = chat_crud.add_message(conn, session, new, may_create=may_create)
+    if created:
+        notifier.publish(conversation_topic(session.session_id))
+        notifier.publish(therapist_topic(session.therapist_id))
+        return stored
+    same = (stored.sender_id, stored.sender_type, stored.message) == (new.sender_id, new.sender_type,
+                                                                      new.message)
+    if new.sender_type == "customer":  # a reply's timestamp is the server's, not part of its content
+        same = same and stored.timestamp == new.timestamp
+    if not same:
+        raise InvalidRequest([FieldError(
+            field="id", type="message_id_reused",
+            message="This message id was already used for a different message; use a new id.")])
+    response.status_code = 200
+    response.headers["Idempotent-Replayed"] = "true"
+    return stored
+
+
+async def poll_messages(database: Database, notifier: Notifier, session_id: str, after: str | None,
+                        wait: float) -> MessagePage:
+    cursor = MessageCursor.parse(after)
+
+    def fetch() -> MessagePage:
+        with database.connection() as conn:
+            return chat_crud.message_page(conn, session_id, cursor)
+
+    return await long_poll(notifier, [conversation_topic(session_id)], fetch,
+                           lambda page: chat_crud.page_has_news(page, cursor), wait)

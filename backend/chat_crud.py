@@ -1,0 +1,180 @@
+"""The SQL of the chat: conversations and their messages, small functions over a connection.
+
+Each message gets ``seq`` = its conversation's ``last_seq + 1``, taken in the same
+transaction that inserts it, so seqs are gap-free and strictly increasing per conversation
+and commit in order (the write lock, or on PostgreSQL the conversation's row lock, orders
+them). ``UNIQUE (session_id, id)`` makes a message id count once, whatever the races.
+Plain portable SQL only (``ON CONFLICT``, correlated subqueries; no SQLite functions).
+
+Example::
+
+    with database.connection() as conn:
+        stored, created = add_message(conn, session, NewMessage("m1", "customer", "c-1", "Hi", ts),
+                                      may_create=True)
+        page = message_page(conn, session.session_id, MessageCursor())   # MessagePage
+        mark_read(conn, session.session_id)                                # read_through
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from backend.chat_models import (
+    ConversationList,
+    ConversationSummary,
+    MessageCursor,
+    MessagePage,
+    MessagePublic,
+    snippet,
+)
+from backend.crud import now_ms
+from backend.db import Database
+from backend.sessions import Session
+
+PAGE_MAX = 200  # messages per answer; the cursor continues from the last one returned
+LIST_MAX = 200  # conversations per answer, newest activity first
+NEW_CUSTOMER = "New customer"
+_MESSAGE_COLUMNS = "session_id, seq, id, sender_type, sender_id, message, timestamp, server_time"
+
+
+class ConversationMissing(LookupError):
+    """A reply or read mark for a conversation that was never started."""
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    id: str
+    sender_type: str
+    sender_id: str
+    message: str
+    timestamp: int
+
+
+def _public(row: sqlite3.Row, read_through: int) -> MessagePublic:
+    customer = row["sender_type"] == "customer"
+    return MessagePublic(id=row["id"], session_id=row["session_id"], sender_type=row["sender_type"],
+                         sender_id=row["sender_id"], message=row["message"], timestamp=row["timestamp"],
+                         server_time=row["server_time"], seq=row["seq"],
+                         read=(row["seq"] <= read_through) if customer else None)
+
+
+def _find(conn: sqlite3.Connection, session_id: str, message_id: str) -> sqlite3.Row | None:
+    return conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND id = ?",
+                        (session_id, message_id)).fetchone()
+
+
+def _read_through(conn: sqlite3.Connection, session_id: str) -> int:
+    row = conn.execute("SELECT read_through FROM conversations WHERE session_id = ?",
+                       (session_id,)).fetchone()
+    return 0 if row is None else int(row["read_through"])
+
+
+def add_message(conn: sqlite3.Connection, session: Session, new: NewMessage, *,
+                may_create: bool) -> tuple[MessagePublic, bool]:
+    """Store ``new`` once; (stored message, True) when stored now, (earlier one, False) if its id was
+    taken. ConversationMissing when the conversation does not exist and may not be created."""
+    now = now_ms()
+    try:
+        with Database.transaction(conn):
+            if may_create:
+                conn.execute(
+                    "INSERT INTO conversations (session_id, therapist_id, customer_id, created_at,"
+                    " last_activity, version) VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (session_id) DO NOTHING",
+                    (session.session_id, session.therapist_id, session.customer_id, now, now))
+            existing = _find(conn, session.session_id, new.id)
+            if existing is not None:
+                return _public(existing, _read_through(conn, session.session_id)), False
+            updated = conn.execute(
+                "UPDATE conversations SET last_seq = last_seq + 1, last_activity = ?, last_message = ?,"
+                " last_sender_type = ?, version = version + 1 WHERE session_id = ?",
+                (now, snippet(new.message), new.sender_type, session.session_id))
+            if updated.rowcount == 0:
+                raise ConversationMissing(session.session_id)
+            seq = conn.execute("SELECT last_seq FROM conversations WHERE session_id = ?",
+                               (session.session_id,)).fetchone()[0]
+            conn.execute(f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (session.session_id, seq, new.id, new.sender_type, new.sender_id, new.message,
+                          new.timestamp, now))
+            stored = _find(conn, session.session_id, new.id)
+            return _public(stored, _read_through(conn, session.session_id)), True
+    except sqlite3.IntegrityError:
+        # Only reachable on an engine without an up-front write lock: the UNIQUE constraint
+        # stopped a racing twin, whose row is the one that counts.
+        existing = _find(conn, session.session_id, new.id)
+        if existing is None:
+            raise
+        return _public(existing, _read_through(conn, session.session_id)), False
+
+
+def message_page(conn: sqlite3.Connection, session_id: str, after: MessageCursor) -> MessagePage:
+    """Messages after the cursor, oldest first, and the read mark: one consistent snapshot."""
+    conn.execute("BEGIN")
+    try:
+        read_through = _read_through(conn, session_id)
+        rows = conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND seq > ?"
+                            " ORDER BY seq LIMIT ?", (session_id, after.seq, PAGE_MAX)).fetchall()
+    finally:
+        conn.execute("COMMIT")
+    messages = [_public(row, read_through) for row in rows]
+    cursor = MessageCursor(messages[-1].seq if messages else after.seq, max(read_through, after.read_through))
+    return MessagePage(messages=messages, cursor=str(cursor), read_through=read_through)
+
+
+def page_has_news(page: MessagePage, after: MessageCursor) -> bool:
+    return bool(page.messages) or page.read_through > after.read_through
+
+
+def conversation_exists(conn: sqlite3.Connection, session_id: str) -> bool:
+    row = conn.execute("SELECT 1 FROM conversations WHERE session_id = ?", (session_id,)).fetchone()
+    return row is not None
+
+
+def mark_read(conn: sqlite3.Connection, session_id: str) -> int:
+    """Every customer message so far is read; the new read_through. ConversationMissing if none."""
+    with Database.transaction(conn):
+        row = conn.execute("SELECT read_through FROM conversations WHERE session_id = ?",
+                           (session_id,)).fetchone()
+        if row is None:
+            raise ConversationMissing(session_id)
+        newest = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = ?"
+                              " AND sender_type = 'customer'", (session_id,)).fetchone()[0]
+        if newest <= row["read_through"]:
+            return int(row["read_through"])  # nothing new read: no version bump, no wake-up
+        conn.execute("UPDATE conversations SET read_through = ?, version = version + 1 WHERE session_id = ?",
+                     (newest, session_id))
+        return int(newest)
+
+
+def note_booking(conn: sqlite3.Connection, session: Session, *, customer_name: str, duration: int) -> None:
+    """A new booking starts the conversation (or updates it): the name, and a line for the list."""
+    now = now_ms()
+    conn.execute(
+        "INSERT INTO conversations (session_id, therapist_id, customer_id, customer_name, created_at,"
+        " last_activity, last_message) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (session_id) DO UPDATE SET customer_name = excluded.customer_name,"
+        " last_activity = excluded.last_activity, last_message = excluded.last_message,"
+        " last_sender_type = NULL, version = conversations.version + 1",
+        (session.session_id, session.therapist_id, session.customer_id, customer_name, now, now,
+         f"Booking: {duration} min"))
+
+
+def conversation_list(conn: sqlite3.Connection, therapist_id: str) -> ConversationList:
+    conn.execute("BEGIN")
+    try:
+        rows = conn.execute(
+            "SELECT c.session_id, c.customer_id, c.customer_name, c.last_message, c.last_sender_type,"
+            " c.last_activity, (SELECT COUNT(*) FROM messages m WHERE m.session_id = c.session_id"
+            "  AND m.sender_type = 'customer' AND m.seq > c.read_through) AS unread"
+            " FROM conversations c WHERE c.therapist_id = ?"
+            " ORDER BY c.last_activity DESC, c.session_id LIMIT ?", (therapist_id, LIST_MAX)).fetchall()
+        total = conn.execute("SELECT COALESCE(SUM(version), 0) FROM conversations WHERE therapist_id = ?",
+                             (therapist_id,)).fetchone()[0]
+    finally:
+        conn.execute("COMMIT")
+    conversations = [ConversationSummary(
+        session_id=row["session_id"], customer_id=row["customer_id"],
+        customer_name=row["customer_name"] or NEW_CUSTOMER, last_message=row["last_message"],
+        last_sender_type=row["last_sender_type"], last_activity=row["last_activity"], unread=row["unread"],
+    ) for row in rows]
+    return ConversationList(conversations=conversations, cursor=f"c.{total}")

@@ -1,0 +1,57 @@
+"""Session ids: ``session_<therapist_id>_<customer_id>``, checked against the catalog.
+
+The therapist id is a catalog id (``t-ayu``); the customer id is the rest and follows the
+same rules as everywhere else (``app.domain.models`` ``_Id``: 1–64 of ``[A-Za-z0-9_.:-]``), so it may
+itself contain ``_``. Matching catalog ids as prefixes keeps that unambiguous.
+
+Example::
+
+    parse_session_id("session_t-ayu_c-42", catalog)   # Session("session_t-ayu_c-42", "t-ayu", "c-42")
+    session_id_for("t-ayu", "c-42")                    # "session_t-ayu_c-42"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.domain.models import ID_MAX
+from backend.catalog import Catalog
+from backend.errors import FieldError, InvalidRequest
+
+PREFIX = "session_"
+# What /openapi.json documents (and FastAPI checks first); the catalog is checked in code.
+SESSION_PATTERN = r"^session_[A-Za-z0-9.:-]+_[A-Za-z0-9_.:-]+$"
+SESSION_MAX = len(PREFIX) + 2 * ID_MAX + 1
+_CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,%d}$" % ID_MAX)
+
+
+@dataclass(frozen=True)
+class Session:
+    session_id: str
+    therapist_id: str
+    customer_id: str
+
+
+def session_id_for(therapist_id: str, customer_id: str) -> str:
+    return f"{PREFIX}{therapist_id}_{customer_id}"
+
+
+def _invalid(message: str, kind: str) -> InvalidRequest:
+    return InvalidRequest([FieldError(field="session_id", type=kind, message=message)])
+
+
+def parse_session_id(session_id: str, catalog: Catalog) -> Session:
+    """Split and check; InvalidRequest on ``session_id`` when it names nobody we know."""
+    if not session_id.startswith(PREFIX):
+        raise _invalid("must look like session_<therapist_id>_<customer_id>", "session_format")
+    rest = session_id[len(PREFIX):]
+    candidates = [t for t in catalog.therapists if rest.startswith(t + "_")]
+    if not candidates:
+        raise _invalid("names a therapist who is not in the catalog", "unknown_therapist")
+    therapist_id = max(candidates, key=len)
+    customer_id = rest[len(therapist_id) + 1:]
+    if not _CUSTOMER_ID.fullmatch(customer_id):
+        raise _invalid(f"must end in a customer id of 1–{ID_MAX} letters, digits or _.:-",
+                       "customer_id_format")
+    return Session(session_id, therapist_id, customer_id)
