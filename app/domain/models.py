@@ -40,6 +40,9 @@ NAME_MAX = 80
 WHATSAPP_MAX = 32
 MESSAGE_MAX = 2000
 ID_MAX = 64
+# JavaScript's largest exact integer: every time and counter must survive a trip through the page
+# (and fit a 64-bit database column).
+INT_MAX = 2**53 - 1
 
 _Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ID_MAX,
                                        pattern=r"^[A-Za-z0-9_.:-]+$")]
