@@ -134,6 +134,8 @@ class LastBooking(BaseModel):
 
 
 class ChatMessage(BaseModel):
+    """One chat message, as the customer's page POSTs it to ``/api/conversations/{session}/messages``."""
+
     model_config = ConfigDict(extra="ignore")
 
     id: _Id
@@ -143,3 +145,50 @@ class ChatMessage(BaseModel):
     timestamp: int = Field(ge=0)
     is_read: bool = False
 
+
+class HistoryMessage(ChatMessage):
+    """A message as this device keeps it: the message plus what the server said about it."""
+
+    seq: int | None = Field(default=None, ge=0)  # the server's order; None until the server stored it
+    server_time: int | None = Field(default=None, ge=0)
+    not_sent: str | None = None  # the server refused it: why (shown with Retry / Delete)
+
+    @property
+    def delivered(self) -> bool:
+        return self.seq is not None
+
+    def api_body(self) -> dict:
+        """What is POSTed: the message itself, none of this device's bookkeeping."""
+        return {"id": self.id, "sender_id": self.sender_id, "sender_type": self.sender_type,
+                "message": self.message, "timestamp": self.timestamp}
+
+
+class ServerMessage(BaseModel):
+    """A message as the server answers it (both sides of the conversation)."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    id: _Id
+    session_id: str = ""
+    sender_type: SenderType
+    sender_id: str = ""
+    message: str = Field(min_length=1, max_length=MESSAGE_MAX)
+    timestamp: int = Field(ge=0)
+    server_time: int = Field(ge=0)
+    seq: int = Field(ge=0)
+    read: bool | None = None
+
+    def to_history(self) -> HistoryMessage:
+        return HistoryMessage(id=self.id, sender_id=self.sender_id or self.sender_type, sender_type=self.sender_type,
+                              message=self.message, timestamp=self.timestamp, is_read=bool(self.read),
+                              seq=self.seq, server_time=self.server_time)
+
+
+class MessagePage(BaseModel):
+    """One answer of ``GET .../messages?after=&wait=``."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    messages: list[ServerMessage] = Field(default_factory=list)
+    cursor: str
+    read_through: int = Field(default=0, ge=0)

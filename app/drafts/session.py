@@ -43,7 +43,7 @@ from typing import Any
 
 from app.domain import words
 from app.domain.errors import CorruptRecord, QuotaExceeded, StorageError, StorageUnavailable
-from app.domain.models import NAME_MAX, WHATSAPP_MAX, BookingDraft, BookingRequest, ChatMessage
+from app.domain.models import NAME_MAX, WHATSAPP_MAX, BookingDraft, BookingRequest, ChatMessage, HistoryMessage
 from app.domain.observable import Observable
 from app.domain.ports import Clock, Scheduler, Storage, TimerHandle
 from app.domain.validation import booking_errors, booking_field_errors, to_booking_request
@@ -395,13 +395,32 @@ class ChatBookingStorageService(Observable):
 
     # --- messages and scroll position ---------------------------------------------------------
 
-    def add_message(self, message: ChatMessage | Mapping[str, Any]) -> ChatMessage:
+    def add_message(self, message: ChatMessage | Mapping[str, Any]) -> HistoryMessage:
         """Store a message now (merged by id with other tabs'); keeps the newest ``max_messages``."""
         message = self._history.add(message)
         self.notify()
         return message
 
-    def get_messages(self) -> list[ChatMessage]:
+    def add_messages(self, messages: list[ChatMessage | Mapping[str, Any]]) -> list[HistoryMessage]:
+        """Store a batch (e.g. what the server sent) with one write."""
+        added = self._history.add_many(messages)
+        self.notify()
+        return added
+
+    def update_message(self, message_id: str, **changes: Any) -> HistoryMessage | None:
+        """Record what the server said about one of our messages (``seq``, ``not_sent``)."""
+        changed = self._history.update(message_id, **changes)
+        if changed is not None:
+            self.notify()
+        return changed
+
+    def remove_message(self, message_id: str) -> bool:
+        removed = self._history.remove(message_id)
+        if removed:
+            self.notify()
+        return removed
+
+    def get_messages(self) -> list[HistoryMessage]:
         return list(self._history.messages)
 
     def save_scroll_position(self, px: float) -> None:

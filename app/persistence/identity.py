@@ -6,6 +6,12 @@ envelope). It links bookings to the same browser so the next booking can be pref
 storage is blocked or full the id lives for this page only (``persistent`` is False): the
 customer can still book, the next visit just is not recognised.
 
+Next to it, the customer **token**: 256 random bits (``secrets.token_urlsafe(32)``) stored at
+``chatbooking:v1:customer_token``, sent as ``Authorization: Bearer`` on every customer call.
+The id says who the customer is; the token proves it (the server stores only its hash, and the
+first token seen with an id owns it). It never goes into a URL. A customer from before tokens
+keeps their id and gets a token, which then claims the id.
+
 The session id of a chat with a therapist is ``session_<therapist_id>_<customer_id>``, the
 scheme the seed used, so drafts saved by the seed are found again.
 
@@ -13,17 +19,26 @@ Example::
 
     identity = CustomerIdentity(storage)
     identity.customer_id                          # "0b7e...-..." (same on every load)
+    identity.auth_headers()                       # {"Authorization": "Bearer 3q2-..."}
     session_id_for("t-ayu", identity.customer_id) # "session_t-ayu_0b7e..."
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 import uuid
 from collections.abc import Callable
 
 from app.domain.errors import StorageError
 from app.domain.ports import Storage
-from app.persistence.keys import CUSTOMER_ID_KEY
+from app.persistence.keys import CUSTOMER_ID_KEY, CUSTOMER_TOKEN_KEY
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43,128}$")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def session_id_for(therapist_id: str, customer_id: str) -> str:
@@ -43,30 +58,41 @@ def _valid(value: str | None) -> bool:
 class CustomerIdentity:
     """The anonymous customer id: read once, generated and stored if missing or unreadable."""
 
-    def __init__(self, storage: Storage | None, *, new_uuid: Callable[[], uuid.UUID] = uuid.uuid4) -> None:
+    def __init__(self, storage: Storage | None, *, new_uuid: Callable[[], uuid.UUID] = uuid.uuid4,
+                 make_token: Callable[[], str] = new_token) -> None:
         self.persistent = storage is not None
-        self.customer_id = self._load(storage) if storage is not None else None
+        stored_token = self._load(storage, CUSTOMER_TOKEN_KEY)
+        self.token = stored_token if stored_token and _TOKEN.fullmatch(stored_token) else None
+        # Anything but a canonical UUID4 (edited by hand, another script's value) is replaced.
+        stored_id = self._load(storage, CUSTOMER_ID_KEY)
+        self.customer_id = stored_id if _valid(stored_id) else None
         if self.customer_id is None:
             self.customer_id = str(new_uuid())
-            self.persistent = self._store(storage, self.customer_id)
+            self.persistent = self._store(storage, CUSTOMER_ID_KEY, self.customer_id) and self.persistent
+        if self.token is None:
+            self.token = make_token()
+            self.persistent = self._store(storage, CUSTOMER_TOKEN_KEY, self.token) and self.persistent
 
-    def _load(self, storage: Storage) -> str | None:
-        try:
-            value = storage.getItem(CUSTOMER_ID_KEY)
-        except StorageError:
-            return None
-        # Anything but a canonical UUID4 (edited by hand, another script's value) is replaced:
-        # the id only links bookings for prefill, so a fresh one costs little.
-        return value if _valid(value) else None
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
 
     @staticmethod
-    def _store(storage: Storage | None, customer_id: str) -> bool:
+    def _load(storage: Storage | None, key: str) -> str | None:
+        if storage is None:
+            return None
+        try:
+            return storage.getItem(key)
+        except StorageError:
+            return None
+
+    @staticmethod
+    def _store(storage: Storage | None, key: str, value: str) -> bool:
         if storage is None:
             return False
         try:
-            storage.setItem(CUSTOMER_ID_KEY, customer_id)
+            storage.setItem(key, value)
         except StorageError:
-            return False  # blocked or full: this page keeps the id in memory (persistent False)
+            return False  # blocked or full: this page keeps it in memory (persistent False)
         return True
 
     def session_id(self, therapist_id: str) -> str:

@@ -9,6 +9,9 @@ on an origin shared with other code. Per chat session::
     chatbooking:v1:<session_id>:messages         the chat messages (app.drafts.chat_history)
     chatbooking:v1:<session_id>:scroll           the chat's scroll position
     chatbooking:v1:<session_id>:confirmation     the server's answer to this session's booking
+    chatbooking:v1:<session_id>:chat             where the chat with the server stands: the long
+                                                 poll's cursor, the read mark, the reset cut-off
+    chatbooking:v1:<session_id>:reply            the therapist's reply being written (inbox page)
 
 And once per origin::
 
@@ -16,6 +19,11 @@ And once per origin::
     chatbooking:v1:outbox:corrupt                an unreadable outbox, set aside for support
     chatbooking:v1:customer_id                   the anonymous customer id (app.persistence.identity)
     chatbooking:v1:customer_has_bookings         "1" once a booking was confirmed (enables prefill)
+    chatbooking:v1:customer_token                the customer's secret bearer token (proves who
+                                                 sends; never in a URL)
+    chatbooking:v1:therapist_token               the therapist's access token (inbox page, kept
+                                                 until "Sign out")
+    chatbooking:v1:inbox:conversations           the inbox's last conversation list (opens offline)
 
 Example::
 
@@ -34,6 +42,9 @@ OUTBOX_KEY = PREFIX + "outbox"
 OUTBOX_CORRUPT_KEY = OUTBOX_KEY + ":corrupt"
 CUSTOMER_ID_KEY = PREFIX + "customer_id"
 HAS_BOOKED_KEY = PREFIX + "customer_has_bookings"
+CUSTOMER_TOKEN_KEY = PREFIX + "customer_token"
+THERAPIST_TOKEN_KEY = PREFIX + "therapist_token"
+INBOX_CONVERSATIONS_KEY = PREFIX + "inbox:conversations"
 
 # The kinds of record, i.e. what follows "<session_id>:" in a key.
 DRAFT = "draft"
@@ -42,7 +53,9 @@ DRAFT_CORRUPT = "draft:corrupt"
 MESSAGES = "messages"
 SCROLL = "scroll"
 CONFIRMATION = "confirmation"  # the server's answer to this session's booking (app.outbox.store)
-KINDS = frozenset({DRAFT, DRAFT_BACKUP, DRAFT_CORRUPT, MESSAGES, SCROLL, CONFIRMATION})
+CHAT = "chat"  # the chat's cursor, read mark and reset cut-off (app.chat.conversation)
+REPLY = "reply"  # the therapist's unsent reply text (app.inbox)
+KINDS = frozenset({DRAFT, DRAFT_BACKUP, DRAFT_CORRUPT, MESSAGES, SCROLL, CONFIRMATION, CHAT, REPLY})
 DRAFT_KINDS = frozenset({DRAFT, DRAFT_BACKUP, DRAFT_CORRUPT})
 
 # A ":" inside a session id would make keys ambiguous to parse_key.
@@ -84,6 +97,14 @@ def scroll_key(session_id: str) -> str:
 
 def confirmation_key(session_id: str) -> str:
     return key_for(session_id, CONFIRMATION)
+
+
+def chat_key(session_id: str) -> str:
+    return key_for(session_id, CHAT)
+
+
+def reply_key(session_id: str) -> str:
+    return key_for(session_id, REPLY)
 
 
 def parse_key(key: str | None) -> tuple[str, str] | None:

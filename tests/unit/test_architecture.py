@@ -1,9 +1,10 @@
 """The rooms of the house and the one direction their imports go.
 
-    domain  <-  persistence  <-  drafts / outbox  <-  checkout  <-  ui  <-  browser
+    domain  <-  persistence  <-  drafts / outbox  <-  checkout / chat  <-  inbox  <-  ui  <-  browser
 
 A module may import its own room and the rooms to its left, never one to its right; drafts
-and outbox do not know each other (``app.checkout`` is where they meet). Only ``app.browser``
+and outbox do not know each other (``app.checkout`` and ``app.chat`` are where they meet;
+``app.inbox``, the therapist's side, reuses the chat's poller). Only ``app.browser``
 imports ``js`` / ``pyodide`` / ``pyscript``. The check reads every module's imports with
 ``ast`` (imports inside functions and ``TYPE_CHECKING`` blocks count too: a cycle hidden there
 is still a cycle), so it needs nothing installed and cannot be fooled by lazy imports.
@@ -26,8 +27,10 @@ ALLOWED: dict[str, set[str]] = {
     "drafts": {"domain", "persistence"},
     "outbox": {"domain", "persistence"},
     "checkout": {"domain", "persistence", "drafts", "outbox"},
-    "ui": {"domain", "persistence", "drafts", "outbox", "checkout"},
-    "browser": {"domain", "persistence", "drafts", "outbox", "checkout", "ui"},
+    "chat": {"domain", "persistence", "drafts", "outbox"},
+    "inbox": {"domain", "persistence", "outbox", "chat"},
+    "ui": {"domain", "persistence", "drafts", "outbox", "checkout", "chat", "inbox"},
+    "browser": {"domain", "persistence", "drafts", "outbox", "checkout", "chat", "inbox", "ui"},
     "main": {"browser"},
 }
 BROWSER_ONLY = {"js", "pyodide", "pyscript"}

@@ -1,6 +1,6 @@
 """ChatHistory: messages written at once and merged by id; scroll position written on demand."""
 
-from app.domain.models import ChatMessage
+from app.domain.models import ChatMessage, HistoryMessage
 from app.drafts.chat_history import ChatHistory
 from app.drafts.records import MESSAGES_CODEC, SCROLL_CODEC
 from app.persistence import keys
@@ -21,7 +21,7 @@ def test_a_message_is_written_at_once_and_read_back_by_a_new_instance() -> None:
     raw = FakeStorage()
     ChatHistory(SafeStorage(raw), "s1", max_messages=10).add(msg(1))
     reloaded = ChatHistory(SafeStorage(raw), "s1", max_messages=10)
-    assert reloaded.messages == [ChatMessage.model_validate(msg(1))]
+    assert reloaded.messages == [HistoryMessage.model_validate(msg(1))]
 
 
 def test_messages_from_two_tabs_are_merged_by_id_in_time_order() -> None:
