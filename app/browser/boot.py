@@ -12,22 +12,27 @@ import asyncio
 import gc
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import js
 import pydantic
 from pyodide.ffi import create_proxy, to_js
 
+from app.browser.chat_panel import ChatPanel
 from app.browser.storage import open_local_storage
 from app.browser.timers import BrowserClock, BrowserScheduler
 from app.browser.transport import FetchTransport
 from app.browser.view import View
 from app.browser.window import ChatWindow
+from app.chat.conversation import Conversation
+from app.chat.poller import Poller
 from app.checkout import Checkout
 from app.domain.catalog import Catalog
 from app.domain.errors import StorageError
 from app.drafts.session import ChatBookingStorageService
 from app.outbox.bookings import BookingSync
-from app.outbox.sender import OutboxSender
+from app.outbox.messages import MessageSync
+from app.outbox.sender import OutboxSender, api_url
 from app.persistence.identity import CustomerIdentity
 from app.persistence.keys import CUSTOMER_ID_KEY, HAS_BOOKED_KEY
 
@@ -87,11 +92,21 @@ def boot() -> ChatWindow | None:
     service = ChatBookingStorageService(therapist.id, identity.session_id(therapist.id), storage=storage,
                                         scheduler=scheduler, clock=clock, therapist_name=therapist.name)
     api_base = _api_base()
-    sender = OutboxSender(storage, FetchTransport(), scheduler, clock, api_base=api_base)
+    transport = FetchTransport()
+    # One sender for everything this page sends (bookings and messages), with the customer's
+    # token on every request; one lease and one timer for all of it.
+    sender = OutboxSender(storage, transport, scheduler, clock, api_base=api_base,
+                          credentials=identity.auth_headers)
     sync = BookingSync.attached(sender)
     checkout = Checkout(service, sync, identity.customer_id)
+    conversation = Conversation(service, MessageSync(sender), storage, clock, customer_id=identity.customer_id)
+    poller = Poller(transport, scheduler, clock, cursor=conversation.position.cursor,
+                    path=api_url(api_base, f"conversations/{quote(service.session_id, safe='')}/messages"),
+                    headers=identity.auth_headers, on_answer=conversation.merge)
+    chat = ChatPanel(js.document, service, conversation, poller, clock=clock, therapist_name=therapist.name,
+                     show_notice=view.notice)
     window = ChatWindow(view, service, checkout, catalog, therapist, customer_id=identity.customer_id,
-                        clock=clock, scheduler=scheduler, api_base=api_base)
+                        clock=clock, scheduler=scheduler, api_base=api_base, chat=chat, storage=storage)
     checkout.on_confirmed = _remember_booking(storage, window)
     window.start()
     _set_state("ready")
@@ -100,7 +115,8 @@ def boot() -> ChatWindow | None:
     gc.freeze()
     js.chatBookingMeasure = create_proxy(lambda kind, n: _measure(window, kind, n))  # for make bench
 
-    asyncio.ensure_future(sync.resume())  # a booking queued on an earlier visit goes out now
+    asyncio.ensure_future(sync.resume())  # a booking or message queued on an earlier visit goes out now
+    asyncio.ensure_future(window.check_persisted())
     if returning and _read(storage, HAS_BOOKED_KEY):
         asyncio.ensure_future(window.prefill_from_backend())
     return window

@@ -144,35 +144,9 @@ class View:
         else:
             box.focus()
 
-    # --- the chat ---------------------------------------------------------------------------
+    # --- notices --------------------------------------------------------------------------------
 
-    def render_messages(self, rows: list[tuple[str, str, str, str]]) -> None:
-        """Rows of (message id, sender type, "label · time", text); rebuilt whole (≤ a few hundred)."""
-        listing = self.el("messages")
-        children = []
-        for message_id, sender_type, meta, text in rows:
-            item = self.document.createElement("li")
-            item.className = f"message message--{sender_type}"
-            item.dataset.messageId = message_id
-            label = self.document.createElement("span")
-            label.className = "message__meta"
-            label.textContent = meta
-            body = self.document.createElement("span")
-            body.className = "message__text"
-            body.textContent = text
-            item.append(label, body)
-            children.append(item)
-        if children:
-            listing.replaceChildren(*children)
-        else:
-            listing.replaceChildren(self.el("messages-empty"))
-
-    def scroll_messages(self, top: int | None = None) -> None:
-        listing = self.el("messages")
-        listing.scrollTop = listing.scrollHeight if top is None else top
-
-    def message_text(self) -> str:
-        return str(self.el("message").value)
-
-    def clear_message_box(self) -> None:
-        self.el("message").value = ""
+    def notice(self, text: str) -> None:
+        """A page-wide notice (role alert), e.g. a chat this device can no longer open."""
+        self.set_text("page-notice", text)
+        self.show("page-notice")

@@ -16,17 +16,19 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import js
 from pyodide.ffi.wrappers import add_event_listener
 
+from app.browser.chat_panel import ChatPanel
+from app.browser.persist import ask_to_persist, persisted
 from app.browser.storage import nullable
 from app.browser.view import FIELD_IDS, TEXT_FIELDS, View
 from app.domain import words
 from app.domain.catalog import Catalog, Therapist
-from app.domain.models import DURATIONS, BookingCreated, BookingDraft, ChatMessage
+from app.domain.models import DURATIONS, BookingCreated, BookingDraft
 from app.outbox.results import SyncStatus
+from app.persistence.forget import forget_device, unsent_items
 from app.persistence.keys import confirmation_key
 from app.ui import presenter
 from app.ui.presenter import Indicator
@@ -42,8 +44,13 @@ def _has_customer_data(draft: BookingDraft | None) -> bool:
 
 class ChatWindow:
     def __init__(self, view: View, service, checkout, catalog: Catalog, therapist: Therapist, *,
-                 customer_id: str, clock, scheduler, api_base: str) -> None:
+                 customer_id: str, clock, scheduler, api_base: str, chat: ChatPanel, storage) -> None:
         self.view, self.service, self.checkout, self.sync = view, service, checkout, checkout.sync
+        self.chat = chat
+        self.storage = storage
+        self._forgotten = False
+        self._persist: bool | None = None  # what navigator.storage.persist() answered; None: not asked
+        self._persist_asked = False
         self.catalog, self.therapist = catalog, therapist
         self.customer_id = customer_id
         self.clock, self.scheduler, self.api_base = clock, scheduler, api_base
@@ -76,7 +83,7 @@ class ChatWindow:
             # E.g. a damaged draft restored from its backup: say so once, the health line stays short.
             view.set_text("page-notice", problem)
             view.show("page-notice")
-        self._render_messages(restore_scroll=True)
+        self.chat.start()
         self._render_pending()
         service.subscribe(lambda _service: self._render_state())
         self.sync.subscribe(lambda _snapshot: self._render_pending())
@@ -104,22 +111,21 @@ class ChatWindow:
             self._on(el(element_id), kind, lambda event, name=name: self._field_changed(name, event))
         self._on(el("duration-group"), "change", lambda event: self._duration_changed())
         self._on(el("booking-form"), "submit", self._order_now)
-        self._on(el("cancel-booking"), "click", lambda event: el("confirm-cancel").showModal())
+        self._on(el("cancel-booking"), "click", lambda event: self._open_dialog("confirm-cancel"))
         self._on(el("confirm-cancel"), "close", lambda event: self._confirmed_dialog("confirm-cancel"))
-        self._on(el("reset-chat"), "click", lambda event: el("confirm-reset").showModal())
+        self._on(el("reset-chat"), "click", lambda event: self._open_dialog("confirm-reset"))
         self._on(el("confirm-reset"), "close", lambda event: self._confirmed_dialog("confirm-reset"))
+        self._on(el("forget-me"), "click", lambda event: self._ask_forget())
+        self._on(el("confirm-forget"), "close", lambda event: self._confirmed_dialog("confirm-forget"))
         self._on(el("recovery-continue"), "click", lambda event: self._continue_draft())
         self._on(el("recovery-fresh"), "click", lambda event: self._start_fresh())
         self._on(el("new-booking"), "click", lambda event: self._new_booking())
-        self._on(el("chat-form"), "submit", self._send_message)
-        self._on(el("message"), "keydown", self._message_key)
-        self._on(el("messages"), "scroll", lambda event: self.service.save_scroll_position(el("messages").scrollTop))
         # Leaving or hiding the page inside the debounce window must lose nothing.
         self._on(js.document, "visibilitychange", self._visibility)
         self._on(js.window, "pagehide", self._page_hide)
         self._on(js.window, "beforeunload", self._before_unload)
         self._on(js.window, "storage", self._storage_event)
-        self._on(js.window, "online", lambda event: self.sync.trigger())
+        self._on(js.window, "online", self._online)
 
     def _field_changed(self, name: str, event) -> None:
         value = str(event.target.value)
@@ -146,16 +152,29 @@ class ChatWindow:
         self.view.set_prices(labels, self.catalog.format_price(price))
 
     def _visibility(self, event) -> None:
+        if self._forgotten:
+            return
         if js.document.visibilityState == "hidden":
             self.service.flush()
+            self.chat.hidden()  # no new long poll while nobody looks; caught up when shown
         else:
-            self.sync.trigger()
+            self.sync.trigger()  # every queued item: bookings and messages
+            self.chat.visible()
+
+    def _online(self, event) -> None:
+        self.sync.trigger()
+        self.chat.online()
 
     def _page_hide(self, event) -> None:
+        if self._forgotten:
+            return
         self.service.flush()
+        self.chat.hidden()
         self.sync.release_leases()  # a reload must not wait 30 s for this page's send lock
 
     def _before_unload(self, event) -> None:
+        if self._forgotten:
+            return
         # Only when something could not be saved; otherwise the flush on pagehide makes a prompt needless.
         self.service.flush()
         if not self.service.persistent and _has_customer_data(self.service.draft):
@@ -167,7 +186,7 @@ class ChatWindow:
         self.service.handle_storage_event(key, value)
         self.view.fill_form(self.service.draft)  # skips the field this tab is typing in
         self._sync_price()
-        self._render_messages()
+        self.chat.storage_changed(key)
         if key == confirmation_key(self.service.session_id) and value is not None:
             self._confirmed_elsewhere()
 
@@ -189,14 +208,23 @@ class ChatWindow:
 
     # --- dialogs and prompts --------------------------------------------------------------
 
+    def _open_dialog(self, dialog_id: str) -> None:
+        # The safe choice gets the focus (not the autofocus attribute: browsers refuse autofocus
+        # inside a cross-origin iframe, which is how marketplaces embed this page).
+        dialog = self.view.el(dialog_id)
+        dialog.showModal()
+        dialog.querySelector("button[value=cancel]").focus()
+
     def _confirmed_dialog(self, dialog_id: str) -> None:
         dialog = self.view.el(dialog_id)
         if dialog.returnValue != "confirm":
             return
         dialog.returnValue = ""
+        if dialog_id == "confirm-forget":
+            self._forget()
+            return
         if dialog_id == "confirm-reset":
-            self.service.reset_chat_window(preserve_booking=True)
-            self._render_messages()
+            self.chat.reset()  # keeps the booking draft; nothing from before comes back
             self.view.focus("message")
         else:
             self.service.cancel_booking()
@@ -206,6 +234,20 @@ class ChatWindow:
             self.view.show("recovery", False)
             self._sync_price()
             self._set_sync_text(Indicator(words.DRAFT_DELETED))
+
+    def _ask_forget(self) -> None:
+        warning = words.unsent_warning(unsent_items(self.storage))
+        self.view.set_text("forget-unsent", warning)
+        self.view.show("forget-unsent", bool(warning))
+        self._open_dialog("confirm-forget")
+
+    def _forget(self) -> None:
+        """Remove everything of ours from this browser, then start again as a new visitor."""
+        self._forgotten = True  # pagehide must not write the draft back while the page reloads
+        self.chat.hidden()
+        self.service.dispose(flush=False)
+        forget_device(self.storage)
+        js.location.reload()
 
     def _continue_draft(self) -> None:
         self.view.show("recovery", False)
@@ -279,6 +321,7 @@ class ChatWindow:
         self.view.fill_form(None)  # the draft manager has already removed the draft
         self._sync_price()
         self._show_confirmation(created)
+        self.chat.booking_confirmed()
 
     def _show_confirmation(self, created: BookingCreated) -> None:
         booking = created.booking
@@ -291,40 +334,6 @@ class ChatWindow:
         self.view.show("confirmation")
         self._set_sync_text(None)
         self.view.focus("confirmation")
-
-    # --- chat -----------------------------------------------------------------------------
-
-    def _message_key(self, event) -> None:
-        if event.key == "Enter" and not (event.shiftKey or event.isComposing):
-            event.preventDefault()
-            self._post_message()
-
-    def _send_message(self, event) -> None:
-        event.preventDefault()
-        self._post_message()
-
-    def _post_message(self) -> None:
-        text = self.view.message_text().strip()
-        if not text:
-            return
-        self.service.add_message(ChatMessage(
-            id=uuid.uuid4().hex, sender_id=self.customer_id, sender_type="customer",
-            message=text[:2000], timestamp=self.clock.now_ms()))
-        self.view.clear_message_box()
-        self._render_messages()
-        self.view.scroll_messages()
-
-    def _render_messages(self, restore_scroll: bool = False) -> None:
-        now = self.clock.now_ms()
-        offset = int(js.Date.new().getTimezoneOffset())
-        rows = [(m.id, m.sender_type,
-                 f"{presenter.sender_label(m.sender_type, self.therapist.name)} · "
-                 f"{presenter.message_time(m.timestamp, now, offset)}", m.message)
-                for m in self.service.get_messages()]
-        self.view.render_messages(rows)
-        if restore_scroll:
-            saved = self.service.get_scroll_position()
-            self.view.scroll_messages(saved if saved else None)
 
     # --- status -----------------------------------------------------------------------------
 
@@ -351,7 +360,28 @@ class ChatWindow:
                                            last_saved_ms=service.last_saved, now_ms=now,
                                            persistent=service.persistent)
         self.view.set_text("autosave-status", autosave.text, autosave.kind)
+        self._maybe_ask_persist()
         health = service.get_health_status(include_bytes=False)
         for element_id, indicator in zip(("health-storage", "health-autosave", "health-version"),
                                          presenter.health_texts(health)):
             self.view.set_text(element_id, indicator.text, indicator.kind)
+        self.view.set_text("health-persist", presenter.persist_text(self._persist, asked=self._persist_asked))
+
+    # --- persistent storage -------------------------------------------------------------------------
+
+    async def check_persisted(self) -> None:
+        self._persist = await persisted()
+        self._persist_asked = bool(self._persist)
+        self._render_state()
+
+    def _maybe_ask_persist(self) -> None:
+        """Once there is something worth keeping (the customer's details or a message), ask once."""
+        if self._persist_asked or self.storage is None:
+            return
+        if _has_customer_data(self.service.draft) or self.service.get_messages():
+            self._persist_asked = True
+            asyncio.ensure_future(self._ask_persist())
+
+    async def _ask_persist(self) -> None:
+        self._persist = await ask_to_persist()
+        self._render_state()

@@ -163,6 +163,34 @@ MESSAGE_SENT = "Sent"
 MESSAGE_READ = "Read"
 MESSAGE_NOT_SENT = "Not sent"
 
+
+def new_messages(count: int) -> str:
+    return "1 new message ↓" if count == 1 else f"{count} new messages ↓"
+
+
+CHAT_DENIED = ("This chat cannot be opened from this device any more (its key was replaced). "
+               "Your booking draft is safe; ask the therapist on WhatsApp if you need an answer.")
+
+# --- this device's copy ------------------------------------------------------------------------
+
+
+def unsent_warning(counts: dict[str, int]) -> str:
+    """The "Forget me" dialog's warning about what was never sent ("" when nothing is waiting)."""
+    parts = []
+    bookings, messages = counts.get("booking", 0), counts.get("message", 0)
+    if bookings:
+        parts.append("1 booking" if bookings == 1 else f"{bookings} bookings")
+    if messages:
+        parts.append("1 message" if messages == 1 else f"{messages} messages")
+    if not parts:
+        return ""
+    return f"{' and '.join(parts)} not sent yet will not be sent."
+
+
+PERSIST_GRANTED = "Kept by the browser: yes"
+PERSIST_DENIED = "Kept by the browser: may be cleared when space is low"
+PERSIST_UNKNOWN = "Kept by the browser: not asked yet"
+
 # --- who said it --------------------------------------------------------------------------------
 
 SENDER_LABELS = {"customer": "You", "system": "Chat Booking"}

@@ -2,8 +2,9 @@
 
 ``reclaim_space`` only ever deletes our own records (keys under ``chatbooking:v1:``), cheapest
 loss first: expired drafts, quarantined corrupt copies, then other sessions' oldest chat
-messages and anything over the per-session message cap. ``remove_expired_drafts`` also runs at
-start: old drafts hold personal data nobody will come back for.
+messages and anything over the per-session message cap. ``remove_expired_drafts`` and
+``remove_expired_chats`` also run at start: old drafts and chats hold personal data nobody
+will come back for (the periods are ``app.domain.retention``'s).
 
 Example::
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from app.domain.errors import CorruptRecord, StorageError
 from app.domain.ports import Storage
+from app.domain.retention import CHAT_MAX_AGE_MS, expired
 from app.drafts.records import CORRUPT_CODEC, DRAFT_CODEC, MESSAGES_CODEC
 from app.persistence import keys
 from app.persistence.safe_storage import our_keys
@@ -46,6 +48,36 @@ def remove_expired_drafts(storage: Storage | None, *, now_ms: int, max_age_ms: i
             if stamp is not None and now_ms - stamp > max_age_ms:
                 storage.removeItem(key)  # type: ignore[union-attr]
                 removed.append(key)
+    except StorageError:
+        pass  # housekeeping only: the next write reports the storage problem to the page
+    return removed
+
+
+def _newest_message(raw: str, key: str) -> int | None:
+    try:
+        messages = MESSAGES_CODEC.decode(raw, key=key).data
+    except CorruptRecord:
+        return None
+    stamps = [m.get("server_time") or m.get("timestamp") for m in messages if isinstance(m, dict)] \
+        if isinstance(messages, list) else []
+    stamps = [s for s in stamps if type(s) is int]
+    return max(stamps, default=None)
+
+
+def remove_expired_chats(storage: Storage | None, *, now_ms: int, max_age_ms: int = CHAT_MAX_AGE_MS) -> list[str]:
+    """Delete every session's chat history (and scroll position) whose newest message is older than
+    ``max_age_ms``: a conversation nobody came back to for a month is personal data to let go."""
+    removed: list[str] = []
+    try:
+        for key in our_keys(storage):
+            session_kind = keys.parse_key(key)
+            if session_kind is None or session_kind[1] != keys.MESSAGES:
+                continue
+            raw = storage.getItem(key)  # type: ignore[union-attr]
+            if raw is not None and expired(_newest_message(raw, key), now_ms, max_age_ms):
+                for old in (key, keys.scroll_key(session_kind[0])):
+                    storage.removeItem(old)  # type: ignore[union-attr]
+                    removed.append(old)
     except StorageError:
         pass  # housekeeping only: the next write reports the storage problem to the page
     return removed

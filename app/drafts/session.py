@@ -43,12 +43,19 @@ from typing import Any
 
 from app.domain import words
 from app.domain.errors import CorruptRecord, QuotaExceeded, StorageError, StorageUnavailable
-from app.domain.models import NAME_MAX, WHATSAPP_MAX, BookingDraft, BookingRequest, ChatMessage, HistoryMessage
+from app.domain.models import (
+    NAME_MAX,
+    WHATSAPP_MAX,
+    BookingDraft,
+    BookingRequest,
+    ChatMessage,
+    HistoryMessage,
+)
 from app.domain.observable import Observable
 from app.domain.ports import Clock, Scheduler, Storage, TimerHandle
 from app.domain.validation import booking_errors, booking_field_errors, to_booking_request
 from app.drafts.chat_history import ChatHistory
-from app.drafts.housekeeping import reclaim_space, remove_expired_drafts
+from app.drafts.housekeeping import reclaim_space, remove_expired_chats, remove_expired_drafts
 from app.drafts.store import DraftStore
 from app.persistence import keys
 from app.persistence.safe_storage import SafeStorage
@@ -137,6 +144,8 @@ class ChatBookingStorageService(Observable):
         self._last_error = self._history.problem or self._last_error
         self.load_draft()  # first, so a damaged draft of ours is quarantined rather than expired unseen
         remove_expired_drafts(storage, now_ms=self._clock.now_ms(), max_age_ms=self.max_age_ms)
+        if remove_expired_chats(storage, now_ms=self._clock.now_ms()):
+            self._history.replace_from(self._store.get(self._history.key))  # ours may have expired too
         if autosave_interval_s > 0:
             self.start_autosave()
 

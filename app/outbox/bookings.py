@@ -72,7 +72,7 @@ class BookingSync:
             sender = OutboxSender(storage, transport, scheduler, clock, api_base=api_base, spawn=spawn,
                                   owner_id=owner_id, **extra)
         self.sender = sender
-        self._confirmations = ConfirmationStore(sender.storage)
+        self._confirmations = ConfirmationStore(sender.storage, sender.clock)
         self.on_confirmed = on_confirmed
         sender.register(KIND, self)
 

@@ -37,7 +37,8 @@ from pydantic import BaseModel, ConfigDict
 from app.domain import words
 from app.domain.errors import CorruptRecord, StorageError
 from app.domain.models import BookingCreated
-from app.domain.ports import Storage
+from app.domain.ports import Clock, Storage
+from app.domain.retention import CONFIRMATION_MAX_AGE_MS, expired
 from app.persistence.envelope import Codec
 from app.persistence.keys import OUTBOX_CORRUPT_KEY as CORRUPT_KEY
 from app.persistence.keys import OUTBOX_KEY, confirmation_key
@@ -177,13 +178,25 @@ class Outbox:
 
 
 class ConfirmationStore:
-    """The server's confirmation per session, so the page shows it again after a reload."""
+    """The server's confirmation per session, so the page shows it again after a reload.
 
-    def __init__(self, storage: Storage | None) -> None:
+    It holds the customer's name and number, so it is kept ``CONFIRMATION_MAX_AGE_MS`` (30 days)
+    after the server confirmed, then forgotten (given a clock)."""
+
+    def __init__(self, storage: Storage | None, clock: Clock | None = None) -> None:
         self._storage = storage
+        self._clock = clock
         self._memory: dict[str, BookingCreated] = {}
 
     def load(self, session_id: str) -> BookingCreated | None:
+        found = self._load(session_id)
+        if found is not None and self._clock is not None and expired(
+                found.created_at, self._clock.now_ms(), CONFIRMATION_MAX_AGE_MS):
+            self.clear(session_id)
+            return None
+        return found
+
+    def _load(self, session_id: str) -> BookingCreated | None:
         if self._storage is None:
             return self._memory.get(session_id)
         key = confirmation_key(session_id)

@@ -66,6 +66,15 @@ def health_texts(health: HealthStatus) -> tuple[Indicator, Indicator, Indicator]
     return storage, autosave, draft
 
 
+def persist_text(granted: bool | None, *, asked: bool) -> str:
+    """The health line's "Kept by the browser" part: what navigator.storage.persist() answered."""
+    if granted:
+        return words.PERSIST_GRANTED
+    if asked and granted is False:
+        return words.PERSIST_DENIED
+    return words.PERSIST_UNKNOWN
+
+
 def draft_summary(draft: BookingDraft, now_ms: int, therapist_name: str = "") -> str:
     """One line describing a stored draft, for the recovery prompt."""
     parts = []

@@ -1,3 +1,4 @@
+import "./idb-fallback.js";  // first: PyScript opens IndexedDB as soon as core.js runs
 // Boot watchdog: runs before Python, so the page is never blank or silently stuck.
 // Python sets <html data-app-state="ready"> when it has started and restored state;
 // anything that fails before that turns the page into a readable error instead.

@@ -6,6 +6,8 @@ error, a Content-Security-Policy violation or a request to another origin.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -38,10 +40,26 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The real server on a real SQLite file: (base URL, database path)."""
     database = tmp_path_factory.mktemp("db") / "bookings.sqlite3"
     with running_server(database, env={"BOOKING_ADMIN_TOKEN": "test-admin-token"}) as base_url:
-        yield base_url
+        yield base_url, database
+
+
+@pytest.fixture(scope="session")
+def live_server(live_backend: tuple[str, Path]) -> str:
+    return live_backend[0]
+
+
+@pytest.fixture(scope="session")
+def ayu_token(live_backend: tuple[str, Path]) -> str:
+    """A therapist token for Ayu (t-ayu), made the way an operator makes one: with the CLI."""
+    result = subprocess.run([sys.executable, "-m", "backend", "therapist-token", "t-ayu"], cwd=ROOT,
+                            env={**os.environ, "DATABASE_URL": str(live_backend[1])},
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
 
 class PageProblems:

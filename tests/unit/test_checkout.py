@@ -18,6 +18,9 @@ from app.outbox.results import SyncStatus
 from app.persistence.keys import backup_key, draft_key
 from tests.support.fakes import FakeClock, FakeScheduler, FakeStorage, FakeTransport
 
+# What the fake server stamps a booking with: "now" on the fake clock (confirmations expire after 30 days).
+SERVER_TIME = FakeClock().now_ms()
+
 CUSTOMER = "0b7e3c2a-1d4f-4a6b-9c8d-7e6f5a4b3c2d"
 SESSION = f"session_t-ayu_{CUSTOMER}"
 COMPLETE = {"customer_name": "Ana Putri", "customer_whatsapp": "+62 812 3456 7890", "duration": 90,
@@ -45,7 +48,7 @@ class Api:
                     {"field": "customer_whatsapp", "message": "must be a valid international number"}]}))
             return HttpResponse(status, '{"detail": "busy"}')
         request = BookingRequest.model_validate(json.loads(body or "{}"))
-        created = BookingCreated(id="bk_1", created_at=1, booking=request)
+        created = BookingCreated(id="bk_1", created_at=SERVER_TIME, booking=request)
         return HttpResponse(201, created.model_dump_json())
 
 

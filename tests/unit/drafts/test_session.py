@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[3]
 SESSION, THERAPIST = "s-42", "t-ayu"
 PRIMARY, BACKUP, CORRUPT = keys.draft_key(SESSION), keys.backup_key(SESSION), keys.corrupt_key(SESSION)
 DAY_S = 24 * 3600
-HELLO = {"id": "m1", "sender_id": "c1", "sender_type": "customer", "message": "Hi", "timestamp": 1}
+# Message times near the fake clock's "now": chats older than 30 days are let go at start.
+T0 = FakeClock().now_ms()
+HELLO = {"id": "m1", "sender_id": "c1", "sender_type": "customer", "message": "Hi", "timestamp": T0 + 1}
 FULL = {"customer_name": "Ana Putri Wijaya", "customer_whatsapp": "+62 812-3456-7890", "duration": 90,
         "price": 475000, "location_type": "villa", "massage_for": "partner"}
 
@@ -309,7 +311,7 @@ def test_a_torn_write_of_either_copy_loses_nothing_that_was_saved_before(world: 
 
 def other_session_messages(n: int, session: str = "other") -> tuple[str, str]:
     items = [{"id": f"m{i}", "sender_id": "c9", "sender_type": "customer", "message": "x" * 100,
-              "timestamp": i} for i in range(n)]
+              "timestamp": T0 + i} for i in range(n)]
     return keys.messages_key(session), MESSAGES_CODEC.encode(items)
 
 
@@ -465,7 +467,7 @@ def test_cancelling_in_one_tab_clears_the_draft_in_the_other(world: World) -> No
 def test_messages_written_by_another_tab_appear_in_this_one(world: World) -> None:
     tab_a, tab_b, events = two_tabs(world)
     tab_a.add_message({"id": "m1", "sender_id": "t-ayu", "sender_type": "therapist", "message": "Hello",
-                       "timestamp": 5})
+                       "timestamp": T0 + 5})
     events.deliver()
     assert [m.message for m in tab_b.get_messages()] == ["Hello"]
 
@@ -506,7 +508,7 @@ def test_a_draft_for_another_therapist_never_prefills_this_chat(world: World) ->
 # --- chat window, booking, validation, health -----------------------------------------------------
 
 def message(i: int) -> dict:
-    return {"id": f"m{i}", "sender_id": "c1", "sender_type": "customer", "message": f"m {i}", "timestamp": i}
+    return {"id": f"m{i}", "sender_id": "c1", "sender_type": "customer", "message": f"m {i}", "timestamp": T0 + i}
 
 
 def test_messages_survive_a_reload_and_are_capped(world: World) -> None:

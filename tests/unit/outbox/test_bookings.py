@@ -26,6 +26,9 @@ from app.outbox.sender import api_url
 from app.outbox.store import CORRUPT_KEY, OUTBOX_KEY, EntryState, Outbox, OutboxEntry, confirmation_key
 from tests.support.fakes import FakeClock, FakeScheduler, FakeStorage, FakeTransport
 
+# What the fake server stamps a booking with: "now" on the fake clock (confirmations expire after 30 days).
+SERVER_TIME = FakeClock().now_ms()
+
 SESSION = "session_t-ayu_c1"
 LOST = "lost"  # script step: the server stores the booking, then the response is lost
 
@@ -75,7 +78,7 @@ class Server:
     def _book(self, key: str, body: str | None) -> BookingCreated:
         if key not in self.bookings:
             request = BookingRequest.model_validate_json(body or "")
-            self.bookings[key] = BookingCreated(id=f"b-{len(self.bookings) + 1}", created_at=1, booking=request)
+            self.bookings[key] = BookingCreated(id=f"b-{len(self.bookings) + 1}", created_at=SERVER_TIME, booking=request)
         return self.bookings[key]
 
 
@@ -364,7 +367,7 @@ async def test_a_second_click_reuses_the_queued_booking() -> None:
 async def test_a_changed_booking_that_was_never_sent_replaces_the_old_one_with_a_new_key() -> None:
     storage = FakeStorage()
     Outbox(storage).save([OutboxEntry(key="old-key", session_id=SESSION, body=booking().model_dump(mode="json"),
-                                      created_at=1)])  # queued, but the page closed before sending
+                                      created_at=SERVER_TIME)])  # queued, but the page closed before sending
     tab = Tab(Server(), storage=storage)
     assert await tab.sync.submit(SESSION, booking(duration=120, price=600000))
     assert tab.keys != ["old-key"] and len(tab.keys) == 1
