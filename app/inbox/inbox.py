@@ -48,6 +48,7 @@ from app.inbox.conversations import ConversationList
 from app.inbox.outgoing import ReplyOutbox
 from app.inbox.replies import ReplyDrafts
 from app.outbox.sender import OutboxSender, api_url
+from app.outbox.store import OutboxEntry
 from app.persistence.safe_storage import SafeStorage
 
 class InboxState(Enum):
@@ -253,8 +254,8 @@ class Inbox(Observable):
 
     # --- replies -----------------------------------------------------------------------------
 
-    async def send_reply(self) -> str | None:
-        """Queue the open conversation's reply (once: the draft goes as it is queued) and send it."""
+    def queue_reply(self) -> OutboxEntry | None:
+        """Put the open conversation's reply in the outbox, once: the draft goes as it is queued."""
         conversation = self.open
         if conversation is None or self.state is not InboxState.SIGNED_IN:
             return None
@@ -264,6 +265,13 @@ class Inbox(Observable):
         entry = self.outgoing.queue(conversation.session_id, text)
         self.drafts.discard(conversation.session_id)
         self.notify()
+        return entry
+
+    async def send_reply(self) -> str | None:
+        """``queue_reply``, then send it now (the sender retries if this attempt does not get through)."""
+        entry = self.queue_reply()
+        if entry is None:
+            return None
         await self.sender.send(entry)
         return entry.key
 
