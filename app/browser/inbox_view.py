@@ -110,9 +110,10 @@ class InboxView:
         foot = self._make("span", "conversation__foot")
         foot.append(self._make("span", "conversation__snippet", row.snippet))
         if row.unread:
-            badge = self._make("span", "conversation__unread", str(row.unread))
-            badge.setAttribute("aria-label", f"{row.unread} unread")
-            badge.setAttribute("title", f"{row.unread} unread")
+            # The badge shows the number; the button's accessible name says what it counts.
+            badge = self._make("span", "conversation__unread")
+            badge.append(self._make("span", "", str(row.unread)),
+                         self._make("span", "visually-hidden", " unread"))
             foot.append(badge)
         button.append(head, foot)
         focused = self.document.activeElement
@@ -151,7 +152,9 @@ class InboxView:
         return added
 
     def _log_item(self, row: LogRow):
-        item = self._make("li", f"message message--{'customer' if row.sender_type == 'customer' else 'own'}")
+        # The therapist's side of the chat: the customer on the left, own replies on the right.
+        side = {"customer": "them", "therapist": "own"}.get(row.sender_type, "system")
+        item = self._make("li", f"message message--{side}")
         item.dataset.messageId = row.id
         item.append(self._make("span", "message__meta", row.meta), self._make("span", "message__text", row.text))
         if row.status:
