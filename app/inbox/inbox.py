@@ -10,7 +10,7 @@ replies exactly once (the message id is the idempotency key). Every call goes th
 - Pollers run while the page is visible (``set_visible``), and catch up on ``went_online``.
 - Read marking: after each answer of the open conversation's poll, while the page is visible,
   newer customer messages are marked read (``POST …/read``); a failed mark is tried again
-  after the next answer.
+  after the next answer or ``READ_RETRY_S``, whichever comes first.
 
 Subscribers (``subscribe``) hear of every change; the page re-renders from ``state``,
 ``conversations``, ``open`` and ``rows()``.
@@ -18,19 +18,17 @@ Subscribers (``subscribe``) hear of every change; the page re-renders from ``sta
 Example::
 
     inbox = Inbox(storage, FetchTransport(), scheduler, clock, api_base="./api")
-    inbox.subscribe(lambda _: view.render(inbox))
     inbox.start()                              # signed in from the last visit: polling starts
     await inbox.sign_in("tok_123")             # or the sign-in form's button
     inbox.open_conversation("session_t-ayu_c1")
     inbox.drafts.update("session_t-ayu_c1", "Yes, 3 pm is free")
-    await inbox.send_reply()                   # queued once, sent, shown with its status
+    await inbox.send_reply()                   # queued once, sent; rows() shows it with its status
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 from urllib.parse import quote
@@ -45,29 +43,19 @@ from app.inbox.api import InboxApi, WatchedTransport
 from app.inbox.auth import TherapistAuth
 from app.inbox.conversation import OpenConversation
 from app.inbox.conversations import ConversationList
-from app.inbox.outgoing import ReplyOutbox
+from app.inbox.outgoing import MessageRow, ReplyOutbox
 from app.inbox.replies import ReplyDrafts
 from app.outbox.sender import OutboxSender, api_url
 from app.outbox.store import OutboxEntry
 from app.persistence.safe_storage import SafeStorage
 
+READ_RETRY_S = 3.0  # a read mark that failed is tried again this soon (the poll may wait 25 s)
+
+
 class InboxState(Enum):
     SIGNED_OUT = "signed_out"  # the sign-in form (``message`` may say why)
     SIGNING_IN = "signing_in"  # the token is being checked with the server
     SIGNED_IN = "signed_in"    # the list, and perhaps an open conversation
-
-
-@dataclass(frozen=True)
-class MessageRow:
-    """One line of the open conversation, as the page shows it."""
-
-    id: str
-    sender_type: str
-    text: str
-    timestamp: int
-    status: str | None = None  # own replies: exactly one of words.MESSAGE_SENDING / _WAITING / _SENT / _NOT_SENT
-    reason: str = ""  # why it was not sent
-    actionable: bool = False  # Retry / Delete apply
 
 
 class Inbox(Observable):
@@ -138,9 +126,8 @@ class Inbox(Observable):
 
     def _signed_out(self, message: str) -> None:
         self.drafts.flush()
-        for poller in (self._list_poller, self._open_poller):
-            if poller is not None:
-                poller.pause()
+        for poller in self._pollers():
+            poller.pause()
         self._list_poller = self._open_poller = None
         self.open = None
         self.auth.sign_out()
@@ -153,6 +140,9 @@ class Inbox(Observable):
     def _poller(self, path: str, on_answer: Callable[[dict[str, Any]], str | None]) -> Poller:
         return Poller(self.transport, self.scheduler, self.clock, path=api_url(self.api_base, path),
                       on_answer=on_answer, headers=self.auth.headers, spawn=self.spawn)
+
+    def _pollers(self) -> list[Poller]:
+        return [p for p in (self._list_poller, self._open_poller) if p is not None]
 
     def _start_list(self) -> None:
         self._list_poller = self._poller("therapist/conversations", self._list_answer)
@@ -172,23 +162,20 @@ class Inbox(Observable):
     def set_visible(self, visible: bool) -> None:
         """Hidden: write drafts, stop asking. Visible: catch up, mark read, send what waits."""
         self.visible = visible
-        pollers = [p for p in (self._list_poller, self._open_poller) if p is not None]
         if not visible:
             self.drafts.flush()
-            for poller in pollers:
+            for poller in self._pollers():
                 poller.pause()
             return
-        for poller in pollers:
+        for poller in self._pollers():
             poller.resume()
         self._maybe_mark_read()
         if self.state is InboxState.SIGNED_IN:
             self.sender.trigger()
 
     def went_online(self) -> None:
-        if self.visible:
-            for poller in (self._list_poller, self._open_poller):
-                if poller is not None:
-                    poller.resume()
+        for poller in self._pollers() if self.visible else []:
+            poller.resume()
         if self.state is InboxState.SIGNED_IN:
             self.sender.trigger()
 
@@ -238,7 +225,8 @@ class Inbox(Observable):
         try:
             data = await self.api.post(path)
         except (NetworkError, ServiceError):
-            conversation.read_failed()  # asked again after the next answer of the poll
+            conversation.read_failed()  # asked again after the next answer of the poll, or soon
+            self.scheduler.call_later(READ_RETRY_S, self._maybe_mark_read)
             return
         conversation.read_marked(int(data.get("read_through") or 0))
         self.conversations.mark_read(conversation.session_id)

@@ -47,6 +47,19 @@ class PendingReply:
 
 
 @dataclass(frozen=True)
+class MessageRow:
+    """One line of the open conversation, as the page shows it."""
+
+    id: str
+    sender_type: str
+    text: str
+    timestamp: int
+    status: str | None = None  # own replies: exactly one of words.MESSAGE_SENDING / _WAITING / _SENT / _NOT_SENT
+    reason: str = ""  # why it was not sent
+    actionable: bool = False  # Retry / Delete apply
+
+
+@dataclass(frozen=True)
 class _Known:
     session_id: str
     text: str

@@ -37,6 +37,7 @@ class FakeInboxApi:
         self.read_posts: list[str] = []
         self.reply_posts: list[str] = []  # message ids, one per POST (retries count)
         self.fail_reads = False
+        self.refuse_replies = False
         self._changed = asyncio.Event()
 
     def transport(self) -> FakeTransport:
@@ -127,6 +128,9 @@ class FakeInboxApi:
 
     def _reply(self, session: str, body: dict[str, Any]) -> HttpResponse:
         self.reply_posts.append(body["id"])
+        if self.refuse_replies:
+            return HttpResponse(422, json.dumps({"detail": "Invalid input", "errors": [
+                {"field": "message", "type": "too_long", "message": "Too long for the chat"}]}))
         items = self.messages[session]
         known = next((m for m in items if m["id"] == body["id"]), None)
         if known is not None:

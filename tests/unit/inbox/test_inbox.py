@@ -253,6 +253,20 @@ async def test_a_failed_read_mark_is_sent_again_after_the_next_answer() -> None:
 
 
 @async_test
+async def test_a_failed_read_mark_is_tried_again_soon_even_when_nothing_new_arrives() -> None:
+    api = FakeInboxApi()
+    session = api.add_customer_message("c1", "Hello")
+    page = await signed_in(api)
+    api.fail_reads = True
+    page.inbox.open_conversation(session)
+    await settle()
+    api.fail_reads = False
+    page.scheduler.advance(3.0)
+    await settle()
+    assert api.read_through[session] == 1
+
+
+@async_test
 async def test_a_revoked_token_mid_session_returns_to_sign_in_and_keeps_the_reply_draft() -> None:
     api = FakeInboxApi()
     session = api.add_customer_message("c1", "Hello")
@@ -281,3 +295,30 @@ async def test_the_bookings_of_the_open_conversation_are_loaded() -> None:
     conversation = page.inbox.open_conversation(session)
     await settle()
     assert conversation.bookings_loaded and [b.id for b in conversation.bookings] == ["BK-1"]
+
+
+@async_test
+async def test_a_refused_reply_shows_not_sent_with_the_reason_and_can_be_retried_or_deleted() -> None:
+    api = FakeInboxApi()
+    session = api.add_customer_message("c1", "Hello")
+    page = await signed_in(api)
+    page.inbox.open_conversation(session)
+    await settle()
+    api.refuse_replies = True
+    page.inbox.drafts.update(session, "Refused")
+    message_id = await page.inbox.send_reply()
+    [row] = [r for r in page.inbox.rows() if r.sender_type == "therapist"]
+    assert (row.id, row.text, row.status, row.actionable) == (message_id, "Refused", words.MESSAGE_NOT_SENT, True)
+    assert "Too long for the chat" in row.reason
+
+    api.refuse_replies = False
+    await page.inbox.retry_reply(message_id)
+    await settle()
+    assert [m["id"] for m in api.replies(session)] == [message_id]  # the same id, once
+    assert [r.status for r in page.inbox.rows() if r.sender_type == "therapist"] == [words.MESSAGE_SENT]
+
+    api.refuse_replies = True
+    page.inbox.drafts.update(session, "Refused again")
+    second = await page.inbox.send_reply()
+    page.inbox.delete_reply(second)
+    assert [r.id for r in page.inbox.rows() if r.sender_type == "therapist"] == [message_id]
