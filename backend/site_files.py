@@ -7,7 +7,7 @@ exactly these into ``dist/site/`` for GitHub Pages).
 Example::
 
     for relative in publishable_files(ROOT):
-        print(relative)          # index.html, pyscript.toml, app/domain/models.py, static/...
+        print(relative)          # index.html, inbox.html, pyscript.toml, app/domain/models.py, ...
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TOP_LEVEL_FILES = ("index.html", "pyscript.toml", "sw.js")
+TOP_LEVEL_FILES = ("index.html", "inbox.html", "pyscript.toml", "sw.js")
 # The service worker is generated (tools/build_sw.py) into the git-ignored build output and
 # published at the top level as ``sw.js``, so its scope is the page's folder. Its build copy
 # is not published under static/: one URL per file.

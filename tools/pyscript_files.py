@@ -2,8 +2,8 @@
 
 The page's Python reaches Pyodide's file system only through that table: a module missing from
 it is an ``ImportError`` in the browser and nowhere else. So the table is generated from
-``backend.site_files.browser_modules`` (every ``app/**/*.py`` except ``app/main.py``, which is
-the page's ``<script>`` itself) plus the catalog, and ``make runtime`` rewrites it. ``--check``
+``backend.site_files.browser_modules`` (every ``app/**/*.py`` except the page scripts
+``app/main.py`` and ``app/inbox_main.py``, each a page's ``<script>`` itself) plus the catalog, and ``make runtime`` rewrites it. ``--check``
 exits 1 when the committed file is out of date (the unit tests call ``render`` the same way).
 
 Example::
@@ -25,11 +25,12 @@ from backend.site_files import browser_modules  # noqa: E402
 CONFIG = ROOT / "pyscript.toml"
 MARKER = "[files]"
 EXTRA_FILES = ("static/data/therapists.json",)
-PAGE_SCRIPT = "app/main.py"
+# The pages' own <script type="py" src=...> (index.html, inbox.html): loaded by URL, not imported.
+PAGE_SCRIPTS = ("app/main.py", "app/inbox_main.py")
 
 
 def files_table(root: Path = ROOT) -> str:
-    paths = [p for p in browser_modules(root) if p != PAGE_SCRIPT] + list(EXTRA_FILES)
+    paths = [p for p in browser_modules(root) if p not in PAGE_SCRIPTS] + list(EXTRA_FILES)
     lines = [MARKER] + [f'"./{p}" = "./{p}"' for p in paths]
     return "\n".join(lines) + "\n"
 

@@ -12,11 +12,15 @@ these with ``raise ... from exc``, so the core never inspects JS error names::
     │   │                            QuotaExceededError, Firefox NS_ERROR_DOM_QUOTA_REACHED)
     │   └── CorruptRecord            a stored value is not valid JSON, fails its
     │                                integrity check, or fails model validation
-    └── NetworkError                 a request got no response at all: offline, DNS,
-                                     reset, timeout (raised by the Transport port)
+    ├── NetworkError                 a request got no response at all: offline, DNS,
+    │                                reset, timeout (raised by the Transport port)
+    └── ServiceError                 the server answered, but not with what was asked for
+        ├── AccessDenied             401: the therapist's token is wrong or was revoked
+        └── UnexpectedAnswer         any other non-2xx, or a body that is not the expected JSON
 
-An HTTP answer, even a 5xx, is not an error here: ``app.outbox.responses`` classifies it
-into an outcome the outbox acts on (retry, park, refuse), and the person sees a status.
+For the outbox an HTTP answer, even a 5xx, is not an error: ``app.outbox.responses`` classifies
+it into an outcome the outbox acts on (retry, park, refuse), and the person sees a status. The
+inbox's plain reads (``app.inbox.api``) raise ``ServiceError`` instead.
 
 Example::
 
@@ -56,3 +60,19 @@ class CorruptRecord(StorageError):
 
 class NetworkError(ChatBookingError):
     """A request got no HTTP response (offline, connection reset, timeout)."""
+
+
+class ServiceError(ChatBookingError):
+    """The server answered, but not with what was asked for; ``status`` is its HTTP status."""
+
+    def __init__(self, status: int, detail: str = "") -> None:
+        super().__init__(f"server answered {status}{': ' + detail if detail else ''}")
+        self.status = status
+
+
+class AccessDenied(ServiceError):
+    """401: the bearer token is missing, wrong or revoked; asking again will not help."""
+
+
+class UnexpectedAnswer(ServiceError):
+    """Any other non-2xx answer, or a 2xx whose body is not the JSON expected."""

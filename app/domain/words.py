@@ -196,3 +196,23 @@ PERSIST_UNKNOWN = "Kept by the browser: not asked yet"
 SENDER_LABELS = {"customer": "You", "system": "Chat Booking"}
 THERAPIST_FALLBACK = "Therapist"
 NEW_CUSTOMER = "New customer"
+
+# --- the therapist's inbox (inbox.html) ---------------------------------------------------------
+
+INBOX_TOKEN_MISSING = "Please paste the access token you were given."
+INBOX_TOKEN_WRONG = ("This access token is not valid: it may be mistyped or revoked. "
+                     "Please check it, or ask for a new one.")
+INBOX_TOKEN_EXPIRED = ("Your access token is no longer valid. Please sign in again; "
+                       "a reply you were writing is kept on this device.")
+INBOX_SIGN_IN_OFFLINE = "No connection right now, so the token cannot be checked. Please try again when online."
+INBOX_SIGN_IN_FAILED = "The inbox service could not check the token (it answered {status}). Please try again."
+INBOX_SIGNED_OUT = "You are signed out. The token was removed from this device."
+INBOX_NOT_PERSISTENT = ("This browser does not let the page save: your sign-in and the reply you are "
+                        "writing are only kept while this tab is open.")
+INBOX_OFFLINE_LIST = "No connection right now: showing the conversations from your last visit."
+INBOX_NO_CONVERSATIONS = "No conversations yet. When a customer writes or books, it shows up here."
+INBOX_NO_MESSAGES = "No messages in this conversation yet."
+INBOX_NO_BOOKINGS = "No bookings with you yet."
+INBOX_CHOOSE = "Choose a conversation to read it and reply."
+INBOX_LOADING = "Loading the conversation…"
+INBOX_YOU = "You"

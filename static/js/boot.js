@@ -27,7 +27,9 @@ window.addEventListener("unhandledrejection", (event) => {
 });
 // PyScript reports Python errors raised at start-up through this event.
 window.addEventListener("py:error", (event) => showBootError(event.detail && event.detail.message));
-setTimeout(() => showBootError("The booking window took too long to start."), BOOT_TIMEOUT_MS);
+// <html data-app-name="inbox"> on the therapist's page; the customer's page is the booking window.
+const APP_NAME = root.dataset.appName || "booking window";
+setTimeout(() => showBootError(`The ${APP_NAME} took too long to start.`), BOOT_TIMEOUT_MS);
 
 window.chatBookingBootError = showBootError;
 

@@ -147,7 +147,7 @@ def test_the_real_site_has_the_page_its_modules_and_the_runtime_and_nothing_priv
     config = tomllib.loads((ROOT / "pyscript.toml").read_text())
     lock = json.loads((ROOT / "static" / "vendor" / "pyodide" / "pyodide-lock.json").read_text())
     expected = {
-        "index.html", "pyscript.toml", "sw.js", ".nojekyll", "app/main.py",
+        "index.html", "inbox.html", "pyscript.toml", "sw.js", ".nojekyll", "app/main.py", "app/inbox_main.py",
         *(target.removeprefix("./") for target in config["files"].values()),
         config["interpreter"].removeprefix("./"),
         "static/vendor/pyodide/pyodide.asm.mjs", "static/vendor/pyodide/pyodide.asm.wasm",

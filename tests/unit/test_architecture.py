@@ -32,10 +32,12 @@ ALLOWED: dict[str, set[str]] = {
     "ui": {"domain", "persistence", "drafts", "outbox", "checkout", "chat", "inbox"},
     "browser": {"domain", "persistence", "drafts", "outbox", "checkout", "chat", "inbox", "ui"},
     "main": {"browser"},
+    "inbox_main": {"browser"},
 }
 BROWSER_ONLY = {"js", "pyodide", "pyscript"}
-# app/main.py is the page's <script> itself: part of the browser layer, outside the package.
-BROWSER_ROOMS = {"browser", "main"}
+# app/main.py and app/inbox_main.py are the pages' <script>s themselves (index.html, inbox.html):
+# part of the browser layer, outside the package.
+BROWSER_ROOMS = {"browser", "main", "inbox_main"}
 
 
 def room_of(module: str) -> str | None:
@@ -109,6 +111,9 @@ def test_test_doubles_are_not_part_of_the_product() -> None:
     ("from app.outbox.store import Outbox\n", "drafts", True),    # two side rooms
     ("import js\n", "outbox", True),                              # the browser outside app.browser
     ("from app.domain.models import ChatMessage\n", "outbox", False),
+    ("import js\n", "inbox", True),                               # the inbox core stays plain Python
+    ("from app.browser.inbox_boot import boot\n", "inbox_main", False),
+    ("from app.drafts.session import ChatBookingStorageService\n", "inbox", True),
     ("from app import checkout\n", "ui", False),
 ])
 def test_the_check_itself_tells_a_wrong_import_from_a_right_one(tmp_path: Path, source: str, room: str,

@@ -12,7 +12,7 @@ CONFIG = tomllib.loads((ROOT / "pyscript.toml").read_text())
 
 def test_config_lists_every_browser_module_and_nothing_else() -> None:
     listed = {t.removeprefix("./") for t in CONFIG["files"].values() if t.endswith(".py")}
-    expected = set(browser_modules(ROOT)) - {"app/main.py"}  # main.py is the <script> itself
+    expected = set(browser_modules(ROOT)) - {"app/main.py", "app/inbox_main.py"}  # the pages' <script>s
     assert listed == expected
 
 
@@ -31,9 +31,10 @@ def test_a_new_module_lands_in_the_generated_table(tmp_path) -> None:
     (tmp_path / "app" / "outbox").mkdir(parents=True)
     (tmp_path / "app" / "outbox" / "new_kind.py").write_text("")
     (tmp_path / "app" / "main.py").write_text("")
+    (tmp_path / "app" / "inbox_main.py").write_text("")
     table = files_table(tmp_path)
     assert '"./app/outbox/new_kind.py" = "./app/outbox/new_kind.py"' in table
-    assert "app/main.py" not in table
+    assert "app/main.py" not in table and "app/inbox_main.py" not in table
 
 
 def test_every_url_in_the_config_is_relative_to_the_page() -> None:

@@ -1,0 +1,203 @@
+"""The inbox page's DOM (``inbox.html``), written by id: no rules here, only what to show.
+
+Text goes in with ``textContent`` (never ``innerHTML``), so a customer's ``<img onerror=…>`` is
+text. Lists are updated in place by key (a conversation's session id, a message's id), so the
+message log (``role=log``, ``aria-live=polite``) announces only what is new, and the
+conversation button the therapist focused stays focused while the list refreshes.
+
+Example::
+
+    view = InboxView(js.document)
+    view.render_list([ListRow("session_t-ayu_c1", "Ana", "Hello", "14:05", 2, False)])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ListRow:
+    session_id: str
+    name: str
+    snippet: str
+    time: str
+    unread: int
+    current: bool
+
+
+@dataclass(frozen=True)
+class LogRow:
+    id: str
+    sender_type: str
+    meta: str
+    text: str
+    status: str | None = None
+    reason: str = ""
+    actionable: bool = False
+
+
+class InboxView:
+    def __init__(self, document) -> None:
+        self.document = document
+        self._by_id: dict[str, object] = {}
+        self._rows: dict[str, tuple[object, tuple]] = {}  # conversation items by session id
+        self._list_order: list[str] = []
+        self._bookings: tuple | None = None
+        self._log: dict[str, tuple[object, LogRow]] = {}  # message items by message id
+        self._log_order: list[str] = []
+
+    def el(self, element_id: str):
+        element = self._by_id.get(element_id)
+        if element is None:
+            element = self.document.getElementById(element_id)
+            self._by_id[element_id] = element
+        return element
+
+    def _make(self, tag: str, class_name: str = "", text: str | None = None):
+        element = self.document.createElement(tag)
+        if class_name:
+            element.className = class_name
+        if text is not None:
+            element.textContent = text
+        return element
+
+    def set_text(self, element_id: str, text: str) -> None:
+        element = self.el(element_id)
+        if element.textContent != text:
+            element.textContent = text
+
+    def show(self, element_id: str, visible: bool = True) -> None:
+        element = self.el(element_id)
+        if element.hidden == visible:
+            element.hidden = not visible
+
+    # --- the conversation list ----------------------------------------------------------------
+
+    def render_list(self, rows: list[ListRow]) -> None:
+        listing = self.el("conversations")
+        items = []
+        for row in rows:
+            known = self._rows.get(row.session_id)
+            signature = (row.name, row.snippet, row.time, row.unread, row.current)
+            if known is None or known[1] != signature:
+                item = known[0] if known else self._make("li", "conversations__item")
+                self._fill_list_item(item, row)
+                self._rows[row.session_id] = (item, signature)
+            items.append(self._rows[row.session_id][0])
+        wanted = {row.session_id for row in rows}
+        for session_id in [s for s in self._rows if s not in wanted]:
+            del self._rows[session_id]
+        order = [row.session_id for row in rows]
+        if order != self._list_order:
+            self._list_order = order
+            focused = self.document.activeElement
+            had_focus = bool(focused) and listing.contains(focused)
+            listing.replaceChildren(*items)
+            if had_focus:
+                focused.focus()  # moving a node drops its focus: put it back
+        self.show("conversations-empty", not rows)
+
+    def _fill_list_item(self, item, row: ListRow) -> None:
+        button = self._make("button", "conversation")
+        button.type = "button"
+        button.dataset.session = row.session_id
+        if row.current:
+            button.setAttribute("aria-current", "true")
+        head = self._make("span", "conversation__head")
+        head.append(self._make("span", "conversation__name", row.name),
+                    self._make("span", "conversation__time", row.time))
+        foot = self._make("span", "conversation__foot")
+        foot.append(self._make("span", "conversation__snippet", row.snippet))
+        if row.unread:
+            # The badge shows the number; the button's accessible name says what it counts.
+            badge = self._make("span", "conversation__unread")
+            badge.append(self._make("span", "", str(row.unread)),
+                         self._make("span", "visually-hidden", " unread"))
+            foot.append(badge)
+        button.append(head, foot)
+        focused = self.document.activeElement
+        had_focus = bool(focused) and item.contains(focused)
+        item.replaceChildren(button)
+        if had_focus:
+            button.focus()
+
+    # --- the open conversation ----------------------------------------------------------------
+
+    def render_log(self, rows: list[LogRow]) -> bool:
+        """Show ``rows``; True when something was added (the caller may scroll to it)."""
+        listing = self.el("messages")
+        ids = [row.id for row in rows]
+        appended = ids[:len(self._log_order)] == self._log_order
+        if not appended:
+            self._log.clear()
+        for row in rows:
+            known = self._log.get(row.id)
+            if known is None:
+                self._log[row.id] = (self._log_item(row), row)
+            elif known[1] != row:
+                item = self._log_item(row)
+                known[0].replaceWith(item)
+                self._log[row.id] = (item, row)
+        for message_id in [m for m in self._log if m not in set(ids)]:
+            del self._log[message_id]
+        if appended:
+            new = [self._log[i][0] for i in ids[len(self._log_order):]]
+            if new:
+                listing.append(*new)
+        else:
+            listing.replaceChildren(*(self._log[i][0] for i in ids))
+        added = len(ids) > len(self._log_order) or not appended
+        self._log_order = ids
+        return added
+
+    def _log_item(self, row: LogRow):
+        # The therapist's side of the chat: the customer on the left, own replies on the right.
+        side = {"customer": "them", "therapist": "own"}.get(row.sender_type, "system")
+        item = self._make("li", f"message message--{side}")
+        item.dataset.messageId = row.id
+        item.append(self._make("span", "message__meta", row.meta), self._make("span", "message__text", row.text))
+        if row.status:
+            status = self._make("span", "message__status", row.status)
+            status.dataset.status = row.status
+            item.append(status)
+        if row.reason:
+            item.append(self._make("span", "message__reason", row.reason))
+        if row.actionable:
+            actions = self._make("span", "message__actions")
+            for action, label in (("retry", "Retry"), ("delete", "Delete")):
+                button = self._make("button", "button button--small", label)
+                button.type = "button"
+                button.dataset.action = action
+                button.dataset.id = row.id
+                actions.append(button)
+            item.append(actions)
+        return item
+
+    def clear_log(self) -> None:
+        self._log.clear()
+        self._log_order = []
+        self.el("messages").replaceChildren()
+
+    def scroll_log(self) -> None:
+        listing = self.el("messages")
+        listing.scrollTop = listing.scrollHeight
+
+    def render_bookings(self, rows: list[list[tuple[str, str]]], empty: str) -> None:
+        """Each booking as pairs of (label, value), in a description list per booking."""
+        signature = (tuple(tuple(pairs) for pairs in rows), empty)
+        if signature == self._bookings:
+            return
+        self._bookings = signature
+        listing = self.el("bookings")
+        items = []
+        for pairs in rows:
+            item = self._make("li", "booking-card")
+            details = self._make("dl", "booking-card__details")
+            for label, value in pairs:
+                details.append(self._make("dt", "", label), self._make("dd", "", value))
+            item.append(details)
+            items.append(item)
+        if not items:
+            items = [self._make("li", "bookings__empty", empty)]
+        listing.replaceChildren(*items)

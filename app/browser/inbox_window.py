@@ -1,0 +1,200 @@
+"""The therapist's inbox window: browser events to the ``Inbox`` core, its state to ``InboxView``.
+
+No rules here: who is signed in, what to mark read and what to send are ``app.inbox``'s; the
+words are ``app.domain.words``'; times are ``app.ui.presenter.message_time``'s. Listeners live
+as long as the page (``pyodide.ffi.wrappers.add_event_listener``); the list and the log use
+one delegated click listener each.
+
+Example::
+
+    window = InboxWindow(InboxView(js.document), inbox, catalog, clock=clock, scheduler=scheduler)
+    window.start()
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import js
+from pyodide.ffi.wrappers import add_event_listener
+
+from app.browser.inbox_view import InboxView, ListRow, LogRow
+from app.domain import words
+from app.domain.catalog import Catalog
+from app.domain.models import LOCATION_TYPES, MASSAGE_FOR, BookingCreated
+from app.inbox.inbox import Inbox, InboxState
+from app.ui.presenter import message_time
+
+
+class InboxWindow:
+    def __init__(self, view: InboxView, inbox: Inbox, catalog: Catalog, *, clock, scheduler) -> None:
+        self.view, self.inbox, self.catalog = view, inbox, catalog
+        self.clock, self.scheduler = clock, scheduler
+        self._shown_session: str | None = None
+
+    def start(self) -> None:
+        self.inbox.subscribe(lambda _inbox: self.render())
+        self._listen()
+        self.inbox.visible = str(js.document.visibilityState) != "hidden"
+        self.inbox.start()
+        self.scheduler.call_every(30.0, self.render)  # "14:05" becomes "3 Jan 14:05" after midnight
+        self.render()
+
+    # --- events ---------------------------------------------------------------------------------
+
+    def _listen(self) -> None:
+        el, on = self.view.el, add_event_listener
+        on(el("signin-form"), "submit", self._sign_in)
+        on(el("sign-out"), "click", lambda event: self._sign_out())
+        on(el("conversations"), "click", self._list_click)
+        on(el("back"), "click", lambda event: self._back())
+        on(el("reply"), "input", self._reply_input)
+        on(el("reply"), "keydown", self._reply_key)
+        on(el("reply-form"), "submit", self._reply_submit)
+        on(el("messages"), "click", self._log_click)
+        on(js.document, "visibilitychange", self._visibility)
+        on(js.window, "pagehide", self._page_hide)
+        on(js.window, "online", lambda event: self.inbox.went_online())
+        on(js.window, "offline", lambda event: self.render())
+
+    def _sign_in(self, event) -> None:
+        event.preventDefault()
+        if self.inbox.state is InboxState.SIGNING_IN:
+            return
+        asyncio.ensure_future(self._signing_in(str(self.view.el("access-token").value)))
+
+    async def _signing_in(self, token: str) -> None:
+        if await self.inbox.sign_in(token):
+            self.view.el("access-token").value = ""
+            self.view.el("list-title").focus()
+        else:
+            self.view.el("access-token").focus()
+
+    def _sign_out(self) -> None:
+        self.inbox.sign_out()
+        self.view.el("access-token").focus()
+
+    def _list_click(self, event) -> None:
+        button = event.target.closest("button[data-session]")
+        if not button:
+            return
+        self.inbox.open_conversation(str(button.dataset.session))
+        self.view.el("inbox").dataset.pane = "conversation"
+        self.render()
+        self.view.el("conversation-title").focus()
+
+    def _back(self) -> None:
+        session_id = self.inbox.open.session_id if self.inbox.open else None
+        self.inbox.close_conversation()
+        self.view.el("inbox").dataset.pane = "list"
+        self.render()
+        button = js.document.querySelector(f"button[data-session='{session_id}']") if session_id else None
+        if button:
+            button.focus()
+
+    def _reply_input(self, event) -> None:
+        if self.inbox.open is not None:
+            self.inbox.drafts.update(self.inbox.open.session_id, str(event.target.value))
+
+    def _reply_key(self, event) -> None:
+        if event.key == "Enter" and not (event.shiftKey or event.isComposing):
+            event.preventDefault()
+            self._send()
+
+    def _reply_submit(self, event) -> None:
+        event.preventDefault()
+        self._send()
+
+    def _send(self) -> None:
+        box = self.view.el("reply")
+        if self.inbox.open is not None:
+            self.inbox.drafts.update(self.inbox.open.session_id, str(box.value))
+        entry = self.inbox.queue_reply()
+        if entry is None:
+            return
+        box.value = ""
+        self.view.scroll_log()
+        asyncio.ensure_future(self.inbox.sender.send(entry))
+
+    def _log_click(self, event) -> None:
+        button = event.target.closest("button[data-action]")
+        if not button:
+            return
+        message_id = str(button.dataset.id)
+        if str(button.dataset.action) == "retry":
+            asyncio.ensure_future(self.inbox.retry_reply(message_id))
+        else:
+            self.inbox.delete_reply(message_id)
+
+    def _visibility(self, event) -> None:
+        self.inbox.set_visible(str(js.document.visibilityState) != "hidden")
+
+    def _page_hide(self, event) -> None:
+        self.inbox.drafts.flush()
+        self.inbox.sender.release_leases()  # a reload must not wait for this page's send lock
+
+    # --- rendering ------------------------------------------------------------------------------
+
+    def render(self) -> None:
+        inbox, view = self.inbox, self.view
+        signed_in = inbox.state is InboxState.SIGNED_IN
+        view.show("signin", not signed_in)
+        view.show("sign-out", signed_in)
+        view.show("list-pane", signed_in)
+        view.show("conversation-pane", signed_in)
+        view.set_text("signin-message", inbox.message if not signed_in else "")
+        view.el("sign-in").disabled = inbox.state is InboxState.SIGNING_IN
+        credentials = inbox.auth.credentials
+        view.set_text("inbox-who", f"Signed in as {credentials.name or credentials.therapist_id}" if credentials
+                      else "Messages and bookings from your customers")
+        view.set_text("page-notice", "" if inbox.persistent else words.INBOX_NOT_PERSISTENT)
+        view.show("page-notice", not inbox.persistent)
+        if not signed_in:
+            view.el("inbox").dataset.pane = "list"
+            self._shown_session = None
+            return
+        now, offset = self.clock.now_ms(), int(js.Date.new().getTimezoneOffset())
+        opened = inbox.open
+        view.set_text("list-note", words.INBOX_OFFLINE_LIST if inbox.offline or not js.navigator.onLine else "")
+        view.render_list([ListRow(c.session_id, c.display_name, c.last_message,
+                                  message_time(c.last_activity, now, offset) if c.last_activity else "",
+                                  c.unread, opened is not None and opened.session_id == c.session_id)
+                          for c in inbox.conversations.items])
+        self._render_conversation(now, offset)
+
+    def _render_conversation(self, now: int, offset: int) -> None:
+        inbox, view, opened = self.inbox, self.view, self.inbox.open
+        view.show("conversation-empty", opened is None)
+        view.show("conversation-open", opened is not None)
+        if opened is None:
+            view.set_text("conversation-title", "Conversation")
+            if self._shown_session is not None:
+                view.clear_log()
+                self._shown_session = None
+            return
+        summary = inbox.conversations.find(opened.session_id)
+        name = summary.display_name if summary else words.NEW_CUSTOMER
+        view.set_text("conversation-title", name)
+        if self._shown_session != opened.session_id:
+            view.clear_log()
+            self._shown_session = opened.session_id
+            view.el("reply").value = inbox.drafts.text(opened.session_id)
+        rows = [LogRow(r.id, r.sender_type, f"{name if r.sender_type == 'customer' else words.INBOX_YOU} · "
+                       f"{message_time(r.timestamp, now, offset)}", r.text, r.status, r.reason, r.actionable)
+                for r in inbox.rows()]
+        if not opened.loaded and not rows:
+            rows = [LogRow("loading", "system", "", words.INBOX_LOADING)]
+        elif not rows:
+            rows = [LogRow("empty", "system", "", words.INBOX_NO_MESSAGES)]
+        if view.render_log(rows):
+            view.scroll_log()
+        view.render_bookings([self._booking_pairs(b) for b in opened.bookings],
+                             words.INBOX_NO_BOOKINGS if opened.bookings_loaded else words.INBOX_LOADING)
+
+    def _booking_pairs(self, created: BookingCreated) -> list[tuple[str, str]]:
+        booking = created.booking
+        return [("Reference", created.id), ("Duration", f"{booking.duration} min"),
+                ("Price", self.catalog.format_price(booking.price)),
+                ("Location", LOCATION_TYPES.get(booking.location_type, booking.location_type)),
+                ("Massage for", MASSAGE_FOR.get(booking.massage_for, booking.massage_for)),
+                ("Name", booking.customer_name), ("WhatsApp", booking.customer_whatsapp)]

@@ -1,0 +1,97 @@
+"""The therapist's conversation list: the server's full list, newest activity first, cached.
+
+Every answer of ``GET /api/therapist/conversations`` is the whole list, so ``apply`` replaces
+what is in memory and writes it to ``chatbooking:v1:inbox:conversations`` (the shared
+envelope): the next visit, online or not, opens with the last list while the first poll is
+under way. An unreadable cache is dropped (the first answer replaces it anyway).
+
+Example::
+
+    listing = ConversationList(SafeStorage(storage))
+    cursor = listing.apply({"conversations": [...], "cursor": "c.7"})   # "c.7"
+    listing.items[0].customer_name                                       # newest first
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.domain import words
+from app.domain.errors import CorruptRecord
+from app.domain.observable import Observable
+from app.persistence.envelope import Codec
+from app.persistence.keys import INBOX_CONVERSATIONS_KEY
+from app.persistence.safe_storage import SafeStorage
+
+LIST_CODEC = Codec("inbox_conversations", schema=1)
+
+
+class ConversationSummary(BaseModel):
+    """One row of the list, as the server sends it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    session_id: str
+    customer_id: str = ""
+    customer_name: str = ""
+    last_message: str = ""
+    last_sender_type: Literal["customer", "therapist"] | None = None
+    last_activity: int = Field(default=0, ge=0)
+    unread: int = Field(default=0, ge=0)
+
+    @property
+    def display_name(self) -> str:
+        return self.customer_name or words.NEW_CUSTOMER
+
+
+class ConversationList(Observable):
+    def __init__(self, store: SafeStorage) -> None:
+        self.store = store
+        self.items: list[ConversationSummary] = self._load()
+        self.from_cache = bool(self.items)  # True until the server answered on this visit
+
+    def _load(self) -> list[ConversationSummary]:
+        raw = self.store.get(INBOX_CONVERSATIONS_KEY)
+        if raw is None:
+            return []
+        try:
+            return _parse(LIST_CODEC.decode(raw, key=INBOX_CONVERSATIONS_KEY).data)
+        except (CorruptRecord, ValidationError, TypeError):
+            self.store.remove(INBOX_CONVERSATIONS_KEY)  # the first answer of the server replaces it
+            return []
+
+    def find(self, session_id: str) -> ConversationSummary | None:
+        return next((c for c in self.items if c.session_id == session_id), None)
+
+    def apply(self, data: dict[str, Any]) -> str | None:
+        """Take one answer of the server; returns its cursor (the poller asks after it next)."""
+        try:
+            items = _parse(data.get("conversations"))
+        except (ValidationError, TypeError):
+            return None  # an unreadable answer changes nothing; the next one will do
+        items.sort(key=lambda c: c.last_activity, reverse=True)
+        self.items, self.from_cache = items, False
+        self.store.set(INBOX_CONVERSATIONS_KEY, LIST_CODEC.encode([c.model_dump() for c in items]))
+        self.notify()
+        cursor = data.get("cursor")
+        return cursor if isinstance(cursor, str) else None
+
+    def mark_read(self, session_id: str) -> None:
+        """Show 0 unread at once when the therapist opened it (the next answer confirms)."""
+        summary = self.find(session_id)
+        if summary is not None and summary.unread:
+            summary.unread = 0
+            self.notify()
+
+    def clear(self) -> None:
+        self.items, self.from_cache = [], False
+        self.store.remove(INBOX_CONVERSATIONS_KEY)
+        self.notify()
+
+
+def _parse(items: Any) -> list[ConversationSummary]:
+    if not isinstance(items, list):
+        raise TypeError("not a list")
+    return [ConversationSummary.model_validate(item) for item in items]
