@@ -19,6 +19,7 @@ import pydantic
 from pyodide.ffi import create_proxy, to_js
 
 from app.browser.chat_panel import ChatPanel
+from app.browser.locks import open_web_locks
 from app.browser.storage import open_local_storage
 from app.browser.timers import BrowserClock, BrowserScheduler
 from app.browser.transport import FetchTransport
@@ -96,7 +97,7 @@ def boot() -> ChatWindow | None:
     # One sender for everything this page sends (bookings and messages), with the customer's
     # token on every request; one lease and one timer for all of it.
     sender = OutboxSender(storage, transport, scheduler, clock, api_base=api_base,
-                          credentials=identity.auth_headers)
+                          credentials=identity.auth_headers, locks=open_web_locks())
     sync = BookingSync.attached(sender)
     checkout = Checkout(service, sync, identity.customer_id)
     conversation = Conversation(service, MessageSync(sender), storage, clock, customer_id=identity.customer_id)

@@ -19,6 +19,7 @@ import js
 
 from app.browser.inbox_view import InboxView
 from app.browser.inbox_window import InboxWindow
+from app.browser.locks import open_web_locks
 from app.browser.storage import open_local_storage
 from app.browser.timers import BrowserClock, BrowserScheduler
 from app.browser.transport import FetchTransport
@@ -45,7 +46,8 @@ def _set_state(state: str) -> None:
 def boot() -> InboxWindow:
     catalog = Catalog.from_json(CATALOG_FILE.read_text())
     clock, scheduler = BrowserClock(), BrowserScheduler()
-    inbox = Inbox(open_local_storage(), FetchTransport(), scheduler, clock, api_base=_api_base())
+    inbox = Inbox(open_local_storage(), FetchTransport(), scheduler, clock, api_base=_api_base(),
+                  locks=open_web_locks())
     window = InboxWindow(InboxView(js.document), inbox, catalog, clock=clock, scheduler=scheduler)
     window.start()
     _set_state("ready")

@@ -6,6 +6,7 @@ thin wrapper and a fake (``tests.support.fakes``) is a few lines:
 - ``Storage``: the Web Storage shape of ``window.localStorage``.
 - ``Scheduler``: ``setTimeout`` / ``setInterval`` as ``call_later`` / ``call_every``.
 - ``Clock``: wall time in epoch milliseconds, like JavaScript's ``Date.now()``.
+- ``Locks``: ``navigator.locks`` (Web Locks): run work while holding a named lock, across tabs.
 - ``Transport``: one HTTP request, answered with an ``HttpResponse`` or a typed
   ``app.domain.errors.NetworkError``.
 
@@ -21,9 +22,9 @@ Storage adapters raise ``StorageUnavailable`` / ``QuotaExceeded`` from
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Storage(Protocol):
@@ -78,3 +79,9 @@ class Transport(Protocol):
         timeout_s: float = 15.0,
     ) -> HttpResponse:
         """Send one request. Raise ``app.domain.errors.NetworkError`` when no response came."""
+
+
+class Locks(Protocol):
+    async def run_exclusive(self, name: str, work: Callable[[], Awaitable[Any]]) -> tuple[bool, Any]:
+        """Run ``work`` while holding lock ``name`` if no one (this tab or another) holds it:
+        ``(True, its result)``; ``(False, None)`` at once when the lock is taken."""

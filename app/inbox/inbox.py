@@ -38,7 +38,7 @@ from app.domain import words
 from app.domain.errors import NetworkError, ServiceError
 from app.domain.models import ServerMessage
 from app.domain.observable import Observable
-from app.domain.ports import Clock, Scheduler, Storage, Transport
+from app.domain.ports import Clock, Locks, Scheduler, Storage, Transport
 from app.inbox.api import InboxApi, WatchedTransport
 from app.inbox.auth import TherapistAuth
 from app.inbox.conversation import OpenConversation
@@ -60,7 +60,8 @@ class InboxState(Enum):
 
 class Inbox(Observable):
     def __init__(self, storage: Storage | None, transport: Transport, scheduler: Scheduler, clock: Clock, *,
-                 api_base: str = "./api", spawn: Callable[[Coroutine[Any, Any, Any]], Any] | None = None) -> None:
+                 api_base: str = "./api", spawn: Callable[[Coroutine[Any, Any, Any]], Any] | None = None,
+                 locks: Locks | None = None) -> None:
         self.store = SafeStorage(storage)
         self.scheduler, self.clock, self.api_base = scheduler, clock, api_base
         self.spawn = spawn or asyncio.ensure_future
@@ -72,7 +73,7 @@ class Inbox(Observable):
         self.conversations.subscribe(lambda _list: self.notify())
         self.drafts = ReplyDrafts(self.store, scheduler, clock)
         self.sender = OutboxSender(storage, self.transport, scheduler, clock, api_base=api_base,
-                                   spawn=self.spawn, credentials=self.auth.headers)
+                                   spawn=self.spawn, credentials=self.auth.headers, locks=locks)
         self.outgoing = ReplyOutbox(self.sender, on_delivered=self._delivered)
         self.sender.subscribe(lambda _snapshot: self.notify())
         self.state = InboxState.SIGNED_IN if self.auth.signed_in else InboxState.SIGNED_OUT

@@ -12,7 +12,9 @@ means for it. The sender owns what is the same for all of them:
 - retries fire on the backoff timer (one armed at a time), on ``retry_now()`` (browser
   ``online``, page visible) and ``resume()`` (page load); an explicit trigger skips the
   backoff wait but never the server's ``Retry-After``;
-- a tab sends an entry only while it holds its lease (``app.outbox.lease``).
+- a tab sends an entry only while it holds its Web Lock (``navigator.locks``, exclusive across
+  the origin's tabs and truly atomic) *and* its lease (``app.outbox.lease``): the lease is the
+  fallback where Web Locks are missing, and still shows other tabs who is sending.
 
 Example::
 
@@ -31,7 +33,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from app.domain.errors import NetworkError
-from app.domain.ports import Clock, HttpResponse, Scheduler, Storage, TimerHandle, Transport
+from app.domain.ports import Clock, HttpResponse, Locks, Scheduler, Storage, TimerHandle, Transport
 from app.domain.words import SendTexts
 from app.outbox.backoff import parse_retry_after, retry_delay
 from app.outbox.lease import Lease
@@ -40,6 +42,7 @@ from app.outbox.results import Delivery, SyncResult, SyncSnapshot, SyncStatus
 from app.outbox.store import EntryState, Outbox, OutboxEntry
 
 MAX_UNEXPECTED_ATTEMPTS = 5
+LOCK_PREFIX = "chatbooking:send:"  # one Web Lock per outbox entry: other entries still go out in parallel
 
 
 def api_url(api_base: str, path: str) -> str:
@@ -51,7 +54,7 @@ class OutboxSender:
     def __init__(self, storage: Storage | None, transport: Transport, scheduler: Scheduler, clock: Clock, *,
                  api_base: str = "./api", random: Callable[[], float] = _random.random,
                  spawn: Callable[[Coroutine[Any, Any, Any]], Any] | None = None, owner_id: str | None = None,
-                 credentials: Callable[[], dict[str, str]] | None = None) -> None:
+                 credentials: Callable[[], dict[str, str]] | None = None, locks: Locks | None = None) -> None:
         self.storage = storage
         self.outbox = Outbox(storage)
         self.transport = transport
@@ -64,6 +67,7 @@ class OutboxSender:
         self.lease = Lease(self.outbox, clock, owner_id or uuid.uuid4().hex)
         # Headers proving who sends (e.g. the customer token), added to every request.
         self.credentials = credentials or dict
+        self.locks = locks  # None: no Web Locks here (the lease alone keeps tabs apart)
         self._deliveries: dict[str, Delivery] = {}
         self._in_flight: dict[str, asyncio.Future[SyncResult]] = {}
         self._timer: TimerHandle | None = None
@@ -178,6 +182,12 @@ class OutboxSender:
         return self._deliveries[entry.kind].texts
 
     async def _attempt(self, entry: OutboxEntry) -> SyncResult:
+        if self.locks is None:
+            return await self._attempt_leased(entry)
+        got, result = await self.locks.run_exclusive(LOCK_PREFIX + entry.key, lambda: self._attempt_leased(entry))
+        return result if got else self._not_claimed(entry)
+
+    async def _attempt_leased(self, entry: OutboxEntry) -> SyncResult:
         claimed = self.lease.claim(entry.key)
         if claimed is None:
             return self._not_claimed(entry)

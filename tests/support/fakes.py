@@ -210,3 +210,21 @@ class FakeTransport:
         if isinstance(result, HttpResponse):
             return result
         return await result
+
+
+class FakeLocks:
+    """``navigator.locks`` with ``ifAvailable``; share one ``held`` set between "tabs" of one origin."""
+
+    def __init__(self, held: set[str] | None = None) -> None:
+        self.held = set() if held is None else held
+        self.refused: list[str] = []
+
+    async def run_exclusive(self, name, work):
+        if name in self.held:
+            self.refused.append(name)
+            return False, None
+        self.held.add(name)
+        try:
+            return True, await work()
+        finally:
+            self.held.discard(name)

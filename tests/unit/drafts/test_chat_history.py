@@ -1,6 +1,6 @@
 """ChatHistory: messages written at once and merged by id; scroll position written on demand."""
 
-from app.domain.models import ChatMessage, HistoryMessage
+from app.domain.models import HistoryMessage
 from app.drafts.chat_history import ChatHistory
 from app.drafts.records import MESSAGES_CODEC, SCROLL_CODEC
 from app.persistence import keys

@@ -22,9 +22,17 @@ from app.domain.ports import HttpResponse
 from app.outbox.bookings import BookingSync
 from app.outbox.responses import server_errors
 from app.outbox.results import SyncStatus
-from app.outbox.sender import api_url
-from app.outbox.store import CORRUPT_KEY, OUTBOX_KEY, EntryState, Outbox, OutboxEntry, confirmation_key
-from tests.support.fakes import FakeClock, FakeScheduler, FakeStorage, FakeTransport
+from app.outbox.sender import LOCK_PREFIX, api_url
+from app.outbox.store import (
+    CORRUPT_KEY,
+    OUTBOX_CODEC,
+    OUTBOX_KEY,
+    EntryState,
+    Outbox,
+    OutboxEntry,
+    confirmation_key,
+)
+from tests.support.fakes import FakeClock, FakeLocks, FakeScheduler, FakeStorage, FakeTransport
 
 # What the fake server stamps a booking with: "now" on the fake clock (confirmations expire after 30 days).
 SERVER_TIME = FakeClock().now_ms()
@@ -86,7 +94,8 @@ class Tab:
     """One page: a BookingSync on (possibly shared) storage, with everything observable."""
 
     def __init__(self, server: Server, *, data: dict[str, str] | None = None, clock: FakeClock | None = None,
-                 storage: FakeStorage | None = None, api_base: str = "./api", random: float = 0.5) -> None:
+                 storage: FakeStorage | None = None, api_base: str = "./api", random: float = 0.5,
+                 locks: FakeLocks | None = None) -> None:
         self.storage = storage if storage is not None else FakeStorage(data)
         self.scheduler = FakeScheduler(clock or FakeClock())
         self.transport = FakeTransport(server.handle)
@@ -95,6 +104,7 @@ class Tab:
         self.sync = BookingSync(self.storage, self.transport, self.scheduler, self.scheduler.clock,
                                 api_base=api_base, random=lambda: random, spawn=self.spawned.append,
                                 on_confirmed=lambda session, created: self.confirmed.append((session, created)))
+        self.sync.sender.locks = locks
 
     @property
     def keys(self) -> list[str]:
@@ -609,3 +619,33 @@ async def test_a_page_going_away_hands_its_lease_back_so_the_next_page_sends_at_
     new_page = BookingSync(FakeStorage(storage_data), FakeTransport(server.handle), scheduler, clock, owner_id="new")
     results = await new_page.resume()
     assert [r.status for r in results] == [SyncStatus.CONFIRMED] and len(server.bookings) == 1
+
+
+
+def test_a_tab_that_cannot_take_the_web_lock_does_not_send_even_when_it_missed_the_lease() -> None:
+    # localStorage is not atomic across tabs: here the second tab reads a copy of the outbox that
+    # does not show the first tab's lease (its own storage), as a race of a few milliseconds would.
+    # The Web Lock the first tab holds while its POST is under way keeps the second from sending.
+    held: set[str] = set()
+    server = Server()
+    server.gate = asyncio.Event()
+    first = Tab(server, locks=FakeLocks(held))
+    second_locks = FakeLocks(held)
+    second = Tab(server, locks=second_locks)
+
+    async def both() -> tuple:
+        sending = asyncio.ensure_future(first.sync.submit(SESSION, booking()))
+        while not held:
+            await asyncio.sleep(0)
+        stale = Outbox(first.storage).load()
+        for entry in stale:
+            entry.lease_owner, entry.lease_until = None, 0  # what a racing tab may read
+        second.storage.setItem(OUTBOX_KEY, OUTBOX_CODEC.encode([e.model_dump(mode="json") for e in stale]))
+        second_result = await second.sync.sender.send(stale[0])
+        server.gate.set()
+        return await sending, second_result, stale[0].key
+
+    first_result, second_result, key = asyncio.run(asyncio.wait_for(both(), timeout=5))
+    assert first_result and second_result.status is SyncStatus.QUEUED
+    assert second_locks.refused == [LOCK_PREFIX + key]
+    assert len(server.bookings) == 1 and second.keys == []
