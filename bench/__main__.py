@@ -32,7 +32,7 @@ from bench.report import Row, Target, as_json, median, p99, percentile, render, 
 from bench.site import built_site, serve
 
 RESULTS = Path(__file__).with_name("results") / "latest.json"
-SECTIONS = ("boot", "calls", "typing", "sizes", "api")
+SECTIONS = ("boot", "calls", "typing", "sizes", "api", "chat", "longpoll")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -92,6 +92,26 @@ def _boot(browser, origin: str, seed: dict | None, runs: int) -> dict:
         bare = [pages.boot_pair(browser, origin, {}, "bare") for _ in range(runs)]
         return {"bare": bare, "app": [], "error": "app page not ready"}
     return pages.measure_boot(browser, origin, seed, runs)
+
+
+def measure_chat(args: argparse.Namespace, raw: dict) -> None:
+    """Message delivery between the two real pages, and how many waiting customers one process holds."""
+    if "chat" not in args.skip:
+        from bench.delivery import measure as delivery
+
+        started = time.monotonic()
+        raw["chat"] = delivery(round_trips=10 if args.quick else 50)
+        print(f"bench: chat done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    if "longpoll" not in args.skip:
+        from bench.longpoll import LEVELS, run_longpoll_capacity
+        from tests.support.server import running_server
+
+        started = time.monotonic()
+        levels = LEVELS[:3] if args.quick else LEVELS
+        with tempfile.TemporaryDirectory() as directory:
+            with running_server(Path(directory) / "bench.sqlite3", env={"BOOKING_ADMIN_TOKEN": ""}) as base_url:
+                raw["longpoll"] = run_longpoll_capacity(base_url, levels=levels, seconds=2.0 if args.quick else 3.0)
+        print(f"bench: longpoll done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
 
 
 def measure_api(args: argparse.Namespace, raw: dict) -> None:
@@ -201,8 +221,29 @@ def api_rows(raw: dict) -> list[Row]:
             Row("API", "POST /api/bookings p99", api["p99_ms"])]
 
 
+def chat_rows(raw: dict) -> list[Row]:
+    chat, longpoll = raw.get("chat"), raw.get("longpoll")
+    rows = []
+    if chat:
+        trips = f"{chat['round_trips']} round trips"
+        rows += [Row("Chat", "customer send → inbox shows it p50", chat["to_inbox_p50"], note=trips),
+                 Row("Chat", "customer send → inbox shows it p99", chat["to_inbox_p99"], target=Target(3000)),
+                 Row("Chat", "reply → customer shows it p50", chat["to_customer_p50"], note=trips),
+                 Row("Chat", "reply → customer shows it p99", chat["to_customer_p99"], target=Target(3000))]
+    else:
+        rows.append(Row("Chat", "message delivery", None, note="skipped"))
+    if longpoll:
+        levels = ", ".join(f"{r['waiting']}: {r['p99_ms']:.0f} ms" for r in longpoll["levels"])
+        rows.append(Row("Chat", "waiting customers held, bookings p99 < 100 ms", longpoll["capacity"],
+                        unit="polls", note=f"bookings p99 at {levels}"))
+    else:
+        rows.append(Row("Chat", "long-poll capacity", None, note="skipped"))
+    return rows
+
+
 def build_rows(raw: dict) -> list[Row]:
-    return [*boot_rows(raw), *calls_rows(raw), *typing_rows(raw), *sizes_rows(raw), *api_rows(raw)]
+    return [*boot_rows(raw), *calls_rows(raw), *typing_rows(raw), *sizes_rows(raw), *api_rows(raw),
+            *chat_rows(raw)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                  "cpus": os.cpu_count(), "load_average": os.getloadavg()}
     measure_browser(args, raw)
     measure_api(args, raw)
+    measure_chat(args, raw)
     rows = build_rows(raw)
     print(f"\nmake bench: Chat Booking in {raw.get('browser', 'Chromium')}\n")
     print(render(rows))

@@ -95,7 +95,7 @@ def format_value(value: float | None, unit: str) -> str:
     """A figure with as many digits as it deserves: 0.042 ms, 3.4 ms, 912 ms, 1 534 B."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NA
-    if unit in ("B", "", "tasks", "writes"):
+    if unit in ("B", "", "tasks", "writes", "polls"):
         number = f"{value:,.0f}".replace(",", " ") if float(value).is_integer() else f"{value:.1f}"
         return f"{number} {unit}".rstrip()
     if value == 0:

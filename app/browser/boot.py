@@ -117,7 +117,6 @@ def boot() -> ChatWindow | None:
     js.chatBookingMeasure = create_proxy(lambda kind, n: _measure(window, kind, n))  # for make bench
 
     asyncio.ensure_future(sync.resume())  # a booking or message queued on an earlier visit goes out now
-    asyncio.ensure_future(window.check_persisted())
     if returning and _read(storage, HAS_BOOKED_KEY):
         asyncio.ensure_future(window.prefill_from_backend())
     return window

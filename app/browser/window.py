@@ -4,6 +4,10 @@ No business rules live here: what to save, what is valid and what to send are th
 core's (``ChatBookingStorageService``, ``Checkout``); the words are ``app.domain.words``
 and ``app.ui.presenter``'s; the DOM is ``app.browser.view``'s.
 
+Why it is longer than our ~300 lines: it is the booking form's whole life on the page (fields,
+prices, recovery, ordering, confirmation, other tabs), one set of DOM state; the chat and what the
+device keeps already live in ``chat_panel`` and ``device_panel``.
+
 Event listeners live as long as the page; ``pyodide.ffi.wrappers.add_event_listener`` keeps
 their proxies (one per listener, made once).
 
@@ -21,14 +25,13 @@ import js
 from pyodide.ffi.wrappers import add_event_listener
 
 from app.browser.chat_panel import ChatPanel
-from app.browser.persist import ask_to_persist, persisted
+from app.browser.device_panel import DevicePanel
 from app.browser.storage import nullable
 from app.browser.view import FIELD_IDS, TEXT_FIELDS, View
 from app.domain import words
 from app.domain.catalog import Catalog, Therapist
 from app.domain.models import DURATIONS, BookingCreated, BookingDraft
 from app.outbox.results import SyncStatus
-from app.persistence.forget import forget_device, unsent_items
 from app.persistence.keys import confirmation_key
 from app.ui import presenter
 from app.ui.presenter import Indicator
@@ -48,9 +51,7 @@ class ChatWindow:
         self.view, self.service, self.checkout, self.sync = view, service, checkout, checkout.sync
         self.chat = chat
         self.storage = storage
-        self._forgotten = False
-        self._persist: bool | None = None  # what navigator.storage.persist() answered; None: not asked
-        self._persist_asked = False
+        self.device = DevicePanel(view, service, storage, chat=chat, open_dialog=self._open_dialog)
         self.catalog, self.therapist = catalog, therapist
         self.customer_id = customer_id
         self.clock, self.scheduler, self.api_base = clock, scheduler, api_base
@@ -84,6 +85,7 @@ class ChatWindow:
             view.set_text("page-notice", problem)
             view.show("page-notice")
         self.chat.start()
+        self.device.start()
         self._render_pending()
         service.subscribe(lambda _service: self._render_state())
         self.sync.subscribe(lambda _snapshot: self._render_pending())
@@ -115,8 +117,6 @@ class ChatWindow:
         self._on(el("confirm-cancel"), "close", lambda event: self._confirmed_dialog("confirm-cancel"))
         self._on(el("reset-chat"), "click", lambda event: self._open_dialog("confirm-reset"))
         self._on(el("confirm-reset"), "close", lambda event: self._confirmed_dialog("confirm-reset"))
-        self._on(el("forget-me"), "click", lambda event: self._ask_forget())
-        self._on(el("confirm-forget"), "close", lambda event: self._confirmed_dialog("confirm-forget"))
         self._on(el("recovery-continue"), "click", lambda event: self._continue_draft())
         self._on(el("recovery-fresh"), "click", lambda event: self._start_fresh())
         self._on(el("new-booking"), "click", lambda event: self._new_booking())
@@ -152,7 +152,7 @@ class ChatWindow:
         self.view.set_prices(labels, self.catalog.format_price(price))
 
     def _visibility(self, event) -> None:
-        if self._forgotten:
+        if self.device.forgotten:
             return
         if js.document.visibilityState == "hidden":
             self.service.flush()
@@ -166,14 +166,14 @@ class ChatWindow:
         self.chat.online()
 
     def _page_hide(self, event) -> None:
-        if self._forgotten:
+        if self.device.forgotten:
             return
         self.service.flush()
         self.chat.hidden()
         self.sync.release_leases()  # a reload must not wait 30 s for this page's send lock
 
     def _before_unload(self, event) -> None:
-        if self._forgotten:
+        if self.device.forgotten:
             return
         # Only when something could not be saved; otherwise the flush on pagehide makes a prompt needless.
         self.service.flush()
@@ -220,9 +220,6 @@ class ChatWindow:
         if dialog.returnValue != "confirm":
             return
         dialog.returnValue = ""
-        if dialog_id == "confirm-forget":
-            self._forget()
-            return
         if dialog_id == "confirm-reset":
             self.chat.reset()  # keeps the booking draft; nothing from before comes back
             self.view.focus("message")
@@ -234,20 +231,6 @@ class ChatWindow:
             self.view.show("recovery", False)
             self._sync_price()
             self._set_sync_text(Indicator(words.DRAFT_DELETED))
-
-    def _ask_forget(self) -> None:
-        warning = words.unsent_warning(unsent_items(self.storage))
-        self.view.set_text("forget-unsent", warning)
-        self.view.show("forget-unsent", bool(warning))
-        self._open_dialog("confirm-forget")
-
-    def _forget(self) -> None:
-        """Remove everything of ours from this browser, then start again as a new visitor."""
-        self._forgotten = True  # pagehide must not write the draft back while the page reloads
-        self.chat.hidden()
-        self.service.dispose(flush=False)
-        forget_device(self.storage)
-        js.location.reload()
 
     def _continue_draft(self) -> None:
         self.view.show("recovery", False)
@@ -360,28 +343,8 @@ class ChatWindow:
                                            last_saved_ms=service.last_saved, now_ms=now,
                                            persistent=service.persistent)
         self.view.set_text("autosave-status", autosave.text, autosave.kind)
-        self._maybe_ask_persist()
         health = service.get_health_status(include_bytes=False)
         for element_id, indicator in zip(("health-storage", "health-autosave", "health-version"),
                                          presenter.health_texts(health)):
             self.view.set_text(element_id, indicator.text, indicator.kind)
-        self.view.set_text("health-persist", presenter.persist_text(self._persist, asked=self._persist_asked))
-
-    # --- persistent storage -------------------------------------------------------------------------
-
-    async def check_persisted(self) -> None:
-        self._persist = await persisted()
-        self._persist_asked = bool(self._persist)
-        self._render_state()
-
-    def _maybe_ask_persist(self) -> None:
-        """Once there is something worth keeping (the customer's details or a message), ask once."""
-        if self._persist_asked or self.storage is None:
-            return
-        if _has_customer_data(self.service.draft) or self.service.get_messages():
-            self._persist_asked = True
-            asyncio.ensure_future(self._ask_persist())
-
-    async def _ask_persist(self) -> None:
-        self._persist = await ask_to_persist()
-        self._render_state()
+        self.device.render()

@@ -1,0 +1,90 @@
+"""What this device keeps: "Forget me on this device", and asking the browser to keep our data.
+
+- **Forget me**: a confirm dialog names what was never sent (it would be lost), then every key of
+  ours leaves localStorage and the page starts again as a new visitor. The draft manager is
+  disposed *without* flushing first, so the pagehide of the reload cannot write the draft back.
+- **Persistent storage**: once the customer has something worth keeping (their details, a
+  message), ``navigator.storage.persist()`` is asked once; the health line says the answer.
+
+Example::
+
+    device = DevicePanel(view, service, storage, chat=chat, open_dialog=window.open_dialog)
+    device.start()
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import js
+from pyodide.ffi.wrappers import add_event_listener
+
+from app.browser.persist import ask_to_persist, persisted
+from app.browser.view import View
+from app.domain import words
+from app.persistence.forget import forget_device, unsent_items
+from app.ui import presenter
+
+CUSTOMER_FIELDS = ("customer_name", "customer_whatsapp", "duration", "location_type", "massage_for")
+
+
+class DevicePanel:
+    def __init__(self, view: View, service, storage, *, chat, open_dialog: Callable[[str], None]) -> None:
+        self.view, self.service, self.storage, self.chat = view, service, storage, chat
+        self._open_dialog = open_dialog
+        self.forgotten = False  # set just before the reload: nothing may be written any more
+        self._granted: bool | None = None  # what navigator.storage.persist() answered; None: not asked
+        self._asked = False
+
+    def start(self) -> None:
+        add_event_listener(self.view.el("forget-me"), "click", lambda event: self._ask())
+        add_event_listener(self.view.el("confirm-forget"), "close", lambda event: self._closed())
+        asyncio.ensure_future(self._check())
+
+    # --- forget me ----------------------------------------------------------------------------------
+
+    def _ask(self) -> None:
+        warning = words.unsent_warning(unsent_items(self.storage))
+        self.view.set_text("forget-unsent", warning)
+        self.view.show("forget-unsent", bool(warning))
+        self._open_dialog("confirm-forget")
+
+    def _closed(self) -> None:
+        dialog = self.view.el("confirm-forget")
+        if dialog.returnValue != "confirm":
+            return
+        dialog.returnValue = ""
+        self.forget()
+
+    def forget(self) -> None:
+        """Remove everything of ours from this browser, then start again as a new visitor."""
+        self.forgotten = True
+        self.chat.hidden()
+        self.service.dispose(flush=False)
+        forget_device(self.storage)
+        js.location.reload()
+
+    # --- persistent storage -------------------------------------------------------------------------
+
+    async def _check(self) -> None:
+        self._granted = await persisted()
+        self._asked = bool(self._granted)
+        self.render()
+
+    def render(self) -> None:
+        self._maybe_ask()
+        self.view.set_text("health-persist", presenter.persist_text(self._granted, asked=self._asked))
+
+    def _maybe_ask(self) -> None:
+        if self._asked or self.storage is None:
+            return
+        draft = self.service.draft
+        if (draft is not None and any(getattr(draft, name) for name in CUSTOMER_FIELDS)) \
+                or self.service.get_messages():
+            self._asked = True
+            asyncio.ensure_future(self._ask_persist())
+
+    async def _ask_persist(self) -> None:
+        self._granted = await ask_to_persist()
+        self.render()

@@ -1,0 +1,105 @@
+"""Marketplaces embed the booking window in an iframe: it boots there, and only where allowed.
+
+The embedding page is served from a second origin (``http://localhost:<port>``, while the
+booking window is on ``http://127.0.0.1:<port>``): a cross-origin iframe, as on a marketplace.
+Chromium may refuse that frame IndexedDB (third-party storage); the page must start anyway.
+Which origins may frame it is the backend's ``FRAME_ANCESTORS`` (a CSP ``frame-ancestors``
+header): an origin not listed gets no page.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import BOOT_TIMEOUT_MS, READY, PageProblems
+from tests.browser.helpers import CSP_REPORTER
+from tests.support.server import running_server
+
+
+class Embedder:
+    """A plain page on another origin whose only content is an iframe of ``target``."""
+
+    def __init__(self) -> None:
+        self.target = ""
+        embedder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                body = (f'<!doctype html><title>Marketplace</title><h1>Book with Ayu</h1>'
+                        f'<iframe title="Chat Booking" src="{embedder.target}" width="420" height="820">'
+                        f'</iframe>').encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://localhost:{self.server.server_address[1]}"  # another origin than 127.0.0.1
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Iterator[Embedder]:
+    embedding = Embedder()
+    yield embedding
+    embedding.close()
+
+
+@pytest.fixture(scope="module")
+def framed_server(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server that lets ``embedder``'s origin (and only it) frame the page."""
+    database: Path = tmp_path_factory.mktemp("framing") / "bookings.sqlite3"
+    with running_server(database, env={"FRAME_ANCESTORS": embedder.origin, "BOOKING_ADMIN_TOKEN": ""}) as url:
+        yield url
+
+
+def test_the_page_boots_inside_a_cross_origin_iframe_of_an_allowed_origin(
+        browser: Browser, embedder: Embedder, framed_server: str) -> None:
+    embedder.target = f"{framed_server}/?therapist=t-ayu"
+    context = browser.new_context(viewport={"width": 1024, "height": 900})
+    context.add_init_script(CSP_REPORTER)
+    problems = PageProblems(framed_server)
+    page = context.new_page()
+    page.on("pageerror", lambda error: problems.items.append(f"pageerror: {error}"))
+    try:
+        page.goto(embedder.origin + "/embed.html")
+        frame = page.frame_locator("iframe[title='Chat Booking']")
+        expect(frame.locator(READY)).to_have_count(1, timeout=BOOT_TIMEOUT_MS)
+        frame.get_by_label("Your name").fill("Framed Ana")
+        expect(frame.get_by_label("Your name")).to_have_value("Framed Ana")
+        expect(frame.get_by_role("heading", name="Book a session")).to_be_visible()
+        assert not problems.items, problems.items
+    finally:
+        context.close()
+
+
+def test_an_origin_not_listed_in_frame_ancestors_cannot_frame_the_page(
+        browser: Browser, framed_server: str) -> None:
+    other = Embedder()  # a different port: a different origin, not in FRAME_ANCESTORS
+    other.target = f"{framed_server}/?therapist=t-ayu"
+    context = browser.new_context()
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text) if "frame-ancestors" in message.text else None)
+    try:
+        page.goto(other.origin + "/embed.html")
+        page.wait_for_timeout(1500)
+        frame = next(f for f in page.frames if f is not page.main_frame)
+        assert frame.url.startswith("chrome-error://") or not frame.url.startswith(framed_server)
+        assert blocked, "Chromium reports the refused frame-ancestors on the console"
+    finally:
+        context.close()
+        other.close()
