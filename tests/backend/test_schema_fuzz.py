@@ -2,7 +2,8 @@
 
 Whatever it sends, the server answers as its schema documents (status, JSON body shape), never
 with a 5xx, and every 422 carries field errors.
-Bounded to 30 examples per operation and mode, so the whole run takes seconds.
+Bounded to 30 examples per operation and mode on SQLite and 12 on PostgreSQL (the same code
+paths again, on the second engine's storage), so the whole run takes seconds.
 
 The chat operations need bearer tokens: every case carries a valid one (a customer token, which
 owns whatever customer id it meets first, or a therapist token for Ayu from the operator CLI),
@@ -42,6 +43,7 @@ RUNS = [(method, path, GenerationMode.POSITIVE) for method, path in OPERATIONS] 
     (method, path, GenerationMode.NEGATIVE) for method, path in OPERATIONS
     if path not in ("/api/health", "/api/bookings/{booking_id}", "/api/therapist/me")]
 WAIT_HELD_S = 0.05
+EXAMPLES = {"sqlite": 30, "postgresql": 12}
 
 
 @pytest.fixture(scope="module")
@@ -83,13 +85,13 @@ def test_every_api_operation_is_fuzzed(live_schema: schemathesis.BaseSchema) -> 
 
 @pytest.mark.parametrize(("method", "path", "mode"), RUNS, ids=[f"{m} {p} {g.value}" for m, p, g in RUNS])
 def test_generated_requests_never_cause_a_server_error(live_schema: schemathesis.BaseSchema, server: Server,
-                                                       fuzz_chat: Chat, method: str, path: str,
+                                                       fuzz_chat: Chat, engine: str, method: str, path: str,
                                                        mode: GenerationMode) -> None:
     operation = live_schema[path][method]
     real_session = st.booleans() if mode is GenerationMode.POSITIVE else st.just(False)
 
     @given(case=operation.as_strategy(generation_mode=mode), real_session=real_session)
-    @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=EXAMPLES[engine], deadline=None, database=None, suppress_health_check=list(HealthCheck))
     def answers_sensibly(case: schemathesis.Case, real_session: bool) -> None:
         headers = _prepare(case, fuzz_chat, real_session)
         # Every built-in check (status codes, content types and bodies as documented, invalid data
