@@ -71,7 +71,7 @@ class Cluster:
         argv = [str(self.bin / command[0]), *command[1:]]
         if os.geteuid() == 0:
             argv = ["runuser", "-u", SERVER_USER, "--", *argv]
-        return subprocess.run(argv, capture_output=True, text=True, check=check, timeout=120)
+        return subprocess.run(argv, capture_output=True, text=True, check=check, timeout=120, cwd=self.folder)
 
     def init(self, *, fsync: bool) -> None:
         self._run("initdb", "-D", str(self.data), "-U", SERVER_USER, "--auth=trust", "-E", "UTF8",
