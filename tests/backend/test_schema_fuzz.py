@@ -98,8 +98,12 @@ def test_generated_requests_never_cause_a_server_error(live_schema: schemathesis
         # refused, no 5xx) except "schema-valid data is accepted": the catalog, the phone-number
         # rule and the session's sender rules refuse bodies the JSON Schema cannot describe, with
         # a 422.
-        response = case.call_and_validate(base_url=server.url, timeout=10, headers=headers,
-                                          excluded_checks=[schemathesis.checks.positive_data_acceptance])
+        response = case.call(base_url=server.url, timeout=10, headers=headers)
+        excluded = [schemathesis.checks.positive_data_acceptance]
+        if response.status_code == 413:  # a body over 16 KB is refused before it is read: a rejection too
+            excluded.append(schemathesis.checks.negative_data_rejection)
+        case.validate_response(response, headers=headers, excluded_checks=excluded,
+                               transport_kwargs={"base_url": server.url, "headers": headers, "timeout": 10})
         where = f"{case.method} {case.formatted_path} → {response.status_code} {response.text[:300]}"
         assert response.status_code < 500, where
         content_type = response.headers.get("content-type", [""])[0]  # schemathesis: name → list of values
