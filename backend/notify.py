@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -131,54 +132,89 @@ class InProcessNotifier:
 class PostgresNotifier(InProcessNotifier):
     """Wake-ups across processes through PostgreSQL's LISTEN/NOTIFY on one channel.
 
-    ``publish`` wakes this process's waiters at once and NOTIFYs the others (from a worker
-    thread: it runs one statement through the database's pool; if the database is down the
-    wake-up is dropped with a warning, the waiters' own deadlines still end their polls). The
-    listening thread starts with ``bind`` and stops with ``close``.
+    ``publish`` wakes this process's waiters at once and queues a NOTIFY for the others; it never
+    blocks and never fails (it is called after a commit, whose 2xx must not depend on it). Two
+    threads, each with a connection of its own (never one of the pool, which the request that
+    publishes may be holding): the sender sends queued NOTIFYs, the listener LISTENs and wakes
+    this process's subscriptions. Both reconnect by themselves; a NOTIFY that cannot be sent is
+    dropped with a warning, and after the listener reconnects every waiter is woken (what was
+    sent meanwhile is lost); the waiters' own deadlines bound the damage either way. The threads
+    start with ``bind`` and stop with ``close``.
     """
 
     CHANNEL = "chatbooking"
     PING_S = 5.0          # an idle LISTEN connection is checked this often (a silent drop is found)
     RETRY_MAX_S = 5.0     # reconnection backoff: 0.2 s, doubling, at most this
+    _STOP = object()
 
-    def __init__(self, database: Database, url: str) -> None:
+    def __init__(self, url: str) -> None:
         super().__init__()
-        self._database = database
         self._url = url
         self._stopping = threading.Event()
         self.listening = threading.Event()  # set while the LISTEN connection is up
-        self._thread: threading.Thread | None = None
+        self._outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         super().bind(loop)
-        if self._thread is None:
+        if not self._threads:
             self._stopping.clear()
-            self._thread = threading.Thread(target=self._listen_forever, name="pg-listen", daemon=True)
-            self._thread.start()
+            self._threads = [threading.Thread(target=self._listen_forever, name="pg-listen", daemon=True),
+                             threading.Thread(target=self._send_forever, name="pg-notify", daemon=True)]
+            for thread in self._threads:
+                thread.start()
 
     def publish(self, topic: str) -> None:
         super().publish(topic)  # this process's waiters: no round trip needed
-        try:
-            with self._database.connection() as conn:
-                conn.execute("SELECT pg_notify(?, ?)", (self.CHANNEL, topic))
-        except Exception as exc:  # noqa: BLE001 - the write this announces is committed; never fail it
-            log.warning("wake-up for %s not sent to the other processes: %s", topic, exc)
+        self._outbox.put(topic)
 
     def close(self) -> None:
         self._stopping.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
+        self._outbox.put(self._STOP)
+        threads, self._threads = self._threads, []
+        for thread in threads:
             thread.join(timeout=self.PING_S + 2)
         super().close()
 
+    def _connect(self, name: str):  # noqa: ANN202 - psycopg is imported lazily
+        import psycopg
+
+        return psycopg.connect(self._url, autocommit=True, connect_timeout=5, application_name=name)
+
+    def _send_forever(self) -> None:
+        import psycopg
+
+        conn = None
+        delay = 0.2
+        while True:
+            topics = [self._outbox.get()]
+            while not self._outbox.empty():  # everything queued meanwhile, in one round trip
+                topics.append(self._outbox.get())
+            if self._STOP in topics:
+                break
+            try:
+                conn = conn if conn is not None and not conn.closed else self._connect("chatbooking-notify")
+                conn.execute("SELECT pg_notify(%s, topic) FROM unnest(%s::text[]) AS topic",
+                             (self.CHANNEL, list(dict.fromkeys(topics))))
+                delay = 0.2
+            except psycopg.Error as exc:
+                log.warning("wake-ups %s not sent to the other processes: %s", topics, exc)
+                if conn is not None:
+                    conn.close()
+                conn = None
+                if self._stopping.wait(delay):
+                    break
+                delay = min(delay * 2, self.RETRY_MAX_S)
+        if conn is not None:
+            conn.close()
+
     def _listen_forever(self) -> None:
-        import psycopg  # only this notifier needs it
+        import psycopg
 
         delay = 0.2
         while not self._stopping.is_set():
             try:
-                with psycopg.connect(self._url, autocommit=True, connect_timeout=5,
-                                     application_name="chatbooking-listen") as conn:
+                with self._connect("chatbooking-listen") as conn:
                     conn.execute(f"LISTEN {self.CHANNEL}")
                     self.listening.set()
                     self.wake_everyone()  # whatever was published while we were not listening
@@ -208,7 +244,7 @@ class PostgresNotifier(InProcessNotifier):
 def make_notifier(database: Database) -> InProcessNotifier:
     """The notifier the database's engine needs (several processes share only the database)."""
     if database.several_processes:
-        return PostgresNotifier(database, database.url)  # type: ignore[attr-defined]
+        return PostgresNotifier(database.url)  # type: ignore[attr-defined]
     return InProcessNotifier()
 
 
