@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from app.domain.models import BookingCreated, BookingRequest
 from backend import crud
 from backend.config import Settings
-from backend.db import INTEGRITY_ERRORS, SCHEMA_VERSION, Database, open_database
+from backend.db import INTEGRITY_ERRORS, SCHEMA_VERSION, Database, is_postgres_url, open_database
 from tests.backend.conftest import (
     QUIET_ENV,
     Location,
@@ -139,3 +140,30 @@ def test_several_workers_on_sqlite_are_refused_with_a_message(tmp_path: Path) ->
                             text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert "postgresql://" in result.stderr
+
+
+def test_processes_migrating_at_once_apply_each_step_exactly_once(new_database: Callable[[], Location]) -> None:
+    where = str(new_database())
+    databases = [open_database(Settings(DATABASE_URL=where)) for _ in range(4)]
+    results: list[int | BaseException] = []
+
+    def migrate(db: Database) -> None:
+        try:
+            results.append(db.migrate())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            results.append(exc)
+
+    threads = [threading.Thread(target=migrate, args=(db,)) for db in databases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for db in databases:
+        db.close()
+    assert results == [SCHEMA_VERSION] * 4
+    location_ = where if is_postgres_url(where) else Path(where)
+    assert schema_version(location_) == SCHEMA_VERSION
+    if is_postgres_url(where):
+        assert rows(where, "SELECT version FROM schema_migrations ORDER BY version") == [
+            (n,) for n in range(1, SCHEMA_VERSION + 1)]
+    assert rows(location_, "SELECT count(*) FROM bookings") == [(0,)]
