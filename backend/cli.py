@@ -102,7 +102,8 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--workers", type=int, metavar="N", help=workers_help)
     commands = root.add_subparsers(dest="command")
     serve_command = commands.add_parser("serve", help="serve the API and the page (the default)")
-    serve_command.add_argument("--workers", type=int, metavar="N", help=workers_help, default=argparse.SUPPRESS)
+    serve_command.add_argument("--workers", type=int, metavar="N", help=workers_help,
+                               default=argparse.SUPPRESS)
     token = commands.add_parser("therapist-token", help="create (or --revoke) a therapist's bearer token")
     token.add_argument("therapist_id", help="a catalog id, e.g. t-ayu")
     token.add_argument("--revoke", action="store_true", help="revoke all of this therapist's tokens")

@@ -113,7 +113,8 @@ def measure_engines(seconds: float = 5, clients: int = 8) -> dict[str, dict]:
             env = QUIET | {"WORKERS": str(workers)}
             with running_server(url, env=env) as base_url:
                 _warm_up(base_url, workers)
-                results[key] = run_api_bench(base_url, clients=clients, seconds=seconds) | {"workers": workers}
+                result = run_api_bench(base_url, clients=clients, seconds=seconds)
+                results[key] = result | {"workers": workers}
     return results
 
 

@@ -173,6 +173,7 @@ def test_a_message_the_database_cannot_store_is_a_422_never_a_500(server: Server
         return
     assert field_errors(response) == {None: response.json()["errors"][0]["message"]}
     assert response.json()["errors"][0]["type"] == "unstorable_value"
-    assert rows(server.database, "SELECT count(*) FROM messages WHERE session_id = ?", chat.session_id) == [(0,)]
+    assert rows(server.database, "SELECT count(*) FROM messages WHERE session_id = ?",
+                chat.session_id) == [(0,)]
     assert api.post(chat.customer_path, json=chat_message(chat.customer_id, "fine"),
                     headers=chat.customer_auth).status_code == 201  # the conversation is not stuck

@@ -55,7 +55,8 @@ def test_kill_9_mid_load_then_retrying_the_unanswered_keys_stores_every_booking_
         server.process.wait(timeout=10)
 
     first_round = {key: r for key, r in answers.items()}
-    created = {key: r.json()["id"] for key, r in first_round.items() if r is not None and r.status_code == 201}
+    created = {key: r.json()["id"] for key, r in first_round.items()
+               if r is not None and r.status_code == 201}
     assert all(r is None or r.status_code in (201, 503) for r in first_round.values()), \
         {r.status_code for r in first_round.values() if r is not None}
     assert KILL_AFTER <= len(created) < BOOKINGS, "the kill should land in the middle of the load"

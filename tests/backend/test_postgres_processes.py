@@ -149,7 +149,8 @@ def test_the_therapists_list_poll_on_one_process_wakes_for_a_booking_through_ano
     poll.start()
     time.sleep(0.5)
     body = booking()
-    assert httpx.post(b.url + "/api/bookings", json=body, headers={"Idempotency-Key": new_key()}).status_code == 201
+    created = httpx.post(b.url + "/api/bookings", json=body, headers={"Idempotency-Key": new_key()})
+    assert created.status_code == 201
     posted_at = time.monotonic()
     poll.join(timeout=15)
     assert result["response"].status_code == 200
@@ -171,7 +172,8 @@ def workers_server(pg_url: str) -> Iterator[ServerProcess]:
         stop_server(server)
 
 
-def test_workers_serve_one_database_from_several_processes(workers_server: ServerProcess, pg_url: str) -> None:
+def test_workers_serve_one_database_from_several_processes(workers_server: ServerProcess,
+                                                           pg_url: str) -> None:
     deadline = time.monotonic() + 20
     while len(_children(workers_server.process.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -15,7 +15,17 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.backend.conftest import QUIET_ENV, Chat, Server, bearer, booking, customer_token, new_customer, new_key, rows
+from tests.backend.conftest import (
+    QUIET_ENV,
+    Chat,
+    Server,
+    bearer,
+    booking,
+    customer_token,
+    new_customer,
+    new_key,
+    rows,
+)
 from tests.support import postgres
 from tests.support.server import start_server, stop_server
 
@@ -68,7 +78,8 @@ def _scenario(cluster: postgres.Cluster, url: str, a: Server, b: Server) -> None
         cursor = http.get(chat.customer_path, headers=chat.customer_auth).json()["cursor"]
     waiting: dict = {}
     poll = threading.Thread(target=lambda: waiting.update(response=httpx.get(
-        a.url + chat.customer_path, params={"after": cursor, "wait": 4}, headers=chat.customer_auth, timeout=30)))
+        a.url + chat.customer_path, params={"after": cursor, "wait": 4}, headers=chat.customer_auth,
+        timeout=30)))
     loaders = [threading.Thread(target=load, args=(server,)) for server in (a, b, a, b)]
     for thread in [poll, *loaders]:
         thread.start()
@@ -80,7 +91,8 @@ def _scenario(cluster: postgres.Cluster, url: str, a: Server, b: Server) -> None
         down = [http.post("/api/bookings", json=booking(), headers={"Idempotency-Key": new_key()})
                 for _ in range(3)]
         health = http.get("/api/health")
-        new_poll = http.get(chat.customer_path, params={"after": cursor, "wait": 2}, headers=chat.customer_auth)
+        new_poll = http.get(chat.customer_path, params={"after": cursor, "wait": 2},
+                            headers=chat.customer_auth)
     assert [r.status_code for r in down] == [503, 503, 503]
     assert all(r.headers["Retry-After"] == "1" and r.json()["detail"] for r in down)
     assert health.status_code == 503
@@ -109,8 +121,8 @@ def _scenario(cluster: postgres.Cluster, url: str, a: Server, b: Server) -> None
             if seen[-1] != 201:
                 retry = http_a.post("/api/bookings", json=bodies[key], headers={"Idempotency-Key": key})
                 assert retry.status_code == 201, retry.text
-    assert rows(url, "SELECT count(*), count(DISTINCT idempotency_key) FROM bookings WHERE idempotency_key = ANY(?)",
-                list(outcomes)) == [(len(outcomes), len(outcomes))]
+    assert rows(url, "SELECT count(*), count(DISTINCT idempotency_key) FROM bookings"
+                     " WHERE idempotency_key = ANY(?)", list(outcomes)) == [(len(outcomes), len(outcomes))]
 
     _cross_process_wake_up_works_again(a, b)
 

@@ -50,7 +50,8 @@ UPSERT = ("INSERT INTO counters (client, hits, since) VALUES (?, 1, ?)"
 def test_an_upsert_counts_with_on_conflict_do_update_and_returning(database: Database) -> None:
     with database.connection() as conn:
         counts = [conn.execute(UPSERT, ("203.0.113.7", 2**40)).fetchone()["hits"] for _ in range(3)]
-        row = conn.execute("SELECT client, hits, since FROM counters WHERE client = ?", ("203.0.113.7",)).fetchone()
+        row = conn.execute("SELECT client, hits, since FROM counters WHERE client = ?",
+                           ("203.0.113.7",)).fetchone()
     assert counts == [1, 2, 3]
     assert (row[0], row["hits"], row["since"]) == ("203.0.113.7", 3, 2**40)
 
@@ -84,7 +85,8 @@ def test_database_errors_are_classified_for_the_503_mapping() -> None:
     import psycopg
     from psycopg_pool import PoolTimeout
 
-    assert issubclass(PoolTimeout, UNAVAILABLE_ERRORS) and issubclass(sqlite3.OperationalError, UNAVAILABLE_ERRORS)
+    assert issubclass(PoolTimeout, UNAVAILABLE_ERRORS)
+    assert issubclass(sqlite3.OperationalError, UNAVAILABLE_ERRORS)
     assert issubclass(psycopg.errors.AdminShutdown, UNAVAILABLE_ERRORS)
     assert issubclass(psycopg.errors.SerializationFailure, UNAVAILABLE_ERRORS)
     assert not issubclass(psycopg.errors.UniqueViolation, UNAVAILABLE_ERRORS)

@@ -91,7 +91,8 @@ def test_generated_requests_never_cause_a_server_error(live_schema: schemathesis
     real_session = st.booleans() if mode is GenerationMode.POSITIVE else st.just(False)
 
     @given(case=operation.as_strategy(generation_mode=mode), real_session=real_session)
-    @settings(max_examples=EXAMPLES[engine], deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=EXAMPLES[engine], deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
     def answers_sensibly(case: schemathesis.Case, real_session: bool) -> None:
         headers = _prepare(case, fuzz_chat, real_session)
         # Every built-in check (status codes, content types and bodies as documented, invalid data

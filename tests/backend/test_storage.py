@@ -142,7 +142,8 @@ def test_several_workers_on_sqlite_are_refused_with_a_message(tmp_path: Path) ->
     assert "postgresql://" in result.stderr
 
 
-def test_processes_migrating_at_once_apply_each_step_exactly_once(new_database: Callable[[], Location]) -> None:
+def test_processes_migrating_at_once_apply_each_step_exactly_once(
+        new_database: Callable[[], Location]) -> None:
     where = str(new_database())
     databases = [open_database(Settings(DATABASE_URL=where)) for _ in range(4)]
     results: list[int | BaseException] = []
