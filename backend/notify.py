@@ -198,7 +198,8 @@ class PostgresNotifier(InProcessNotifier):
                              (self.CHANNEL, list(dict.fromkeys(topics))))
                 delay = 0.2
             except psycopg.Error as exc:
-                log.warning("wake-ups %s not sent to the other processes: %s", topics, exc)
+                log.warning("wake-ups %s not sent to the other processes: %s",
+                            sorted(set(map(str, topics))), exc)
                 if conn is not None:
                     conn.close()
                 conn = None

@@ -86,6 +86,7 @@ def _scenario(cluster: postgres.Cluster, url: str, a: Server, b: Server) -> None
     time.sleep(1.0)                                   # load running against a healthy database
 
     cluster.stop("fast")                              # connections cut, in-flight transactions roll back
+    stopped_at = time.monotonic()
     time.sleep(0.5)
     with a.client() as http:
         down = [http.post("/api/bookings", json=booking(), headers={"Idempotency-Key": new_key()})
@@ -101,7 +102,9 @@ def _scenario(cluster: postgres.Cluster, url: str, a: Server, b: Server) -> None
     assert waiting["response"].status_code in (200, 503), waiting["response"].text
 
     cluster.start()
+    down_for = time.monotonic() - stopped_at
     back = _first_success(a)                          # the pool reconnects by itself
+    print(f"database down {down_for:.1f} s; the API answered 201 again {back:.1f} s after it was back")
     assert back < 15, f"the API took {back:.1f} s to answer again"
     time.sleep(1.0)
     stop_load.set()
