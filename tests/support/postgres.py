@@ -36,7 +36,7 @@ def bin_dir() -> Path | None:
     """The newest installed server's bin folder (``$PG_BIN`` first), or None."""
     override = os.environ.get("PG_BIN")
     if override:
-        return Path(override)
+        return Path(override) if (Path(override) / "initdb").exists() else None
     def major(initdb: str) -> int:
         name = Path(initdb).parent.parent.name
         return int(name) if name.isdigit() else 0
