@@ -196,10 +196,6 @@ class PostgresDatabase(Database):
         self._opened = False
         self._open_lock = threading.Lock()
 
-    @property
-    def path(self) -> Any:  # pragma: no cover - SQLite only
-        raise AttributeError("a PostgreSQL database has no file path; use .url")
-
     def _ensure_open(self) -> None:
         if not self._opened:
             with self._open_lock:
