@@ -65,8 +65,10 @@ def serve(workers: int | None = None) -> int:
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
     else:  # each worker process builds its own app (and pool, and LISTEN connection) from the environment
+        from backend.nodelay import IMPORT_STRING  # uvicorn's own listening socket lacks TCP_NODELAY
+
         uvicorn.run("backend.main:create_app", factory=True, workers=workers, host=host, port=port,
-                    log_level=settings.log_level)
+                    log_level=settings.log_level, http=IMPORT_STRING)
     return 0
 
 

@@ -204,3 +204,16 @@ def test_every_waiting_poll_wakes_whichever_worker_holds_it(workers_server: Serv
         poll.join(timeout=15)
     assert all(r["response"].status_code == 200 for r in results)
     assert max(r["answered_at"] for r in results) - posted_at < 1.0, [r["took"] for r in results]
+
+
+def test_workers_answer_without_waiting_for_nagles_algorithm(workers_server: ServerProcess) -> None:
+    """uvicorn's own listening socket lacks TCP_NODELAY: without backend.nodelay every answer on a
+    kept-alive connection waited ~40 ms for the client's delayed ACK."""
+    took = []
+    with httpx.Client(base_url=workers_server.url, timeout=10) as client:
+        client.get("/api/health")
+        for _ in range(30):
+            began = time.perf_counter()
+            client.get("/api/health")
+            took.append(time.perf_counter() - began)
+    assert sorted(took)[len(took) // 2] < 0.025, took
