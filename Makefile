@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: setup serve test test-unit test-backend test-browser site bench browser clean
+.PHONY: setup serve test test-unit test-backend test-browser site bench browser postgres clean
 
 setup: $(VENV)/.installed node_modules/.package-lock.json runtime
 
@@ -34,16 +34,21 @@ runtime: $(VENV)/.installed node_modules/.package-lock.json
 browser: $(VENV)/.installed
 	$(PY) tools/ensure_browser.py
 
+# PostgreSQL's server binaries, for the tests' and the benchmark's throwaway clusters (no service).
+postgres: $(VENV)/.installed
+	$(PY) tools/ensure_postgres.py
+
+# WORKERS=4 with DATABASE_URL=postgresql://... serves one database from four processes.
 serve: setup
 	$(PY) -m backend
 
-test: setup browser
+test: setup browser postgres
 	$(PY) -m pytest
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit tests/build
 
-test-backend: $(VENV)/.installed
+test-backend: $(VENV)/.installed postgres
 	$(PY) -m pytest tests/backend
 
 test-browser: setup browser
@@ -53,7 +58,7 @@ test-browser: setup browser
 site: setup
 	$(PY) tools/build_site.py
 
-bench: setup browser
+bench: setup browser postgres
 	$(PY) -m bench
 
 clean:

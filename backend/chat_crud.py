@@ -4,7 +4,8 @@ Each message gets ``seq`` = its conversation's ``last_seq + 1``, taken in the sa
 transaction that inserts it, so seqs are gap-free and strictly increasing per conversation
 and commit in order (the write lock, or on PostgreSQL the conversation's row lock, orders
 them). ``UNIQUE (session_id, id)`` makes a message id count once, whatever the races.
-Plain portable SQL only (``ON CONFLICT``, correlated subqueries; no SQLite functions).
+Plain portable SQL only (``ON CONFLICT``, correlated subqueries; no SQLite functions): it runs
+unchanged on SQLite and PostgreSQL (``backend.db``), and is right under both engines' locking.
 
 Example::
 
@@ -17,8 +18,8 @@ Example::
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from backend.chat_models import (
     ConversationList,
@@ -29,7 +30,7 @@ from backend.chat_models import (
     snippet,
 )
 from backend.crud import now_ms
-from backend.db import Database
+from backend.db import INTEGRITY_ERRORS, Connection, Database
 from backend.sessions import Session
 
 PAGE_MAX = 200  # messages per answer; the cursor continues from the last one returned
@@ -51,7 +52,7 @@ class NewMessage:
     timestamp: int
 
 
-def _public(row: sqlite3.Row, read_through: int) -> MessagePublic:
+def _public(row: Any, read_through: int) -> MessagePublic:
     customer = row["sender_type"] == "customer"
     return MessagePublic(id=row["id"], session_id=row["session_id"], sender_type=row["sender_type"],
                          sender_id=row["sender_id"], message=row["message"], timestamp=row["timestamp"],
@@ -59,18 +60,18 @@ def _public(row: sqlite3.Row, read_through: int) -> MessagePublic:
                          read=(row["seq"] <= read_through) if customer else None)
 
 
-def _find(conn: sqlite3.Connection, session_id: str, message_id: str) -> sqlite3.Row | None:
+def _find(conn: Connection, session_id: str, message_id: str) -> Any | None:
     return conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND id = ?",
                         (session_id, message_id)).fetchone()
 
 
-def _read_through(conn: sqlite3.Connection, session_id: str) -> int:
+def _read_through(conn: Connection, session_id: str) -> int:
     row = conn.execute("SELECT read_through FROM conversations WHERE session_id = ?",
                        (session_id,)).fetchone()
     return 0 if row is None else int(row["read_through"])
 
 
-def add_message(conn: sqlite3.Connection, session: Session, new: NewMessage, *,
+def add_message(conn: Connection, session: Session, new: NewMessage, *,
                 may_create: bool) -> tuple[MessagePublic, bool]:
     """Store ``new`` once; (stored message, True) when stored now, (earlier one, False) if its id was
     taken. ConversationMissing when the conversation does not exist and may not be created."""
@@ -98,16 +99,16 @@ def add_message(conn: sqlite3.Connection, session: Session, new: NewMessage, *,
                           new.timestamp, now))
             stored = _find(conn, session.session_id, new.id)
             return _public(stored, _read_through(conn, session.session_id)), True
-    except sqlite3.IntegrityError:
-        # Only reachable on an engine without an up-front write lock: the UNIQUE constraint
-        # stopped a racing twin, whose row is the one that counts.
+    except INTEGRITY_ERRORS:
+        # Only reachable on an engine without an up-front write lock (PostgreSQL): the UNIQUE
+        # constraint stopped a racing twin, whose row is the one that counts.
         existing = _find(conn, session.session_id, new.id)
         if existing is None:
             raise
         return _public(existing, _read_through(conn, session.session_id)), False
 
 
-def message_page(conn: sqlite3.Connection, session_id: str, after: MessageCursor) -> MessagePage:
+def message_page(conn: Connection, session_id: str, after: MessageCursor) -> MessagePage:
     """Messages after the cursor, oldest first, and the read mark: one consistent snapshot."""
     conn.execute("BEGIN")
     try:
@@ -125,12 +126,12 @@ def page_has_news(page: MessagePage, after: MessageCursor) -> bool:
     return bool(page.messages) or page.read_through > after.read_through
 
 
-def conversation_exists(conn: sqlite3.Connection, session_id: str) -> bool:
+def conversation_exists(conn: Connection, session_id: str) -> bool:
     row = conn.execute("SELECT 1 FROM conversations WHERE session_id = ?", (session_id,)).fetchone()
     return row is not None
 
 
-def mark_read(conn: sqlite3.Connection, session_id: str) -> int:
+def mark_read(conn: Connection, session_id: str) -> int:
     """Every customer message so far is read; the new read_through. ConversationMissing if none."""
     with Database.transaction(conn):
         row = conn.execute("SELECT read_through FROM conversations WHERE session_id = ?",
@@ -141,12 +142,16 @@ def mark_read(conn: sqlite3.Connection, session_id: str) -> int:
                               " AND sender_type = 'customer'", (session_id,)).fetchone()[0]
         if newest <= row["read_through"]:
             return int(row["read_through"])  # nothing new read: no version bump, no wake-up
-        conn.execute("UPDATE conversations SET read_through = ?, version = version + 1 WHERE session_id = ?",
-                     (newest, session_id))
+        # "AND read_through < ?": a mark only ever moves forward, even when two marks race on an
+        # engine whose transactions do not take the write lock up front (PostgreSQL).
+        updated = conn.execute("UPDATE conversations SET read_through = ?, version = version + 1"
+                               " WHERE session_id = ? AND read_through < ?", (newest, session_id, newest))
+        if updated.rowcount == 0:
+            return _read_through(conn, session_id)  # a racing mark got at least this far
         return int(newest)
 
 
-def note_booking(conn: sqlite3.Connection, session: Session, *, customer_name: str, duration: int) -> None:
+def note_booking(conn: Connection, session: Session, *, customer_name: str, duration: int) -> None:
     """A new booking starts the conversation (or updates it): the name, and a line for the list."""
     now = now_ms()
     conn.execute(
@@ -159,7 +164,7 @@ def note_booking(conn: sqlite3.Connection, session: Session, *, customer_name: s
          f"Booking: {duration} min"))
 
 
-def conversation_list(conn: sqlite3.Connection, therapist_id: str) -> ConversationList:
+def conversation_list(conn: Connection, therapist_id: str) -> ConversationList:
     conn.execute("BEGIN")
     try:
         rows = conn.execute(

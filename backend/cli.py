@@ -2,6 +2,8 @@
 
     python -m backend                                   serve at http://$HOST:$PORT/ (as before)
     python -m backend serve                             the same
+    python -m backend --workers 4                       four API processes on one port (or WORKERS=4;
+                                                        needs DATABASE_URL=postgresql://...)
     python -m backend therapist-token t-ayu             print a new token for t-ayu (alone on stdout)
     python -m backend therapist-token t-ayu --revoke    revoke every token of t-ayu
 
@@ -9,7 +11,11 @@ Run from the project root; it uses the same DATABASE_URL as the server (the file
 and migrated if needed). Only the token's sha256 is stored: the printed token cannot be
 shown again, only replaced. Messages go to stderr so ``TOKEN=$(python -m backend ...)`` works.
 
-Exit status: 0 done, 2 usage error or unknown therapist id.
+Before serving, the database is migrated once (the workers then find it done); a database
+newer than this code, or one that cannot be reached, stops here with a message on stderr.
+
+Exit status: 0 done, 1 database refused or unreachable, 2 usage error (unknown therapist id,
+several workers on SQLite).
 """
 
 from __future__ import annotations
@@ -19,19 +25,50 @@ import sys
 
 from backend.catalog import Catalog
 from backend.config import Settings
-from backend.db import Database
+from backend.db import UNAVAILABLE_ERRORS, SchemaTooNew, open_database
 from backend.tokens import issue_therapist_token, new_token, revoke_therapist_tokens
 
 
-def serve() -> int:
+def migrate(settings: Settings) -> int:
+    """Bring the database up to date before any worker starts; 0, or 1 with the reason on stderr."""
+    database = open_database(settings)
+    try:
+        database.migrate()
+    except SchemaTooNew as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except UNAVAILABLE_ERRORS as exc:
+        print(f"error: the database cannot be reached ({settings.database_engine}): {exc}", file=sys.stderr)
+        return 1
+    finally:
+        database.close()
+    return 0
+
+
+def serve(workers: int | None = None) -> int:
     import uvicorn  # only the server needs it
 
     from backend.main import create_app
 
     settings = Settings()
+    workers = workers or settings.workers
+    if workers > 1 and settings.database_engine == "sqlite":
+        print("error: several workers need a shared database: set DATABASE_URL=postgresql://... "
+              "(SQLite serves from one process, whose long polls are woken in memory)", file=sys.stderr)
+        return 2
+    status = migrate(settings)
+    if status:
+        return status
     host, port = settings.host, settings.port
-    print(f"Chat Booking: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+    print(f"Chat Booking: http://{host}:{port}/  (API docs: http://{host}:{port}/docs; "
+          f"{settings.database_engine}, {workers} process{'es' if workers > 1 else ''})", flush=True)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+    else:  # each worker process builds its own app (and pool, and LISTEN connection) from the environment
+        from backend.nodelay import IMPORT_STRING  # uvicorn's own listening socket lacks TCP_NODELAY
+
+        uvicorn.run("backend.main:create_app", factory=True, workers=workers, host=host, port=port,
+                    log_level=settings.log_level, http=IMPORT_STRING)
     return 0
 
 
@@ -43,7 +80,7 @@ def therapist_token(therapist_id: str, revoke: bool) -> int:
         print(f"error: no therapist {therapist_id!r} in {settings.catalog_path} (known: {known})",
               file=sys.stderr)
         return 2
-    database = Database(settings.database_path)
+    database = open_database(settings)
     try:
         database.migrate()
         with database.connection() as conn:
@@ -63,8 +100,12 @@ def therapist_token(therapist_id: str, revoke: bool) -> int:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m backend", description="Chat Booking reference backend.")
+    workers_help = "API processes (default: $WORKERS or 1; more than 1 needs PostgreSQL)"
+    root.add_argument("--workers", type=int, metavar="N", help=workers_help)
     commands = root.add_subparsers(dest="command")
-    commands.add_parser("serve", help="serve the API and the page (the default)")
+    serve_command = commands.add_parser("serve", help="serve the API and the page (the default)")
+    serve_command.add_argument("--workers", type=int, metavar="N", help=workers_help,
+                               default=argparse.SUPPRESS)
     token = commands.add_parser("therapist-token", help="create (or --revoke) a therapist's bearer token")
     token.add_argument("therapist_id", help="a catalog id, e.g. t-ayu")
     token.add_argument("--revoke", action="store_true", help="revoke all of this therapist's tokens")
@@ -75,4 +116,4 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "therapist-token":
         return therapist_token(args.therapist_id, args.revoke)
-    return serve()
+    return serve(args.workers)

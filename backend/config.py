@@ -3,7 +3,11 @@
 | variable              | default                   | meaning                                          |
 |-----------------------|---------------------------|--------------------------------------------------|
 | HOST / PORT           | 127.0.0.1 / 8000          | where ``python -m backend`` (``make serve``) listens |
-| DATABASE_URL          | var/bookings.sqlite3      | SQLite file (``sqlite:///path`` or a plain path)  |
+| DATABASE_URL          | var/bookings.sqlite3      | SQLite file (``sqlite:///path`` or a plain path), |
+|                       |                           | or ``postgresql://user:password@host:port/db``    |
+| WORKERS               | 1                         | API processes (more than 1 needs PostgreSQL)     |
+| DB_POOL_SIZE          | 10                        | PostgreSQL connections per process, at most      |
+| DB_POOL_TIMEOUT       | 5                         | seconds a request waits for one, then 503        |
 | BOOKING_ADMIN_TOKEN   | unset (listing refused)   | bearer token for ``GET /api/bookings``            |
 | CORS_ALLOW_ORIGINS    | unset (same origin only)  | comma-separated origins allowed to call the API  |
 | SERVE_SITE            | 1                         | also serve the page itself from this origin      |
@@ -48,6 +52,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", **_env("HOST"))
     port: int = Field(8000, ge=0, le=65535, **_env("PORT"))
     database_url: str = Field(DEFAULT_DATABASE, **_env("DATABASE_URL"))
+    workers: int = Field(1, ge=1, le=64, **_env("WORKERS"))
+    db_pool_size: int = Field(10, ge=1, le=1000, **_env("DB_POOL_SIZE"))
+    db_pool_timeout: float = Field(5.0, gt=0, le=300, **_env("DB_POOL_TIMEOUT"))
     admin_token: str | None = Field(None, **_env("BOOKING_ADMIN_TOKEN"))
     cors_allow_origins: str = Field("", **_env("CORS_ALLOW_ORIGINS"))
     serve_site: bool = Field(True, **_env("SERVE_SITE"))
@@ -68,7 +75,12 @@ class Settings(BaseSettings):
         return value or DEFAULT_DATABASE
 
     @property
+    def database_engine(self) -> str:
+        return "postgresql" if self.database_url.startswith(("postgresql://", "postgres://")) else "sqlite"
+
+    @property
     def database_path(self) -> Path:
+        """The SQLite file (meaningless for PostgreSQL)."""
         value = self.database_url
         for prefix in ("sqlite:///", "sqlite://"):
             if value.startswith(prefix):

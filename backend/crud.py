@@ -1,4 +1,5 @@
-"""The SQL for bookings: small functions over a ``sqlite3.Connection``, no FastAPI in sight.
+"""The SQL for bookings: small functions over a connection (``backend.db``: SQLite or PostgreSQL),
+no FastAPI in sight. Plain portable SQL with ``?`` placeholders.
 
 Example::
 
@@ -10,11 +11,12 @@ Example::
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from app.domain.models import BookingCreated, BookingRequest, LastBooking
+from backend.db import Connection
 
 _COLUMNS = "id, created_at, booking_json, request_hash"
 
@@ -34,12 +36,12 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _created(row: sqlite3.Row) -> BookingCreated:
+def _created(row: Any) -> BookingCreated:
     return BookingCreated(id=row["id"], created_at=row["created_at"],
                           booking=BookingRequest.model_validate_json(row["booking_json"]))
 
 
-def insert_booking(conn: sqlite3.Connection, *, key: str, request_hash: str,
+def insert_booking(conn: Connection, *, key: str, request_hash: str,
                    created: BookingCreated) -> bool:
     """Insert and commit; False (and nothing written) when the key is already taken."""
     booking = created.booking
@@ -53,17 +55,19 @@ def insert_booking(conn: sqlite3.Connection, *, key: str, request_hash: str,
     return cursor.rowcount == 1
 
 
-def find_by_key(conn: sqlite3.Connection, key: str) -> StoredBooking | None:
+def find_by_key(conn: Connection, key: str) -> StoredBooking | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM bookings WHERE idempotency_key = ?", (key,)).fetchone()
     return None if row is None else StoredBooking(_created(row), row["request_hash"])
 
 
-def get_booking(conn: sqlite3.Connection, booking_id: str) -> BookingCreated | None:
+def get_booking(conn: Connection, booking_id: str) -> BookingCreated | None:
+    if "\x00" in booking_id:
+        return None  # no stored id holds a NUL, and PostgreSQL refuses to even compare one
     row = conn.execute(f"SELECT {_COLUMNS} FROM bookings WHERE id = ?", (booking_id,)).fetchone()
     return None if row is None else _created(row)
 
 
-def last_for_customer(conn: sqlite3.Connection, customer_id: str) -> LastBooking | None:
+def last_for_customer(conn: Connection, customer_id: str) -> LastBooking | None:
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM bookings WHERE customer_id = ?"
         " ORDER BY created_at DESC, seq DESC LIMIT 1", (customer_id,)).fetchone()
@@ -75,13 +79,13 @@ def last_for_customer(conn: sqlite3.Connection, customer_id: str) -> LastBooking
                        duration=booking.duration)
 
 
-def list_bookings(conn: sqlite3.Connection, limit: int) -> list[BookingCreated]:
+def list_bookings(conn: Connection, limit: int) -> list[BookingCreated]:
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM bookings ORDER BY created_at DESC, seq DESC LIMIT ?", (limit,))
     return [_created(row) for row in rows]
 
 
-def bookings_between(conn: sqlite3.Connection, therapist_id: str, customer_id: str,
+def bookings_between(conn: Connection, therapist_id: str, customer_id: str,
                      limit: int = 100) -> list[BookingCreated]:
     """This customer's bookings with this therapist, newest first (the therapist's side panel)."""
     rows = conn.execute(

@@ -1,22 +1,45 @@
-"""The SQLite database: one file in WAL mode, a small pool of connections, migrations at startup.
+"""The database: SQLite in one file (the embedded default) or PostgreSQL, one migration history.
 
-Durability: every write is a single autocommit statement (or an explicit transaction) that
-is committed *before* the route returns, and the connections run with ``synchronous=FULL``.
-In WAL mode that fsyncs the write-ahead log on every commit, so a booking answered with 201
-survives a crash of the process *and* of the machine (power loss). ``synchronous=NORMAL``
-would be faster but, in WAL mode, may lose the last commits on power loss (they survive an
-application crash only), which is not what a 201 promises.
+``open_database(settings)`` picks the engine from ``DATABASE_URL``: ``postgresql://...`` (or
+``postgres://``) is PostgreSQL (``backend.engines.postgres``: psycopg 3 and its pool), anything
+else (a path, ``sqlite:///path``) is the SQLite file below. Both give the same API to the code
+that uses them: ``with database.connection() as conn``, ``conn.execute(sql, params)`` with ``?``
+placeholders and rows readable by name and by index, and ``Database.transaction(conn)``. The
+SQL in ``crud.py``/``chat_crud.py`` is plain portable SQL and runs unchanged on both.
+
+SQLite durability: every write is a single autocommit statement (or an explicit transaction)
+that is committed *before* the route returns, and the connections run with
+``synchronous=FULL``. In WAL mode that fsyncs the write-ahead log on every commit, so a booking
+answered with 201 survives a crash of the process *and* of the machine (power loss).
+``synchronous=NORMAL`` would be faster but, in WAL mode, may lose the last commits on power loss
+(they survive an application crash only), which is not what a 201 promises. (PostgreSQL: every
+connection runs with ``synchronous_commit=on``, the same promise.)
 
 Why a pool rather than a connection per request: when the last connection to a WAL database
 closes, SQLite checkpoints and deletes the WAL file; opening and closing per request would do
 that on every booking. Idle connections are kept (up to ``max_idle``) and reused.
 
+Migrations: ``MIGRATIONS`` below is the one history of both engines, applied at start-up by
+whichever process gets there first while the others wait: SQLite takes ``BEGIN IMMEDIATE`` and
+records the version in ``PRAGMA user_version``; PostgreSQL takes ``pg_advisory_xact_lock`` and
+records it in a ``schema_migrations`` table, each in one transaction with the DDL. A database
+newer than this code is refused (``SchemaTooNew``). The statements are written in the SQL both
+engines share; the only words PostgreSQL reads differently (``INTEGER`` is 64-bit in SQLite, so
+it becomes ``BIGINT``, and ``INTEGER PRIMARY KEY`` an identity column) are translated in one
+function, ``backend.engines.postgres.ddl``.
+
+Errors a route may meet, whatever the engine (``backend.errors`` maps them)::
+
+    UNAVAILABLE_ERRORS      locked, busy, connection lost, pool exhausted  → 503 + Retry-After
+    INVALID_VALUE_ERRORS    a value the database cannot store (PostgreSQL) → 422
+    INTEGRITY_ERRORS        a UNIQUE constraint stopped a racing twin      (handled in the SQL code)
+
 Example::
 
-    database = Database(Path("var/bookings.sqlite3"))
+    database = open_database(Settings(DATABASE_URL="var/bookings.sqlite3"))
     database.migrate()
     with database.connection() as conn:
-        conn.execute("SELECT count(*) FROM bookings").fetchone()
+        conn.execute("SELECT count(*) FROM bookings").fetchone()[0]
     database.close()
 """
 
@@ -24,9 +47,13 @@ from __future__ import annotations
 
 import queue
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from backend.config import Settings
 
 # Migration N (1-based) brings the schema from user_version N-1 to N. Append, never edit.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -96,10 +123,78 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by newer code than this: refuse to run rather than guess."""
+
+    def __init__(self, where: str, version: int) -> None:
+        super().__init__(f"{where}: the database schema is version {version}, newer than this code "
+                         f"(which knows up to {SCHEMA_VERSION}); run the newer code or restore a backup.")
+        self.version = version
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What the SQL code may use: ``sqlite3.Connection`` has it, so does the PostgreSQL wrapper."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+
+    def rollback(self) -> None: ...
+
+
+def _error_classes() -> tuple[tuple[type[BaseException], ...], ...]:
+    unavailable: tuple[type[BaseException], ...] = (sqlite3.OperationalError,)
+    invalid: tuple[type[BaseException], ...] = ()
+    integrity: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
+    try:
+        import psycopg
+    except ImportError:  # SQLite-only installs need no psycopg
+        return unavailable, invalid, integrity
+    # psycopg.OperationalError covers a lost connection, a server shutting down, serialization
+    # failures and deadlocks (TransactionRollback) and the pool's PoolTimeout/PoolClosed.
+    return (unavailable + (psycopg.OperationalError,), invalid + (psycopg.DataError,),
+            integrity + (psycopg.IntegrityError,))
+
+
+UNAVAILABLE_ERRORS, INVALID_VALUE_ERRORS, INTEGRITY_ERRORS = _error_classes()
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(POSTGRES_SCHEMES)
+
+
+def open_database(settings: Settings) -> Database:
+    """The engine ``settings.database_url`` names, not yet migrated (call ``migrate()``)."""
+    if is_postgres_url(settings.database_url):
+        from backend.engines.postgres import PostgresDatabase  # only PostgreSQL needs psycopg
+
+        return PostgresDatabase(settings.database_url, pool_size=settings.db_pool_size,
+                                pool_timeout=settings.db_pool_timeout)
+    return Database(settings.database_path)
 
 
 class Database:
-    """A SQLite file and a pool of connections to it (safe to share between threads)."""
+    """A SQLite file and a pool of connections to it (safe to share between threads).
+
+    Also the API every engine keeps: ``backend.engines.postgres.PostgresDatabase`` subclasses it.
+    """
+
+    engine = "sqlite"
+    several_processes = False  # long-poll wake-ups live in one process (backend.notify)
 
     def __init__(self, path: Path, *, busy_timeout_s: float = 5.0, max_idle: int = 16) -> None:
         self.path = path
@@ -145,7 +240,7 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")  # one process migrates; others wait, then see it done
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise RuntimeError(f"{self.path}: schema version {version} is newer than this code")
+                raise SchemaTooNew(str(self.path), version)
             for number in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[number - 1]:
                     conn.execute(statement)
@@ -164,9 +259,10 @@ class Database:
 
     @staticmethod
     @contextmanager
-    def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    def transaction(conn: Connection) -> Iterator[Connection]:
         """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error): the write lock is taken up front, so two
-        writers never both read-then-write on a stale view (PostgreSQL: a plain BEGIN + row locks)."""
+        writers never both read-then-write on a stale view (PostgreSQL reads it as a plain BEGIN:
+        READ COMMITTED + row locks; the SQL code is written to be right under both)."""
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn

@@ -12,14 +12,15 @@ Shapes (``detail`` is always a sentence a person can read)::
     └── InvalidRequest           422 with field errors (catalog checks, key reuse)
     RequestValidationError       FastAPI's own (query/path params) → the 422 shape above
     pydantic.ValidationError     from parsing the body                → the 422 shape above
-    sqlite3.OperationalError     locked/busy/disk trouble              → 503 + Retry-After
+    backend.db.UNAVAILABLE_ERRORS  locked/busy/disk trouble, PostgreSQL connection lost or
+                                 pool exhausted (sqlite3/psycopg OperationalError) → 503 + Retry-After
+    backend.db.INVALID_VALUE_ERRORS  a value PostgreSQL cannot store (psycopg.DataError) → 422
     anything else                                                      → 500 {"detail": ...}
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,6 +28,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+
+from backend.db import INVALID_VALUE_ERRORS, UNAVAILABLE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +110,14 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
                         status_code=503, headers={"Retry-After": "1"})
 
 
+async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
+    # PostgreSQL refuses some values SQLite keeps (a NUL character in text, an integer past 64 bits).
+    log.info("value refused by the database: %s", exc)
+    return validation_response([FieldError(field=None, type="unstorable_value",
+                                           message="The request holds a value that cannot be stored "
+                                                   "(e.g. a NUL character or an integer out of range).")])
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Starlette logs the traceback after this handler answers.
     return JSONResponse({"detail": "Internal server error."}, status_code=500)
@@ -116,5 +127,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(ValidationError, _request_validation)
-    app.add_exception_handler(sqlite3.OperationalError, _database_unavailable)
+    for error in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error, _database_unavailable)
+    for error in INVALID_VALUE_ERRORS:
+        app.add_exception_handler(error, _unstorable_value)
     app.add_exception_handler(Exception, _unexpected)

@@ -3,6 +3,7 @@
 Example::
 
     app = create_app(Settings(DATABASE_URL="/tmp/b.sqlite3"))
+    uvicorn.run("backend.main:create_app", factory=True, workers=4)   # each process calls create_app()
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from backend.api import api_router
 from backend.catalog import Catalog
 from backend.config import Settings
-from backend.db import Database
+from backend.db import open_database
 from backend.errors import install_error_handlers
 from backend.idempotency import HEADER as IDEMPOTENCY_HEADER
 from backend.limits import BodySizeLimit
-from backend.notify import InProcessNotifier
+from backend.notify import make_notifier
 from backend.site import site_router
 
 
@@ -30,6 +31,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database.migrate()
     app.state.notifier.bind(asyncio.get_running_loop())
     yield
+    app.state.notifier.close()
     app.state.database.close()
 
 
@@ -37,9 +39,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="Chat Booking API", version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
-    app.state.database = Database(settings.database_path)
+    app.state.database = open_database(settings)  # SQLite or PostgreSQL, from DATABASE_URL
     app.state.catalog = Catalog.load(settings.catalog_path)
-    app.state.notifier = InProcessNotifier()  # one process; a PostgreSQL LISTEN/NOTIFY one for several
+    app.state.notifier = make_notifier(app.state.database)  # in-process, or LISTEN/NOTIFY on PostgreSQL
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -1,13 +1,18 @@
-"""How many bookings per second the reference API commits, and how long one takes.
+"""How many bookings per second the reference API commits, and how long one takes, per engine.
 
 Each of ``clients`` threads keeps one ``httpx.Client`` (keep-alive) and POSTs valid bookings,
-each with a fresh Idempotency-Key, for ``seconds``. Every booking is a durable commit
-(SQLite WAL, synchronous=FULL), so this is the honest write path, fsync included.
+each with a fresh Idempotency-Key, for ``seconds``. Every booking is a durable commit (SQLite
+WAL with synchronous=FULL; PostgreSQL with fsync and synchronous_commit on), so this is the
+honest write path, fsync included.
+
+``measure_engines`` runs the same load three times, side by side: SQLite (one process), then
+PostgreSQL with 1 and with 4 API processes (``WORKERS``), on a throwaway cluster started the
+way the tests start theirs (``tests.support.postgres``, but with fsync on).
 
 Example::
 
-    python -m bench.api                 # starts the real server on a temporary database
-    run_api_bench("http://127.0.0.1:8000", clients=8, seconds=5)   # against a running one
+    python -m bench.api                 # the three configurations, on temporary databases
+    run_api_bench("http://127.0.0.1:8000", clients=8, seconds=5)   # against a running server
 """
 
 from __future__ import annotations
@@ -80,15 +85,61 @@ def run_api_bench(base_url: str, clients: int = 8, seconds: float = 5) -> dict[s
     }
 
 
-def main() -> None:
+# (key, label, engine, WORKERS): the configurations measured side by side.
+CONFIGURATIONS = (("sqlite", "SQLite, 1 process", "sqlite", 1),
+                  ("postgresql_1", "PostgreSQL, 1 process", "postgresql", 1),
+                  ("postgresql_4", "PostgreSQL, 4 processes", "postgresql", 4))
+QUIET = {"BOOKING_ADMIN_TOKEN": "", "CORS_ALLOW_ORIGINS": "", "LOG_LEVEL": "warning"}
+
+
+def measure_engines(seconds: float = 5, clients: int = 8) -> dict[str, dict]:
+    """``run_api_bench`` for every configuration; a configuration that cannot run says why."""
+    from tests.support import postgres
     from tests.support.server import running_server
 
+    results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as directory:
-        database = Path(directory) / "bench.sqlite3"
-        with running_server(database, env={"BOOKING_ADMIN_TOKEN": ""}) as base_url:
-            result = run_api_bench(base_url, clients=8, seconds=5)
-    print("POST /api/bookings, 8 clients, 5 s, SQLite WAL + synchronous=FULL:")
-    print(json.dumps(result, indent=2))
+        with running_server(Path(directory) / "bench.sqlite3", env=QUIET) as base_url:
+            results["sqlite"] = run_api_bench(base_url, clients=clients, seconds=seconds)
+    if not postgres.available():
+        for key, *_ in CONFIGURATIONS[1:]:
+            results[key] = {"error": "no PostgreSQL server binaries (tools/ensure_postgres.py)"}
+        return results
+    with postgres.postgres_cluster(fsync=True) as cluster:
+        for key, _, engine, workers in CONFIGURATIONS:
+            if engine != "postgresql":
+                continue
+            url = cluster.create_database()
+            env = QUIET | {"WORKERS": str(workers)}
+            with running_server(url, env=env) as base_url:
+                _warm_up(base_url, workers)
+                result = run_api_bench(base_url, clients=clients, seconds=seconds)
+                results[key] = result | {"workers": workers}
+    return results
+
+
+def _warm_up(base_url: str, workers: int) -> None:
+    """Let every worker open its pool before the clock starts (uvicorn starts them one by one)."""
+    deadline = time.monotonic() + 10
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        for _ in range(4 * workers):
+            client.post("/api/bookings", json=BODY | {"customer_id": "bench-warm-up"},
+                        headers={"Idempotency-Key": str(uuid.uuid4())})
+            if time.monotonic() > deadline:
+                break
+
+
+def main() -> None:
+    results = measure_engines(seconds=5)
+    print("POST /api/bookings, 8 clients, 5 s, durable commits:")
+    for key, label, *_ in CONFIGURATIONS:
+        result = results[key]
+        if "error" in result:
+            print(f"  {label:<26} {result['error']}")
+        else:
+            print(f"  {label:<26} {result['requests_per_s']:>7.1f} req/s   p99 {result['p99_ms']:>7.1f} ms"
+                  f"   ({result['failures']} failures)")
+    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

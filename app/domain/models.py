@@ -142,7 +142,7 @@ class ChatMessage(BaseModel):
     sender_id: _Id
     sender_type: SenderType
     message: str = Field(min_length=1, max_length=MESSAGE_MAX)
-    timestamp: int = Field(ge=0)
+    timestamp: int = Field(ge=0, le=INT_MAX)
     is_read: bool = False
 
 

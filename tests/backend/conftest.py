@@ -1,10 +1,16 @@
-"""Backend tests: the real server (``python -m backend``) on a real SQLite file, spoken to over HTTP.
+"""Backend tests: the real server (``python -m backend``) on a real database, spoken to over HTTP.
 
-``server`` is shared by the tests of a session; each test uses fresh customer ids and
-Idempotency-Keys, so tests never see each other's bookings (nor conversations: ``chat`` is a
-new customer with a new token, talking to Ayu, whose token the operator CLI issued). ``rows``
-reads the database file directly with ``sqlite3``, to check what was stored rather than what
-the API says.
+Every test that takes ``server`` (or ``api``, ``chat``, ``new_database``) runs once per engine:
+``engine`` is a session fixture parametrised over SQLite (a file) and PostgreSQL (a database in
+one throwaway cluster per test session, ``tests.support.postgres``). ``server`` is shared by the
+tests of a session and engine; each test uses fresh customer ids and Idempotency-Keys, so tests
+never see each other's bookings (nor conversations: ``chat`` is a new customer with a new token,
+talking to Ayu, whose token the operator CLI issued). ``rows`` reads the database directly
+(``sqlite3`` or ``psycopg``, the same ``?`` SQL), to check what was stored rather than what the
+API says.
+
+Without PostgreSQL server binaries (``tools/ensure_postgres.py`` installs them) the PostgreSQL
+half is skipped on a developer's machine, and fails under CI (``CI=true``).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,24 +30,56 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.db import SCHEMA_VERSION, Database, is_postgres_url
+from tests.support import postgres
 from tests.support.server import ROOT, running_server
 
 # Never inherit these from the developer's shell: the tests decide.
-QUIET_ENV = {"BOOKING_ADMIN_TOKEN": "", "CORS_ALLOW_ORIGINS": ""}
+QUIET_ENV = {"BOOKING_ADMIN_TOKEN": "", "CORS_ALLOW_ORIGINS": "", "WORKERS": "1"}
+ENGINES = ("sqlite", "postgresql")
+# Where a database is: a SQLite file, or a postgresql:// URL.
+Location = Path | str
 
 
 @dataclass(frozen=True)
 class Server:
     url: str
-    database: Path
+    database: Location
 
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10, **kwargs)
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    database = tmp_path_factory.mktemp("shared") / "bookings.sqlite3"
+def pg_cluster() -> Iterator[postgres.Cluster]:
+    """One throwaway PostgreSQL cluster for the whole test session (started when first needed)."""
+    if not postgres.available():
+        message = "PostgreSQL server binaries not found: run tools/ensure_postgres.py"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with postgres.postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def new_database(engine: str, request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Callable[[], Location]:
+    """Make a new empty database of this engine: a SQLite file's path, or a PostgreSQL URL."""
+    if engine == "sqlite":
+        return lambda: tmp_path_factory.mktemp("db") / "bookings.sqlite3"
+    cluster: postgres.Cluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database
+
+
+@pytest.fixture(scope="session")
+def server(new_database: Callable[[], Location]) -> Iterator[Server]:
+    database = new_database()
     with running_server(database, env=QUIET_ENV) as url:
         yield Server(url, database)
 
@@ -75,10 +113,49 @@ def post_booking(client: httpx.Client, body: Any, key: str | None = None, **kwar
     return client.post("/api/bookings", json=body, headers=headers, **kwargs)
 
 
-def rows(database: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    """Run a query on the database file itself, read-only, next to the running server."""
+def rows(database: Location, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Run a query (``?`` placeholders) on the database itself, read-only, next to the running server."""
+    if isinstance(database, str) and is_postgres_url(database):
+        import psycopg
+
+        from backend.engines.postgres import translate
+
+        with psycopg.connect(database, autocommit=True) as conn:
+            conn.read_only = True
+            return [tuple(row) for row in conn.execute(translate(sql), params).fetchall()]
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+def execute(database: Location, sql: str) -> None:
+    """Change the database behind the server's back (break it, age it), on either engine."""
+    if isinstance(database, str) and is_postgres_url(database):
+        import psycopg
+
+        with psycopg.connect(database, autocommit=True) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+        return
+    with sqlite3.connect(database) as conn:
+        conn.execute(sql)
+
+
+def location(database: Database) -> Location:
+    """Where an open ``Database`` is, for ``rows``/``execute``."""
+    return database.url if database.engine == "postgresql" else database.path  # type: ignore[attr-defined]
+
+
+def schema_version(database: Location) -> int:
+    if isinstance(database, str) and is_postgres_url(database):
+        return rows(database, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")[0][0]
+    return rows(database, "PRAGMA user_version")[0][0]
+
+
+def age_schema(database: Location) -> None:
+    """Make the database look migrated by newer code than ours."""
+    if isinstance(database, str) and is_postgres_url(database):
+        execute(database, f"INSERT INTO schema_migrations (version) VALUES ({SCHEMA_VERSION + 1})")
+    else:
+        execute(database, f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
 
 
 def field_errors(response: httpx.Response) -> dict[str | None, str]:

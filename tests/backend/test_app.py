@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
-from tests.backend.conftest import QUIET_ENV, Server
+from tests.backend.conftest import QUIET_ENV, Location, Server, execute
 from tests.support.server import running_server
 
 ALLOWED = "https://pages.example.org"
@@ -53,8 +51,8 @@ def test_the_page_is_still_served_and_unknown_paths_are_json_404(api: httpx.Clie
 
 
 @pytest.fixture(scope="module")
-def cors_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    database = tmp_path_factory.mktemp("cors") / "bookings.sqlite3"
+def cors_server(new_database: Callable[[], Location]) -> Iterator[Server]:
+    database = new_database()
     env = QUIET_ENV | {"CORS_ALLOW_ORIGINS": f"{ALLOWED}, https://other.example"}
     with running_server(database, env=env) as url:
         yield Server(url, database)
@@ -92,11 +90,10 @@ def test_without_an_allow_list_no_cors_headers_are_sent(api: httpx.Client) -> No
     assert "access-control-allow-origin" not in response.headers
 
 
-def test_health_is_503_when_the_database_cannot_be_queried(tmp_path: Path) -> None:
-    database = tmp_path / "broken.sqlite3"
+def test_health_is_503_when_the_database_cannot_be_queried(new_database: Callable[[], Location]) -> None:
+    database = new_database()
     with running_server(database, env=QUIET_ENV) as url:
-        with sqlite3.connect(database) as conn:
-            conn.execute("DROP TABLE bookings")
-        response = httpx.get(url + "/api/health")
+        execute(database, "DROP TABLE bookings")
+        response = httpx.get(url + "/api/health", timeout=10)
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unavailable"}

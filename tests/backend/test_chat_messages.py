@@ -162,3 +162,18 @@ def test_a_reply_is_once_per_id_and_needs_a_started_conversation(server: Server,
     assert list(field_errors(extra)) == ["sender_type"]
     assert rows(server.database, "SELECT count(*) FROM messages WHERE session_id = ? AND sender_type = ?",
                 chat.session_id, "therapist") == [(1,)]
+
+
+def test_a_message_the_database_cannot_store_is_a_422_never_a_500(server: Server, api: httpx.Client,
+                                                                   chat: Chat, engine: str) -> None:
+    body = chat_message(chat.customer_id, "nul \x00 inside")  # JSON "\u0000": valid JSON, valid text
+    response = api.post(chat.customer_path, json=body, headers=chat.customer_auth)
+    if engine == "sqlite":  # SQLite keeps any text
+        assert response.status_code == 201 and response.json()["message"] == "nul \x00 inside"
+        return
+    assert field_errors(response) == {None: response.json()["errors"][0]["message"]}
+    assert response.json()["errors"][0]["type"] == "unstorable_value"
+    assert rows(server.database, "SELECT count(*) FROM messages WHERE session_id = ?",
+                chat.session_id) == [(0,)]
+    assert api.post(chat.customer_path, json=chat_message(chat.customer_id, "fine"),
+                    headers=chat.customer_auth).status_code == 201  # the conversation is not stuck

@@ -60,3 +60,23 @@ def test_other_topics_do_not_wake_and_the_wait_ends_on_time() -> None:
 
 def test_publishing_before_the_server_runs_is_a_no_op() -> None:
     InProcessNotifier().publish("t")  # the CLI writes with no loop: nothing to wake, nothing raised
+
+
+def test_the_postgres_notifier_wakes_its_own_process_at_once_even_with_the_database_unreachable() -> None:
+    from backend.notify import PostgresNotifier
+    from tests.support.server import free_port
+
+    async def scenario() -> tuple[bool, float]:
+        notifier = PostgresNotifier(f"postgresql://nobody@127.0.0.1:{free_port()}/nothing")
+        notifier.bind(asyncio.get_running_loop())
+        try:
+            with notifier.subscribe("t") as subscription:
+                started = time.monotonic()
+                notifier.publish("t")  # never blocks, never raises: the write it announces is committed
+                publish_took = time.monotonic() - started
+                return await subscription.wait(5), publish_took
+        finally:
+            notifier.close()
+
+    woken, publish_took = asyncio.run(scenario())
+    assert woken is True and publish_took < 0.05

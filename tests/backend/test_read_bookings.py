@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
-from tests.backend.conftest import QUIET_ENV, Server, booking, field_errors, new_customer, post_booking
+from tests.backend.conftest import (
+    QUIET_ENV,
+    Location,
+    Server,
+    booking,
+    field_errors,
+    new_customer,
+    post_booking,
+)
 from tests.support.server import running_server
 
 ADMIN_TOKEN = "test-admin-token-5f1c"
@@ -72,8 +80,8 @@ def test_listing_is_refused_with_403_when_no_admin_token_is_configured(api: http
 
 
 @pytest.fixture(scope="module")
-def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    database = tmp_path_factory.mktemp("admin") / "bookings.sqlite3"
+def admin_server(new_database: Callable[[], Location]) -> Iterator[Server]:
+    database = new_database()
     with running_server(database, env=QUIET_ENV | {"BOOKING_ADMIN_TOKEN": ADMIN_TOKEN}) as url:
         yield Server(url, database)
 

@@ -1,8 +1,13 @@
-"""What lands in the SQLite file: WAL mode, one row per key enforced by the schema, durable bookings."""
+"""What lands in the database (both engines): one row per key enforced by the schema, durable bookings,
+one migration history; SQLite in WAL mode, PostgreSQL with synchronous commits."""
 
 from __future__ import annotations
 
-import sqlite3
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -10,18 +15,37 @@ import pytest
 
 from app.domain.models import BookingCreated, BookingRequest
 from backend import crud
-from backend.db import SCHEMA_VERSION, Database
-from tests.backend.conftest import QUIET_ENV, Server, booking, new_key, post_booking, rows
-from tests.support.server import running_server
+from backend.config import Settings
+from backend.db import INTEGRITY_ERRORS, SCHEMA_VERSION, Database, is_postgres_url, open_database
+from tests.backend.conftest import (
+    QUIET_ENV,
+    Location,
+    Server,
+    age_schema,
+    booking,
+    location,
+    new_key,
+    post_booking,
+    rows,
+    schema_version,
+)
+from tests.support.server import ROOT, running_server
 
 
-def test_the_database_file_is_in_wal_mode(server: Server) -> None:
+def test_the_schema_version_is_recorded_once_migrated(server: Server) -> None:
+    assert schema_version(server.database) == SCHEMA_VERSION
+
+
+def test_the_sqlite_file_is_in_wal_mode(server: Server, engine: str) -> None:
+    if engine != "sqlite":
+        pytest.skip("SQLite only")
     assert rows(server.database, "PRAGMA journal_mode") == [("wal",)]
-    assert rows(server.database, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
 
 
-def test_a_booking_survives_a_server_restart_on_the_same_file(tmp_path: Path) -> None:
-    database = tmp_path / "nested" / "dirs" / "bookings.sqlite3"  # parents are created
+def test_a_booking_survives_a_server_restart_on_the_same_database(
+        new_database: Callable[[], Location], engine: str, tmp_path: Path) -> None:
+    # SQLite: the file's parents are created.
+    database = tmp_path / "nested" / "dirs" / "bookings.sqlite3" if engine == "sqlite" else new_database()
     body, key = booking(), new_key()
     with running_server(database, env=QUIET_ENV) as url, httpx.Client(base_url=url) as client:
         created = post_booking(client, body, key).json()
@@ -41,9 +65,16 @@ def test_database_url_accepts_the_sqlite_scheme(tmp_path: Path) -> None:
     assert rows(database, "PRAGMA journal_mode") == [("wal",)]
 
 
+def test_database_url_selects_the_engine() -> None:
+    assert Settings(DATABASE_URL="postgresql://u:p@db.example:5432/app").database_engine == "postgresql"
+    assert Settings(DATABASE_URL="postgres://u@db.example/app").database_engine == "postgresql"
+    assert Settings(DATABASE_URL="sqlite:///tmp/x.sqlite3").database_engine == "sqlite"
+    assert Settings(DATABASE_URL="var/x.sqlite3").database_engine == "sqlite"
+
+
 @pytest.fixture
-def database(tmp_path: Path) -> Database:
-    db = Database(tmp_path / "direct.sqlite3")
+def database(new_database: Callable[[], Location]) -> Iterator[Database]:
+    db = open_database(Settings(DATABASE_URL=str(new_database())))
     db.migrate()
     yield db
     db.close()
@@ -58,26 +89,82 @@ def test_the_schema_itself_allows_one_booking_per_idempotency_key(database: Data
     with database.connection() as conn:
         assert crud.insert_booking(conn, key="k", request_hash="h", created=_created()) is True
         assert crud.insert_booking(conn, key="k", request_hash="h", created=_created()) is False
-        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        with pytest.raises(INTEGRITY_ERRORS, match="(?i)unique|duplicate key"):
             conn.execute("INSERT INTO bookings (id, idempotency_key, request_hash, customer_id, therapist_id,"
                          " created_at, booking_json) VALUES ('bk_x', 'k', 'h', 'c', 't', 0, '{}')")
-    assert rows(database.path, "SELECT count(*) FROM bookings") == [(1,)]
+    assert rows(location(database), "SELECT count(*) FROM bookings") == [(1,)]
+
+
+def test_times_are_64_bit_on_both_engines(database: Database) -> None:
+    created = _created().model_copy(update={"created_at": 2**53 - 1})  # JavaScript's largest exact integer
+    with database.connection() as conn:
+        crud.insert_booking(conn, key="k64", request_hash="h", created=created)
+        assert crud.find_by_key(conn, "k64").created.created_at == 2**53 - 1
 
 
 def test_migrating_twice_keeps_the_data(database: Database) -> None:
     with database.connection() as conn:
         crud.insert_booking(conn, key="k", request_hash="h", created=_created())
     database.migrate()
-    assert rows(database.path, "SELECT count(*) FROM bookings") == [(1,)]
+    assert rows(location(database), "SELECT count(*) FROM bookings") == [(1,)]
+    assert schema_version(location(database)) == SCHEMA_VERSION
 
 
 def test_a_database_from_newer_code_is_refused(database: Database) -> None:
-    with database.connection() as conn:
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    with pytest.raises(RuntimeError, match="newer"):
+    age_schema(location(database))
+    with pytest.raises(RuntimeError, match="newer than this code"):
         database.migrate()
 
 
-def test_connections_run_with_full_synchronous_commits(database: Database) -> None:
+def test_the_server_refuses_a_newer_database_with_a_message_and_a_failing_exit(database: Database) -> None:
+    age_schema(location(database))
+    env = {**os.environ, **QUIET_ENV, "DATABASE_URL": str(location(database)), "PORT": "0"}
+    result = subprocess.run([sys.executable, "-m", "backend"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 1
+    assert f"schema is version {SCHEMA_VERSION + 1}, newer than this code" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_connections_commit_synchronously(database: Database) -> None:
     with database.connection() as conn:
-        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        if database.engine == "sqlite":
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        else:
+            assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+
+
+def test_several_workers_on_sqlite_are_refused_with_a_message(tmp_path: Path) -> None:
+    env = {**os.environ, **QUIET_ENV, "DATABASE_URL": str(tmp_path / "one.sqlite3"), "WORKERS": "2"}
+    result = subprocess.run([sys.executable, "-m", "backend"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "postgresql://" in result.stderr
+
+
+def test_processes_migrating_at_once_apply_each_step_exactly_once(
+        new_database: Callable[[], Location]) -> None:
+    where = str(new_database())
+    databases = [open_database(Settings(DATABASE_URL=where)) for _ in range(4)]
+    results: list[int | BaseException] = []
+
+    def migrate(db: Database) -> None:
+        try:
+            results.append(db.migrate())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            results.append(exc)
+
+    threads = [threading.Thread(target=migrate, args=(db,)) for db in databases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for db in databases:
+        db.close()
+    assert results == [SCHEMA_VERSION] * 4
+    location_ = where if is_postgres_url(where) else Path(where)
+    assert schema_version(location_) == SCHEMA_VERSION
+    if is_postgres_url(where):
+        assert rows(where, "SELECT version FROM schema_migrations ORDER BY version") == [
+            (n,) for n in range(1, SCHEMA_VERSION + 1)]
+    assert rows(location_, "SELECT count(*) FROM bookings") == [(0,)]

@@ -1,9 +1,14 @@
 """Run the real backend (``python -m backend``) on a free loopback port for a test session.
 
+``database`` is a SQLite file (a ``Path``) or a ``postgresql://`` URL (see ``tests.support.postgres``).
+
 Example::
 
     with running_server(tmp_path / "b.sqlite3") as base_url:
         httpx.get(base_url + "/api/health")
+
+    server = start_server(url, port=port)     # the process itself, e.g. to kill -9 it
+    stop_server(server)
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -28,31 +34,51 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextlib.contextmanager
-def running_server(database: Path, *, env: dict[str, str] | None = None,
-                   module: str = "backend", cwd: Path = ROOT) -> Iterator[str]:
-    port = free_port()
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[bytes]
+    url: str
+    port: int
+
+
+def start_server(database: Path | str, *, env: dict[str, str] | None = None, module: str = "backend",
+                 cwd: Path = ROOT, port: int | None = None, args: Sequence[str] = (),
+                 timeout: float = 30) -> ServerProcess:
+    """Start ``python -m backend`` and wait until ``/api/health`` answers 200."""
+    port = port or free_port()
     environment = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port),
                    "DATABASE_URL": str(database), "LOG_LEVEL": "warning", **(env or {})}
-    process = subprocess.Popen([sys.executable, "-m", module], cwd=cwd, env=environment)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}")
-            try:
-                if httpx.get(base_url + "/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start within 30 s")
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
+    process = subprocess.Popen([sys.executable, "-m", module, *args], cwd=cwd, env=environment)
+    server = ServerProcess(process, f"http://127.0.0.1:{port}", port)
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            if httpx.get(server.url + "/api/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            stop_server(server)
+            raise RuntimeError(f"server did not start within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def stop_server(server: ServerProcess) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running_server(database: Path | str, *, env: dict[str, str] | None = None,
+                   module: str = "backend", cwd: Path = ROOT, args: Sequence[str] = ()) -> Iterator[str]:
+    server = start_server(database, env=env, module=module, cwd=cwd, args=args)
+    try:
+        yield server.url
+    finally:
+        stop_server(server)
