@@ -7,6 +7,7 @@
 | BOOKING_ADMIN_TOKEN   | unset (listing refused)   | bearer token for ``GET /api/bookings``           |
 | CORS_ALLOW_ORIGINS    | unset (same origin only)  | comma-separated origins allowed to call the API |
 | SERVE_SITE            | 1                         | also serve the page itself from this origin     |
+| SITE_ROOT             | the repository            | folder whose page files are served (a build)    |
 
 The therapist catalog (``static/data/therapists.json``, the file the page reads) and the request
 body limit are settings too, so tests can point them elsewhere.
@@ -50,4 +51,5 @@ class Settings:
             admin_token=env.get("BOOKING_ADMIN_TOKEN") or None,
             cors_origins=tuple(o.strip() for o in env.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip()),
             serve_site=env.get("SERVE_SITE", "1") not in ("0", "false", "no"),
+            site_root=Path(env["SITE_ROOT"]).resolve() if env.get("SITE_ROOT") else ROOT,
         )
