@@ -96,6 +96,7 @@ def boot() -> ChatWindow | None:
     # so a collection during typing or saving stays short.
     gc.freeze()
     js.chatBookingMeasure = create_proxy(lambda kind, n: _measure(window, kind, n))  # for make bench
+    js.chatBookingImported = create_proxy(_imported)  # for the stdlib trace (tools/trace_stdlib.py)
 
     asyncio.ensure_future(sync.resume())  # a booking queued on an earlier visit goes out now
     if returning and _read(storage, HAS_BOOKED_KEY):
@@ -107,6 +108,12 @@ def _measure(window: ChatWindow, kind: str, n: int) -> str:
     from app.browser import diagnostics  # imported on first use: start-up does not pay for it
 
     return diagnostics.measure(window, kind, int(n))
+
+
+def _imported() -> str:
+    from app.browser import diagnostics
+
+    return diagnostics.imported_modules()
 
 
 def _read(storage, key: str) -> str | None:
