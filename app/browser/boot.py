@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import sys
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from app.storage_service import ChatBookingStorageService
 
 CATALOG_FILE = Path("static/data/therapists.json")  # written into Python's FS by pyscript.toml [files]
 HAS_BOOKED_KEY = PREFIX + "customer_has_bookings"
+# What static/js/boot.js keeps of the customer's typing before Python is ready (same spelling there).
+EARLY_INPUT_KEY = PREFIX + "early_input"
 DEFAULT_API_BASE = "./api"
 
 
@@ -88,9 +91,11 @@ def boot() -> ChatWindow | None:
     api_base = _api_base()
     sync = BookingSync(storage, FetchTransport(), scheduler, clock, api_base=api_base)
     window = ChatWindow(view, service, sync, catalog, therapist, customer_id=identity.customer_id,
-                        clock=clock, scheduler=scheduler, api_base=api_base)
+                        clock=clock, scheduler=scheduler, api_base=api_base,
+                        early_record_at=_early_record_at(storage))
     service.attach_sync(sync, identity.customer_id, on_confirmed=_remember_booking(storage, window))
     window.start()
+    _remove(storage, EARLY_INPUT_KEY)  # adopted by start(): the draft holds it now
     _set_state("ready")
     # Everything built so far lives as long as the page: keep it out of the collector's scans,
     # so a collection during typing or saving stays short.
@@ -114,6 +119,27 @@ def _imported() -> str:
     from app.browser import diagnostics
 
     return diagnostics.imported_modules()
+
+
+def _early_record_at(storage) -> int | None:
+    """When boot.js's early-input record was last written (ms), or None when there is none usable."""
+    raw = _read(storage, EARLY_INPUT_KEY)
+    if raw is None:
+        return None
+    try:
+        at = json.loads(raw).get("at")
+    except (ValueError, AttributeError):
+        return None  # damaged: boot.js restored nothing from it, and it is removed after start()
+    return int(at) if isinstance(at, (int, float)) else None
+
+
+def _remove(storage, key: str) -> None:
+    if storage is None:
+        return
+    try:
+        storage.removeItem(key)
+    except StorageError:
+        pass  # blocked storage: there is no record to remove (the core reports the state on the page)
 
 
 def _read(storage, key: str) -> str | None:

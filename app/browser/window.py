@@ -41,8 +41,12 @@ def _has_customer_data(draft: BookingDraft | None) -> bool:
 
 class ChatWindow:
     def __init__(self, view: View, service, sync, catalog: Catalog, therapist: Therapist, *,
-                 customer_id: str, clock, scheduler, api_base: str) -> None:
+                 customer_id: str, clock, scheduler, api_base: str,
+                 early_record_at: int | None = None) -> None:
         self.view, self.service, self.sync = view, service, sync
+        # When static/js/boot.js kept typing from an earlier load that never got ready (its
+        # record's "at", in ms): that typing wins over a stored draft only if it is newer.
+        self.early_record_at = early_record_at
         self.catalog, self.therapist = catalog, therapist
         self.customer_id = customer_id
         self.clock, self.scheduler, self.api_base = clock, scheduler, api_base
@@ -55,11 +59,15 @@ class ChatWindow:
     def start(self) -> None:
         view, service = self.view, self.service
         self._render_therapist()
-        early = view.early_input()
         stored = service.draft
+        record_at = self.early_record_at
+        early = view.early_input(restored=record_at is not None and (
+            stored is None or record_at >= stored.last_modified))
         view.fill_form(stored)
         if early:
             service.save_draft(early)  # typed before Python was ready: wins over the stored draft
+            if record_at is not None:
+                service.flush()  # the early record is removed next: the draft must hold it first
             for name, value in early.items():
                 view.set_field(name, value)
         self._sync_price()
