@@ -101,31 +101,50 @@ def _precompressed(target: Path, suffix: str) -> Path | None:
     return None
 
 
+def _etag(path: Path, encoding: str) -> str:
+    stat = path.stat()
+    digest = hashlib.sha256(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode()).hexdigest()[:20]
+    return f'"{digest}-{encoding}"'  # one ETag per encoding: a strong validator names the bytes
+
+
+def _not_modified(request: Request, etag: str, headers: dict[str, str]) -> Response | None:
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers | {"ETag": etag})
+    return None
+
+
 def file_response(request: Request, target: Path, media_type: str | None, cache: str) -> Response:
-    """``target`` as the client best accepts it (brotli, gzip or plain), with cache headers."""
+    """``target`` as the client best accepts it (brotli, gzip or plain), with cache headers.
+
+    Answers ``If-None-Match`` with 304, so a revalidated (no-cache) file costs one round trip.
+    """
     headers = {"Cache-Control": cache}
-    if target.suffix not in COMPRESSIBLE:
+    encoding, body_file = "identity", target
+    if target.suffix in COMPRESSIBLE:
+        headers["Vary"] = "Accept-Encoding"
+        accepted = accepted_encodings(request.headers.get("accept-encoding", ""))
+        for name, suffix in ENCODINGS:
+            if name not in accepted:
+                continue
+            sibling = _precompressed(target, suffix)
+            if sibling is not None:
+                encoding, body_file = name, sibling
+                break
+            if target.stat().st_size <= ON_THE_FLY_LIMIT:
+                encoding = name
+                break
+    etag = _etag(target, encoding)
+    if (unchanged := _not_modified(request, etag, headers)) is not None:
+        return unchanged
+    headers["ETag"] = etag
+    if encoding == "identity":
         return FileResponse(target, media_type=media_type, headers=headers)
-    headers["Vary"] = "Accept-Encoding"
-    accepted = accepted_encodings(request.headers.get("accept-encoding", ""))
-    for encoding, suffix in ENCODINGS:
-        if encoding not in accepted:
-            continue
-        sibling = _precompressed(target, suffix)
-        if sibling is not None:
-            return FileResponse(sibling, media_type=media_type,
-                                headers={**headers, "Content-Encoding": encoding})
-        stat = target.stat()
-        if stat.st_size > ON_THE_FLY_LIMIT:
-            continue
-        etag = '"{}-{}"'.format(hashlib.sha256(
-            f"{target}:{stat.st_mtime_ns}:{stat.st_size}".encode()).hexdigest()[:20], encoding)
-        headers |= {"Content-Encoding": encoding, "ETag": etag}
-        if etag in request.headers.get("if-none-match", ""):
-            return Response(status_code=304, headers=headers)
-        body = _compressed(str(target), stat.st_mtime_ns, stat.st_size, encoding)
-        return Response(body, media_type=media_type, headers=headers)
-    return FileResponse(target, media_type=media_type, headers=headers)
+    headers["Content-Encoding"] = encoding
+    if body_file is not target:
+        return FileResponse(body_file, media_type=media_type, headers=headers)
+    stat = target.stat()
+    body = _compressed(str(target), stat.st_mtime_ns, stat.st_size, encoding)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def site_router(root: Path) -> APIRouter:

@@ -147,3 +147,16 @@ def test_an_unchanged_on_the_fly_response_revalidates_to_304(site: tuple[str, Pa
     assert again.status_code == 304 and body == b""
     gzip_first, _body = raw_get(url, "index.html", "gzip")
     assert gzip_first.headers["etag"] != first.headers["etag"]  # one ETag per encoding
+
+
+@pytest.mark.parametrize(("path", "accept"), [(WASM, "br"), (WASM, "gzip"), (WASM, "identity"),
+                                              (ZIP, "br"), ("index.html", "identity")])
+def test_every_file_revalidates_to_304_with_its_etag(site: tuple[str, Path], path: str, accept: str) -> None:
+    url, _root = site
+    first, _body = raw_get(url, path, accept)
+    again, body = raw_get(url, path, accept, **{"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and body == b""
+    other = "identity" if accept != "identity" else "br"
+    changed, body = raw_get(url, path, other, **{"If-None-Match": first.headers["etag"]})
+    if path != ZIP:  # a zip has one encoding only
+        assert changed.status_code == 200 and body  # another encoding is other bytes: sent in full
