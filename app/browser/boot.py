@@ -71,6 +71,13 @@ def _remember_booking(storage, window: ChatWindow):
 
 
 def boot() -> ChatWindow | None:
+    try:
+        return _boot()
+    finally:
+        gc.enable()  # off since app.browser was imported: start-up allocations are not collected
+
+
+def _boot() -> ChatWindow | None:
     catalog = Catalog.from_json(CATALOG_FILE.read_text())
     therapist_id = str(js.URLSearchParams.new(js.location.search).get("therapist") or "")
     therapist = catalog.find(therapist_id)

@@ -30,6 +30,25 @@ setTimeout(() => showBootError("The booking window took too long to start."), BO
 
 window.chatBookingBootError = showBootError;
 
+// Start the runtime's big downloads at once: on a phone the network is the bottleneck, and they
+// would otherwise wait until PyScript has loaded and read its config (~1.5 s on mobile data). Each
+// is requested exactly as Pyodide requests it, so it is downloaded once (tests/browser/test_boot.py).
+// Made here rather than in the HTML so that a failed download is seen: Pyodide itself only warns
+// on the console and waits forever.
+const RUNTIME = "./static/vendor/pyodide/";
+for (const [name, rel] of [["pyodide.asm.wasm", "preload"], ["python_stdlib.zip", "preload"],
+                           ["pyodide.mjs", "modulepreload"], ["pyodide.asm.mjs", "modulepreload"]]) {
+  const link = document.createElement("link");
+  link.rel = rel;
+  if (rel === "preload") {
+    link.as = "fetch";
+    link.crossOrigin = "anonymous";
+  }
+  link.href = RUNTIME + name;
+  link.addEventListener("error", () => showBootError(`The runtime (${name}) could not be downloaded.`));
+  document.head.append(link);
+}
+
 // Before Python is ready the form is already typeable. Mark every field the customer
 // touches, so Python keeps what they typed instead of an older stored draft, and keep it on the
 // device at once in ONE small record, so closing or reloading the page before Python is ready

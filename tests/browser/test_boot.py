@@ -41,7 +41,7 @@ def test_a_runtime_that_cannot_load_shows_a_readable_error(browser, live_server:
 
 
 def test_the_runtime_is_fetched_early_and_only_once(app_page: Page) -> None:
-    """index.html preloads the big runtime files; a preload that did not match Pyodide's own request
+    """boot.js preloads the big runtime files; a preload that did not match Pyodide's own request
     would download them twice (and warn on the console)."""
     warnings: list[str] = []
     app_page.on("console", lambda m: warnings.append(m.text) if "preload" in m.text.lower() else None)
