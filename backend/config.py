@@ -12,10 +12,11 @@
 | CORS_ALLOW_ORIGINS    | unset (same origin only)  | comma-separated origins allowed to call the API  |
 | SERVE_SITE            | 1                         | also serve the page itself from this origin      |
 | LOG_LEVEL             | info                      | uvicorn's log level                              |
+| SITE_ROOT             | the repository            | folder whose page files are served (a build)     |
 
-The therapist catalog (``static/data/therapists.json``, the file the page reads), the folder
-the page is served from and the request body limit are settings too (not read from the
-environment), so tests can point them elsewhere.
+The therapist catalog (``static/data/therapists.json``, the file the page reads) and the
+request body limit are settings too (not read from the environment), so tests can point them
+elsewhere.
 
 Therapist tokens are not settings: the operator makes them with ``python -m backend therapist-token
 <therapist_id>`` (``backend.cli``), stored hashed in the ``DATABASE_URL`` database.
@@ -59,8 +60,7 @@ class Settings(BaseSettings):
     cors_allow_origins: str = Field("", **_env("CORS_ALLOW_ORIGINS"))
     serve_site: bool = Field(True, **_env("SERVE_SITE"))
     log_level: str = Field("info", **_env("LOG_LEVEL"))
-    # Not from the environment: where the page's files are.
-    site_root: Path = Field(ROOT, exclude=True)
+    site_root: Path = Field(ROOT, **_env("SITE_ROOT"))  # the page's files: the repository, or a build
     catalog_path: Path = Field(ROOT / "static" / "data" / "therapists.json")
     max_body_bytes: int = MAX_BODY_BYTES
 
@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return value or None  # BOOKING_ADMIN_TOKEN= (empty) means "not set", as before
+
+    @field_validator("site_root", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.resolve()
 
     @field_validator("database_url", mode="before")
     @classmethod

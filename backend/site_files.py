@@ -20,6 +20,9 @@ TOP_LEVEL_FILES = ("index.html", "inbox.html", "pyscript.toml", "sw.js")
 # published at the top level as ``sw.js``, so its scope is the page's folder. Its build copy
 # is not published under static/: one URL per file.
 SERVICE_WORKER_BUILD = "static/vendor/sw.js"
+# Compressed copies the build writes next to runtime files (tools/build_runtime.py): the backend
+# sends them as a Content-Encoding of the file they copy; they are never published or precached.
+PRECOMPRESSED_SUFFIXES = (".br", ".gz")
 
 
 def browser_modules(root: Path = ROOT) -> list[str]:
@@ -35,7 +38,7 @@ def publishable_files(root: Path = ROOT) -> list[str]:
     files += sorted(
         p.relative_to(root).as_posix()
         for p in (root / "static").rglob("*")
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(PRECOMPRESSED_SUFFIXES)
         and p.relative_to(root).as_posix() != SERVICE_WORKER_BUILD
     )
     return sorted(files)
@@ -47,6 +50,6 @@ def is_publishable(relative: str, root: Path = ROOT) -> bool:
         return True
     if relative.startswith("app/"):
         return relative in browser_modules(root)
-    if relative == SERVICE_WORKER_BUILD:
+    if relative == SERVICE_WORKER_BUILD or relative.endswith(PRECOMPRESSED_SUFFIXES):
         return False
     return relative.startswith("static/") and "/." not in "/" + relative and ".." not in relative.split("/")

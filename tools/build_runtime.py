@@ -9,7 +9,8 @@ browser needs out of ``node_modules`` (installed by ``npm ci`` from the committe
                              our wheels compiled to bytecode, and a pyodide-lock.json
                              rewritten to list exactly those wheels (so loading by name
                              stays local)
-    static/vendor/pyscript/  @pyscript/core's dist/ (without source maps)
+    static/vendor/pyscript/  @pyscript/core's dist/ (without source maps and the chunks of the
+                             editor and terminal plugins the page disables)
 
 Run it as ``python tools/build_runtime.py``. It is idempotent: a stamp records a
 digest of every input, and a second run with nothing changed returns at once.
@@ -28,6 +29,15 @@ rewritten, and the lock's sha256 set to the file shipped. ``python_stdlib.zip`` 
 compiled the same way (``COMPILE_STDLIB``)::
 
     pydantic-2.14.3-py3-none-any.whl  --verify pin-->  --compile-->  pydantic-2.14.3-cp314-none-any.whl
+
+Fewer bytes for a phone (``TRIM_STDLIB``): ``python_stdlib.zip`` keeps only the modules listed in
+``requirements/browser-stdlib.txt`` (traced during the browser suite) and what they import at module
+level (``tools/stdlib_trim.py``); the build fails when a module ``app/`` imports is not kept. Parts of
+a wheel the page never imports are left out (``WHEEL_EXCLUDES``: pydantic's v1 copy, its mypy plugin).
+
+Compression: every runtime file a browser may fetch compressed (``.wasm``, ``.mjs``, ``.js``,
+``.json``, ``.css``) also gets a ``.br`` and a ``.gz`` copy next to it, which the backend sends
+as its Content-Encoding (``backend/site.py``); they are never published or precached.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ from __future__ import annotations
 import argparse
 import base64
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -49,7 +60,17 @@ from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
 
+import brotli
+
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stdlib_trim import StdlibIndex, missing_app_imports, read_module_list  # noqa: E402
+
+from backend.site_files import browser_modules  # noqa: E402
+
 PYODIDE_CORE_FILES = (
     "pyodide.mjs",
     "pyodide.asm.mjs",
@@ -61,14 +82,27 @@ WHEEL_PLATFORM = "pyemscripten_2026_0_wasm32"
 WHEEL_PYTHON = "3.14"
 STAMP_NAME = ".build-stamp"
 # Bump when the layout this script writes changes, so old vendor folders are rebuilt.
-BUILD_FORMAT = "4"
+BUILD_FORMAT = "5"
 COMPILER = Path(__file__).with_name("compile_pyc.mjs")
+TRIMMER = Path(__file__).with_name("stdlib_trim.py")
 # Where Pyodide imports wheels and the standard library from (the file names tracebacks show).
 SITE_PACKAGES = f"/lib/python{WHEEL_PYTHON}/site-packages/"
 STDLIB_ZIP = f"/lib/python{WHEEL_PYTHON.replace('.', '')}.zip/"
 # Pyodide's npm package ships python_stdlib.zip as sources, so every page (the bare floor too)
 # compiles each standard module it imports at every boot: ~1.1 s of main-thread CPU here.
 COMPILE_STDLIB = True
+# Ship only the standard-library modules the page imports (requirements/browser-stdlib.txt).
+TRIM_STDLIB = True
+RETRACE = "re-run 'TRACE_STDLIB=1 python -m pytest tests/browser' to update requirements/browser-stdlib.txt"
+# Entries of a wheel the page never imports (checked by the whole browser suite on the trimmed
+# runtime): pydantic's bundled pydantic 1 (pydantic.v1) and its mypy plugin.
+WHEEL_EXCLUDES = {"pydantic": ("pydantic/v1/", "pydantic/mypy.py")}
+# PyScript chunks only the plugins pyscript.toml disables load (py-editor: CodeMirror and its
+# index-*.js; py-terminal: xterm): ~1 MB the service worker would otherwise precache on a first visit.
+PYSCRIPT_UNUSED = ("*.map", "codemirror*", "index-*.js", "xterm*")
+# Sent compressed by the backend: a .br and a .gz copy of each is written next to it.
+PRECOMPRESS = (".wasm", ".mjs", ".js", ".json", ".css")
+PRECOMPRESS_MIN_BYTES = 1024
 # What a compiler returns (see compile_with_pyodide): {"python", "magic", "compiled", "failed"}.
 Compiler = Callable[[Path], dict]
 
@@ -212,6 +246,13 @@ class Archive:
     source: Path
     target: Path
     imported_from: str  # the folder Pyodide imports its modules from: what tracebacks show
+    keep: frozenset[str] | None = None  # the entries to ship (None: all)
+    excludes: tuple[str, ...] = ()  # entry-name prefixes left out
+
+    def ships(self, name: str) -> bool:
+        if self.keep is not None and name not in self.keep:
+            return False
+        return not name.startswith(self.excludes)
 
     @property
     def is_wheel(self) -> bool:
@@ -241,6 +282,8 @@ def _write_compiled(archive: Archive, bytecode: dict[str, bytes]) -> None:
     with zipfile.ZipFile(archive.source) as source:
         for info in source.infolist():
             name = info.filename
+            if not archive.ships(name):
+                continue
             if archive.is_wheel and name.endswith(".dist-info/RECORD"):
                 record_name = name
                 continue
@@ -275,7 +318,7 @@ def compile_archives(archives: list[Archive], compiler: Compiler) -> None:
         sources: list[list[str]] = []
         for index, archive in enumerate(archives):
             with zipfile.ZipFile(archive.source) as source:
-                for name in filter(_compilable, source.namelist()):
+                for name in filter(_compilable, filter(archive.ships, source.namelist())):
                     (work / str(index) / name).parent.mkdir(parents=True, exist_ok=True)
                     (work / str(index) / name).write_bytes(source.read(name))
                     sources.append([f"{index}/{name}", archive.imported_from + name])
@@ -313,15 +356,48 @@ def rewrite_lock(lock: dict, wheels: dict[Pin, Path]) -> dict:
     return {**lock, "packages": dict(sorted(shipped.items()))}
 
 
-def inputs_digest(root: Path, requirements: Path) -> str:
-    digest = hashlib.sha256(BUILD_FORMAT.encode())
-    for path in (root / "package-lock.json", requirements, Path(__file__), COMPILER):
+def inputs_digest(root: Path, requirements: Path, stdlib_list: Path) -> str:
+    digest = hashlib.sha256(f"{BUILD_FORMAT}:{TRIM_STDLIB}:{COMPILE_STDLIB}".encode())
+    for path in (root / "package-lock.json", requirements, Path(__file__), COMPILER, TRIMMER):
         digest.update(path.read_bytes())
+    if TRIM_STDLIB:
+        digest.update(stdlib_list.read_bytes())
     return digest.hexdigest()
 
 
+def stdlib_entries(root: Path, stdlib_zip: Path, stdlib_list: Path) -> frozenset[str]:
+    """The entries of ``stdlib_zip`` to ship; ``BuildError`` when an app/ import would be missing."""
+    if not stdlib_list.is_file():
+        raise BuildError(f"{stdlib_list} is missing: {RETRACE}")
+    with zipfile.ZipFile(stdlib_zip) as stdlib:
+        index = StdlibIndex.of(stdlib)
+    entries = index.kept_entries(read_module_list(stdlib_list))
+    app_files = {path: (root / path).read_text() for path in browser_modules(root)}
+    missing = missing_app_imports(index, index.modules_of(entries), app_files)
+    if missing:
+        listed = ", ".join(f"{path} imports {name}" for path, name in missing)
+        raise BuildError(f"the trimmed standard library would lack what the page imports ({listed}): {RETRACE}")
+    return frozenset(entries)
+
+
+def precompress(folder: Path) -> list[Path]:
+    """Write ``<file>.br`` and ``<file>.gz`` next to each compressible file under ``folder``."""
+    written = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.suffix not in PRECOMPRESS or path.stat().st_size < PRECOMPRESS_MIN_BYTES:
+            continue
+        data = path.read_bytes()
+        for suffix, packed in ((".br", brotli.compress(data, quality=11, lgwin=24)),
+                               (".gz", gzip.compress(data, compresslevel=9, mtime=0))):
+            target = path.with_name(path.name + suffix)
+            target.write_bytes(packed)
+            written.append(target)
+    return written
+
+
 def build(root: Path = ROOT, *, requirements: Path | None = None, cache: Path | None = None,
-          vendor: Path | None = None, download: bool = True, compiler: Compiler | None = None) -> bool:
+          vendor: Path | None = None, download: bool = True, compiler: Compiler | None = None,
+          stdlib_list: Path | None = None, compress: bool = True) -> bool:
     """Build the vendor folder; return False when it was already up to date.
 
     ``compiler`` compiles the wheels' and the standard library's sources (leave as default
@@ -330,16 +406,18 @@ def build(root: Path = ROOT, *, requirements: Path | None = None, cache: Path | 
     requirements = requirements or root / "requirements" / "browser-wheels.txt"
     cache = cache or root / ".cache" / "browser-wheels"
     vendor = vendor or root / "static" / "vendor"
-    stamp = vendor / STAMP_NAME
-    digest = inputs_digest(root, requirements)
-    if stamp.exists() and stamp.read_text() == digest:
-        return False
-
+    stdlib_list = stdlib_list or root / "requirements" / "browser-stdlib.txt"
     node = root / "node_modules"
     pyodide_src, pyscript_src = node / "pyodide", node / "@pyscript" / "core" / "dist"
     for needed in (pyodide_src / "pyodide-lock.json", pyscript_src / "core.js"):
         if not needed.exists():
             raise BuildError(f"{needed} is missing: run 'npm ci' first")
+    # Checked on every run, even with nothing to rebuild: an app/ change may import a new module.
+    keep = stdlib_entries(root, pyodide_src / "python_stdlib.zip", stdlib_list) if TRIM_STDLIB else None
+    stamp = vendor / STAMP_NAME
+    digest = inputs_digest(root, requirements, stdlib_list) + (":compressed" if compress else "")
+    if stamp.exists() and stamp.read_text() == digest:
+        return False
 
     pins = parse_pins(requirements.read_text())
     if download:
@@ -350,22 +428,29 @@ def build(root: Path = ROOT, *, requirements: Path | None = None, cache: Path | 
     staging = vendor.with_name(vendor.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "pyodide").mkdir(parents=True)
+    rewrite_stdlib = COMPILE_STDLIB or TRIM_STDLIB
     for name in PYODIDE_CORE_FILES:
-        if not (COMPILE_STDLIB and name == "python_stdlib.zip"):
+        if not (rewrite_stdlib and name == "python_stdlib.zip"):
             shutil.copy2(pyodide_src / name, staging / "pyodide" / name)
     shipped = {pin: staging / "pyodide" / compiled_wheel_name(path.name) for pin, path in wheels.items()}
-    archives = [Archive(wheels[pin], target, SITE_PACKAGES) for pin, target in shipped.items()]
+    archives = [Archive(wheels[pin], target, SITE_PACKAGES, excludes=WHEEL_EXCLUDES.get(pin.name, ()))
+                for pin, target in shipped.items()]
+    stdlib = Archive(pyodide_src / "python_stdlib.zip", staging / "pyodide" / "python_stdlib.zip",
+                     STDLIB_ZIP, keep=keep)
     if COMPILE_STDLIB:
-        archives.append(Archive(pyodide_src / "python_stdlib.zip", staging / "pyodide" / "python_stdlib.zip",
-                                STDLIB_ZIP))
+        archives.append(stdlib)
     try:
         compile_archives(archives, compiler)
+        if rewrite_stdlib and not COMPILE_STDLIB:
+            _write_compiled(stdlib, {})  # trimmed, as sources
+        lock = rewrite_lock(json.loads((pyodide_src / "pyodide-lock.json").read_text()), shipped)
+        (staging / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
+        shutil.copytree(pyscript_src, staging / "pyscript", ignore=shutil.ignore_patterns(*PYSCRIPT_UNUSED))
+        if compress:
+            precompress(staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # never left next to vendor/, where it would be served
         raise
-    lock = rewrite_lock(json.loads((pyodide_src / "pyodide-lock.json").read_text()), shipped)
-    (staging / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
-    shutil.copytree(pyscript_src, staging / "pyscript", ignore=shutil.ignore_patterns("*.map"))
     (staging / STAMP_NAME).write_text(digest)
     # Swap in whole, so a failed build never leaves a half-written vendor folder behind.
     shutil.rmtree(vendor, ignore_errors=True)

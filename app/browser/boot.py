@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -35,7 +36,7 @@ from app.outbox.bookings import BookingSync
 from app.outbox.messages import MessageSync
 from app.outbox.sender import OutboxSender, api_url
 from app.persistence.identity import CustomerIdentity
-from app.persistence.keys import CUSTOMER_ID_KEY, HAS_BOOKED_KEY
+from app.persistence.keys import CUSTOMER_ID_KEY, EARLY_INPUT_KEY, HAS_BOOKED_KEY
 
 CATALOG_FILE = Path("static/data/therapists.json")  # written into Python's FS by pyscript.toml [files]
 DEFAULT_API_BASE = "./api"
@@ -75,6 +76,13 @@ def _remember_booking(storage, window: ChatWindow):
 
 
 def boot() -> ChatWindow | None:
+    try:
+        return _boot()
+    finally:
+        gc.enable()  # off since app.browser was imported: start-up allocations are not collected
+
+
+def _boot() -> ChatWindow | None:
     catalog = Catalog.from_json(CATALOG_FILE.read_text())
     therapist_id = str(js.URLSearchParams.new(js.location.search).get("therapist") or "")
     therapist = catalog.find(therapist_id)
@@ -107,14 +115,17 @@ def boot() -> ChatWindow | None:
     chat = ChatPanel(js.document, service, conversation, poller, clock=clock, therapist_name=therapist.name,
                      show_notice=view.notice)
     window = ChatWindow(view, service, checkout, catalog, therapist, customer_id=identity.customer_id,
-                        clock=clock, scheduler=scheduler, api_base=api_base, chat=chat, storage=storage)
+                        clock=clock, scheduler=scheduler, api_base=api_base, chat=chat, storage=storage,
+                        early_record_at=_early_record_at(storage))
     checkout.on_confirmed = _remember_booking(storage, window)
     window.start()
+    _remove(storage, EARLY_INPUT_KEY)  # adopted by start(): the draft holds it now
     _set_state("ready")
     # Everything built so far lives as long as the page: keep it out of the collector's scans,
     # so a collection during typing or saving stays short.
     gc.freeze()
     js.chatBookingMeasure = create_proxy(lambda kind, n: _measure(window, kind, n))  # for make bench
+    js.chatBookingImported = create_proxy(_imported)  # for the stdlib trace (tools/trace_stdlib.py)
 
     asyncio.ensure_future(sync.resume())  # a booking or message queued on an earlier visit goes out now
     if returning and _read(storage, HAS_BOOKED_KEY):
@@ -126,6 +137,33 @@ def _measure(window: ChatWindow, kind: str, n: int) -> str:
     from app.browser import diagnostics  # imported on first use: start-up does not pay for it
 
     return diagnostics.measure(window, kind, int(n))
+
+
+def _imported() -> str:
+    from app.browser import diagnostics
+
+    return diagnostics.imported_modules()
+
+
+def _early_record_at(storage) -> int | None:
+    """When boot.js's early-input record was last written (ms), or None when there is none usable."""
+    raw = _read(storage, EARLY_INPUT_KEY)
+    if raw is None:
+        return None
+    try:
+        at = json.loads(raw).get("at")
+    except (ValueError, AttributeError):
+        return None  # damaged: boot.js restored nothing from it, and it is removed after start()
+    return int(at) if isinstance(at, (int, float)) else None
+
+
+def _remove(storage, key: str) -> None:
+    if storage is None:
+        return
+    try:
+        storage.removeItem(key)
+    except StorageError:
+        pass  # blocked storage: there is no record to remove (the core reports the state on the page)
 
 
 def _read(storage, key: str) -> str | None:

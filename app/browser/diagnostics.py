@@ -16,11 +16,16 @@ result is JSON, so it crosses to JavaScript as one string::
 Example (``app.browser.boot`` exposes it as ``window.chatBookingMeasure``)::
 
     JSON.parse(chatBookingMeasure("save", 1000)).ms
+
+``imported_modules()`` (``window.chatBookingImported``) lists every module imported so far, as a
+JSON array: the browser tests collect it to trace which standard-library modules the page needs
+(``TRACE_STDLIB=1``, see ``tests/browser/conftest.py`` and ``tools/build_runtime.py``).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 
 import js
 
@@ -62,3 +67,8 @@ def measure(window, kind: str, n: int) -> str:
             service.load_draft()
             timings.append(now() - start)
     return json.dumps({"kind": kind, "n": n, "ms": timings, "draft_key": draft_key(service.session_id)})
+
+
+def imported_modules() -> str:
+    """Every module in ``sys.modules`` (sorted, JSON): what the page has imported so far."""
+    return json.dumps(sorted(sys.modules))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from app.browser.storage import nullable
+
 FIELD_IDS = {
     "customer_name": "customer-name",
     "customer_whatsapp": "customer-whatsapp",
@@ -71,16 +73,24 @@ class View:
         data["duration"] = self.duration()
         return data
 
-    def early_input(self) -> dict:
-        """Fields the customer changed before Python was ready (marked by static/js/boot.js)."""
+    def early_input(self, *, restored: bool = True) -> dict:
+        """Fields the customer changed before Python was ready (marked by static/js/boot.js).
+
+        A field boot.js put back from the early-input record of an earlier load is marked
+        "restored"; ``restored=False`` leaves those out (the stored draft is newer than the record).
+        """
+        def early(element) -> bool:
+            mark = nullable(element.getAttribute("data-early-input"))
+            return mark is not None and (restored or str(mark) != "restored")
+
         data = {}
         for name, element_id in FIELD_IDS.items():
             element = self.el(element_id)
-            if element.hasAttribute("data-early-input"):
+            if early(element):
                 value = str(element.value)
                 data[name] = value or (None if name not in TEXT_FIELDS else "")
         for radio in self.document.querySelectorAll("input[name=duration]"):
-            if radio.checked and radio.hasAttribute("data-early-input"):
+            if radio.checked and early(radio):
                 data["duration"] = int(radio.value)
         return data
 

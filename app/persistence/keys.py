@@ -19,6 +19,8 @@ And once per origin::
     chatbooking:v1:outbox:corrupt                an unreadable outbox, set aside for support
     chatbooking:v1:customer_id                   the anonymous customer id (app.persistence.identity)
     chatbooking:v1:customer_has_bookings         "1" once a booking was confirmed (enables prefill)
+    chatbooking:v1:early_input                   typing before Python was ready (static/js/boot.js),
+                                                 adopted and removed at start-up
     chatbooking:v1:customer_token                the customer's secret bearer token (proves who
                                                  sends; never in a URL)
     chatbooking:v1:therapist_token               the therapist's access token (inbox page, kept
@@ -43,6 +45,8 @@ OUTBOX_CORRUPT_KEY = OUTBOX_KEY + ":corrupt"
 CUSTOMER_ID_KEY = PREFIX + "customer_id"
 HAS_BOOKED_KEY = PREFIX + "customer_has_bookings"
 CUSTOMER_TOKEN_KEY = PREFIX + "customer_token"
+# What static/js/boot.js keeps of the customer's typing before Python is ready (same spelling there).
+EARLY_INPUT_KEY = PREFIX + "early_input"
 THERAPIST_TOKEN_KEY = PREFIX + "therapist_token"
 INBOX_CONVERSATIONS_KEY = PREFIX + "inbox:conversations"
 

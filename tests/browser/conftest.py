@@ -2,13 +2,19 @@
 
 Every page made by ``app_page`` fails its test on a ``pageerror``, a console
 error, a Content-Security-Policy violation or a request to another origin.
+
+``TRACE_STDLIB=1 pytest tests/browser`` also records which standard-library modules the pages
+imported (at ready and when a test ends) and writes them to ``requirements/browser-stdlib.txt``,
+the list ``tools/build_runtime.py`` trims ``python_stdlib.zip`` to. Run the whole suite for it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +31,36 @@ READY = "html[data-app-state='ready']"
 BOOT_TIMEOUT_MS = 60_000
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+TRACE_OUTPUT = ROOT / "requirements" / "browser-stdlib.txt"
+TRACING = os.environ.get("TRACE_STDLIB", "") not in ("", "0")
+_traced: set[str] = set()
+
+
+def trace_imports(page: Page) -> None:
+    """With TRACE_STDLIB set, remember every module the page has imported so far."""
+    if not TRACING or page.is_closed():
+        return
+    try:
+        names = page.evaluate("() => window.chatBookingImported ? window.chatBookingImported() : '[]'")
+    except Exception:  # noqa: BLE001 - a page mid-navigation or gone: its last trace is enough
+        return
+    _traced.update(json.loads(names))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not TRACING or not _traced:
+        return
+    with zipfile.ZipFile(ROOT / "node_modules" / "pyodide" / "python_stdlib.zip") as stdlib:
+        available = {name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+                     for name in stdlib.namelist() if name.endswith(".py")}
+    names = sorted(_traced & available)
+    TRACE_OUTPUT.write_text(
+        "# Standard-library modules the page imports: traced by 'TRACE_STDLIB=1 pytest tests/browser'\n"
+        "# (tests/browser/conftest.py). tools/build_runtime.py ships python_stdlib.zip with these\n"
+        "# modules (and what they import at module level) only. Regenerate it; do not edit by hand.\n"
+        + "".join(f"{name}\n" for name in names))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -113,8 +149,10 @@ def app_page(app_context: BrowserContext, page_problems: PageProblems) -> Iterat
     page = app_context.new_page()
     page_problems.watch(page)
     yield page
+    trace_imports(page)
     page_problems.check()
 
 
 def wait_ready(page: Page) -> None:
     page.wait_for_selector(READY, state="attached", timeout=BOOT_TIMEOUT_MS)
+    trace_imports(page)

@@ -20,7 +20,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.browser.conftest import PageProblems, wait_ready
+from tests.browser.conftest import PageProblems, trace_imports, wait_ready
 
 PREFIX = "chatbooking:v1:"
 CUSTOMER_ID_KEY = PREFIX + "customer_id"
@@ -126,6 +126,8 @@ def guarded_context(browser: Browser, live_server: str, *, init_scripts: tuple[s
     context.on("page", problems.watch)
     try:
         yield context, problems
+        for page in context.pages:
+            trace_imports(page)
         problems.check()
     finally:
         context.close()

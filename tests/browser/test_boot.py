@@ -38,3 +38,22 @@ def test_a_runtime_that_cannot_load_shows_a_readable_error(browser, live_server:
     expect(page.locator("html")).to_have_attribute("data-app-state", "error", timeout=60_000)
     expect(page.get_by_role("alert")).to_contain_text("could not start")
     context.close()
+
+
+def test_the_runtime_is_fetched_early_and_only_once(app_page: Page) -> None:
+    """boot.js preloads the big runtime files; a preload that did not match Pyodide's own request
+    would download them twice (and warn on the console)."""
+    warnings: list[str] = []
+    app_page.on("console", lambda m: warnings.append(m.text) if "preload" in m.text.lower() else None)
+    app_page.goto("/")
+    wait_ready(app_page)
+    names = app_page.evaluate("""() => performance.getEntriesByType("resource")
+        .map((e) => new URL(e.name).pathname)""")
+    for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide.mjs", "pyodide.asm.mjs"):
+        assert names.count(f"/static/vendor/pyodide/{name}") == 1, (name, names)
+    started = app_page.evaluate("""() => Object.fromEntries(performance.getEntriesByType("resource")
+        .map((e) => [new URL(e.name).pathname, e.startTime]))""")
+    # Requested before PyScript has even read pyscript.toml:
+    assert started["/static/vendor/pyodide/pyodide.asm.wasm"] < started["/pyscript.toml"]
+    app_page.wait_for_timeout(3500)  # Chromium warns ~3 s after load about a preload nobody used
+    assert warnings == []

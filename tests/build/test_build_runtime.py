@@ -94,8 +94,13 @@ def project(tmp_path: Path) -> Path:
     for name in build_runtime.PYODIDE_CORE_FILES:
         (pyodide / name).write_text(name)
     with zipfile.ZipFile(pyodide / "python_stdlib.zip", "w") as stdlib:
-        stdlib.writestr("json/__init__.py", "x = 1\n")
+        stdlib.writestr("json/__init__.py", "from .decoder import x\n\ndef later():\n    import email\n")
+        stdlib.writestr("json/decoder.py", "import re\nx = 1\n")
         stdlib.writestr("json/data.txt", "kept as it is")
+        stdlib.writestr("re/__init__.py", "try:\n    import _missing_accelerator\nexcept ImportError:\n    pass\n")
+        stdlib.writestr("email/__init__.py", "")
+        stdlib.writestr("email/data.txt", "left out with its package")
+        stdlib.writestr("asyncio.py", "")
     lock = {"info": {"abi_version": "2026_0"}, "packages": {
         "alpha": {"name": "alpha", "version": "0.1", "file_name": "alpha-0.1-py3-none-any.whl",
                   "sha256": "0" * 64, "depends": [], "imports": ["alpha"], "install_dir": "site",
@@ -108,12 +113,15 @@ def project(tmp_path: Path) -> Path:
     dist.mkdir(parents=True)
     (dist / "core.js").write_text("// core")
     (dist / "core.js.map").write_text("{}")
+    (dist / "codemirror_view-BsXnWedx.js").write_text("// editor")
+    (dist / "xterm-Bdboj2r8.js").write_text("// terminal")
     (tmp_path / "package-lock.json").write_text("{}")
     cache = tmp_path / ".cache" / "browser-wheels"
     cache.mkdir(parents=True)
     wheel = make_wheel(cache, "alpha", "1.2", requires=("beta>=1", "gamma; extra == 'speed'"))
     make_wheel(cache, "beta", "1.0")
     (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "browser-stdlib.txt").write_text("# traced\njson\nnot_a_stdlib_module\n")
     (tmp_path / "requirements" / "browser-wheels.txt").write_text(
         f"# pins\nalpha==1.2 --hash=sha256:{digest(wheel)}\n"
         f"beta==1.0 --hash=sha256:{digest(cache / 'beta-1.0-py3-none-any.whl')}\n")
@@ -133,6 +141,7 @@ def test_build_copies_runtime_and_rewrites_the_lock_to_the_pinned_wheels(project
     assert lock["packages"]["beta"]["imports"] == ["beta"]
     assert (vendor / "pyscript" / "core.js").exists()
     assert not (vendor / "pyscript" / "core.js.map").exists()
+    assert sorted(p.name for p in (vendor / "pyscript").iterdir()) == ["core.js"]  # no editor, no terminal
 
 
 def test_shipped_wheels_carry_bytecode_in_place_of_sources_and_a_true_record(project: Path) -> None:
@@ -153,7 +162,8 @@ def test_shipped_wheels_carry_bytecode_in_place_of_sources_and_a_true_record(pro
 def test_the_standard_library_ships_compiled_too(project: Path) -> None:
     build(project)
     with zipfile.ZipFile(project / "static" / "vendor" / "pyodide" / "python_stdlib.zip") as stdlib:
-        assert sorted(stdlib.namelist()) == ["json/__init__.pyc", "json/data.txt"]
+        assert sorted(stdlib.namelist()) == ["json/__init__.pyc", "json/data.txt", "json/decoder.pyc",
+                                             "re/__init__.pyc"]
         assert stdlib.read("json/data.txt") == b"kept as it is"
         code = marshal.loads(stdlib.read("json/__init__.pyc")[16:])
     assert code.co_filename == "/lib/python314.zip/json/__init__.py"  # what zipimport would say
@@ -162,6 +172,7 @@ def test_the_standard_library_ships_compiled_too(project: Path) -> None:
 def test_the_standard_library_can_ship_as_pyodide_has_it(project: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(build_runtime, "COMPILE_STDLIB", False)
+    monkeypatch.setattr(build_runtime, "TRIM_STDLIB", False)
     build(project)
     stdlib = project / "static" / "vendor" / "pyodide" / "python_stdlib.zip"
     assert stdlib.read_bytes() == (project / "node_modules" / "pyodide" / "python_stdlib.zip").read_bytes()
@@ -227,12 +238,13 @@ def test_wheel_list_must_pin_exact_versions_with_sha256(line: str) -> None:
         build_runtime.parse_pins(line)
 
 
-def test_real_wheel_list_pins_every_wheel_the_page_needs() -> None:
+def test_real_wheel_list_pins_every_wheel_the_page_needs_and_no_other() -> None:
     pins = build_runtime.parse_pins((ROOT / "requirements" / "browser-wheels.txt").read_text())
-    assert {p.name for p in pins} >= {"pydantic", "pydantic-core", "typing-extensions",
-                                      "typing-inspection", "annotated-types", "micropip", "packaging"}
+    # micropip and packaging are not loaded: pyscript.toml's packages_cache = "passthrough"
+    # hands the packages to Pyodide's loadPackage, which never needs micropip.
+    assert {p.name for p in pins} == {"pydantic", "pydantic-core", "typing-extensions",
+                                      "typing-inspection", "annotated-types"}
     assert next(p for p in pins if p.name == "pydantic").version == "2.14.3"
-    assert next(p for p in pins if p.name == "micropip").version == "0.11.1"
 
 
 @pytest.mark.parametrize(("filename", "compiled"), [
@@ -287,3 +299,108 @@ def test_the_built_runtime_ships_the_standard_library_as_314_bytecode() -> None:
         assert "json/__init__.pyc" in pycs and "pyodide/__init__.pyc" in pycs
         assert not [name for name in names if name.endswith(".py")]
         assert all(stdlib.read(name)[:4] == PYTHON_314_MAGIC for name in pycs)
+
+
+def test_the_standard_library_keeps_the_traced_modules_and_what_they_import_at_module_level(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(build_runtime, "COMPILE_STDLIB", False)
+    build(project)
+    with zipfile.ZipFile(project / "static" / "vendor" / "pyodide" / "python_stdlib.zip") as stdlib:
+        # json (traced), json.decoder (json imports it at module level), re (json.decoder does),
+        # json's data file; not email (imported inside a function only), not asyncio (never).
+        assert sorted(stdlib.namelist()) == ["json/__init__.py", "json/data.txt", "json/decoder.py",
+                                             "re/__init__.py"]
+
+
+def test_the_build_fails_when_the_app_imports_a_module_the_trimmed_library_leaves_out(project: Path) -> None:
+    (project / "app").mkdir()
+    (project / "app" / "__init__.py").write_text("")
+    (project / "app" / "mail.py").write_text("import json\n\ndef send():\n    from email import message\n")
+    with pytest.raises(build_runtime.BuildError, match=r"app/mail.py imports email.*TRACE_STDLIB=1"):
+        build(project)
+    assert not (project / "static" / "vendor").exists()
+
+
+def test_an_up_to_date_runtime_is_still_refused_when_the_app_starts_importing_a_left_out_module(
+        project: Path) -> None:
+    (project / "app").mkdir()
+    (project / "app" / "__init__.py").write_text("import json\n")
+    assert build(project) is True
+    (project / "app" / "__init__.py").write_text("import json\nimport asyncio\n")
+    with pytest.raises(build_runtime.BuildError, match="app/__init__.py imports asyncio"):
+        build(project)
+
+
+def test_a_build_without_the_traced_module_list_says_how_to_make_it(project: Path) -> None:
+    (project / "requirements" / "browser-stdlib.txt").unlink()
+    with pytest.raises(build_runtime.BuildError, match="TRACE_STDLIB=1"):
+        build(project)
+
+
+def test_excluded_parts_of_a_wheel_are_left_out_and_its_record_stays_true(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(build_runtime, "WHEEL_EXCLUDES", {"alpha": ("alpha/core.py",)})
+    build(project)
+    with zipfile.ZipFile(project / "static" / "vendor" / "pyodide" / "alpha-1.2-cp314-none-any.whl") as wheel:
+        assert "alpha/core.pyc" not in wheel.namelist() and "alpha/__init__.pyc" in wheel.namelist()
+        assert record_problems(wheel) == []
+
+
+def test_precompressed_copies_decode_to_the_exact_file(tmp_path: Path) -> None:
+    import gzip
+
+    import brotli
+
+    data = b"const answer = 42;\n" * 500
+    (tmp_path / "a.js").write_bytes(data)
+    (tmp_path / "tiny.js").write_bytes(b"1")
+    (tmp_path / "b.zip").write_bytes(data)
+    written = build_runtime.precompress(tmp_path)
+    assert sorted(p.name for p in written) == ["a.js.br", "a.js.gz"]  # not tiny files, not zips
+    assert brotli.decompress((tmp_path / "a.js.br").read_bytes()) == data
+    assert gzip.decompress((tmp_path / "a.js.gz").read_bytes()) == data
+
+
+@needs_node_and_pyodide
+@needs_runtime
+def test_the_trimmed_runtime_is_reproducible_from_the_lock_files(tmp_path: Path) -> None:
+    """A second build from the same inputs gives the same bytes as static/vendor (compressed copies aside)."""
+    stamp = (VENDOR.parent / build_runtime.STAMP_NAME).read_text()
+    inputs = build_runtime.inputs_digest(ROOT, ROOT / "requirements" / "browser-wheels.txt",
+                                         ROOT / "requirements" / "browser-stdlib.txt")
+    assert stamp.split(":")[0] == inputs, "static/vendor is stale: run 'make runtime'"
+    again = tmp_path / "vendor"
+    assert build_runtime.build(ROOT, vendor=again, compress=False) is True
+
+    def files(folder: Path) -> dict[str, str]:
+        return {p.relative_to(folder).as_posix(): digest(p) for p in folder.rglob("*")
+                if p.is_file() and p.suffix not in (".br", ".gz") and p.name != build_runtime.STAMP_NAME
+                and p.name != "sw.js"}
+
+    assert files(again) == files(VENDOR.parent)
+
+
+@needs_runtime
+def test_the_built_standard_library_has_every_module_the_app_and_the_trace_import() -> None:
+    import stdlib_trim
+
+    from backend.site_files import browser_modules
+
+    with zipfile.ZipFile(VENDOR / "python_stdlib.zip") as built:
+        shipped = {stdlib_trim.module_name(n.removesuffix("c")) for n in built.namelist()} - {None}
+    with zipfile.ZipFile(REAL_PYODIDE / "python_stdlib.zip") as full:
+        index = stdlib_trim.StdlibIndex.of(full)
+    app = {path: (ROOT / path).read_text() for path in browser_modules(ROOT)}
+    assert stdlib_trim.missing_app_imports(index, shipped, app) == []
+    traced = stdlib_trim.read_module_list(ROOT / "requirements" / "browser-stdlib.txt")
+    assert set(traced) <= shipped
+    assert len(shipped) < len(index.modules) / 2  # trimmed: the whole library has ~1 000 modules
+
+
+@needs_runtime
+def test_wheels_the_page_never_loads_are_not_shipped() -> None:
+    lock = json.loads((VENDOR / "pyodide-lock.json").read_text())
+    assert not {"micropip", "packaging"} & set(lock["packages"])
+    assert not list(VENDOR.glob("micropip-*")) and not list(VENDOR.glob("packaging-*"))
+    with zipfile.ZipFile(next(VENDOR.glob("pydantic-2*.whl"))) as wheel:
+        assert not [n for n in wheel.namelist() if n.startswith("pydantic/v1/")]
