@@ -257,3 +257,49 @@ def test_a_refused_message_says_not_sent_with_the_reason_and_retry_sends_it(
     mine.get_by_role("button", name="Retry: Refused first").click()
     expect(mine.locator(STATE)).to_have_text(words.MESSAGE_SENT, timeout=DELIVERY_TIMEOUT_MS)
     assert wait_until(lambda: TherapistApi(live_server, ayu_token).customer_texts(session)) == ["Refused first"]
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_screenshots_of_a_live_conversation_on_both_pages(
+        browser: Browser, live_server: str, ayu_token: str, viewport: str) -> None:
+    """For a person to look at: the customer's chat with every message state, and the inbox beside it."""
+    from tests.browser.test_screenshots import SCREENSHOTS, VIEWPORTS
+
+    size = VIEWPORTS[viewport]
+    customer_context = browser.new_context(base_url=live_server, viewport=size)
+    therapist_context = browser.new_context(base_url=live_server, viewport=size)
+    problems = PageProblems(live_server)
+    problems.allowed_console_errors.extend(NETWORK_CONSOLE_ERRORS)
+    try:
+        customer, therapist = customer_context.new_page(), therapist_context.new_page()
+        problems.watch(customer)
+        problems.watch(therapist)
+        open_window(customer, "/?therapist=t-ayu")
+        session = current_session(customer)
+        fill_booking(customer, name="Nadia Putri")
+        send_message(customer, "Hi Ayu! Is tomorrow at 3 pm free for a 90-minute massage?")
+        expect(own_message(customer, "tomorrow at 3 pm").locator(STATE)).to_have_text(
+            words.MESSAGE_SENT, timeout=DELIVERY_TIMEOUT_MS)
+        inbox = Inbox(therapist, ayu_token)
+        inbox.open(session)
+        inbox.reply("Hello Nadia! Yes, 3 pm works. Villa or hotel?")
+        expect(customer.locator("li.message--therapist")).to_have_count(1, timeout=DELIVERY_TIMEOUT_MS)
+        expect(own_message(customer, "tomorrow at 3 pm").locator(STATE)).to_have_text(words.MESSAGE_READ,
+                                                                                      timeout=5_000)
+        customer_context.set_offline(True)
+        send_message(customer, "A villa in Ubud, thank you!")
+        expect(own_message(customer, "villa in Ubud").locator(STATE)).to_have_text(
+            words.MESSAGE_WAITING, timeout=DELIVERY_TIMEOUT_MS)
+        SCREENSHOTS.mkdir(exist_ok=True)
+        customer.screenshot(path=SCREENSHOTS / f"{viewport}-9-conversation.png", full_page=True,
+                            animations="disabled", caret="hide")
+        customer_context.set_offline(False)
+        expect(inbox.log).to_contain_text("A villa in Ubud, thank you!", timeout=DELIVERY_TIMEOUT_MS)
+        therapist.screenshot(path=SCREENSHOTS / f"inbox-{viewport}-5-live-conversation.png", full_page=True,
+                             animations="disabled", caret="hide")
+        for page in (customer, therapist):
+            assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+        problems.check()
+    finally:
+        customer_context.close()
+        therapist_context.close()
