@@ -9,7 +9,8 @@ Run from the project root; it uses the same DATABASE_URL as the server (the file
 and migrated if needed). Only the token's sha256 is stored: the printed token cannot be
 shown again, only replaced. Messages go to stderr so ``TOKEN=$(python -m backend ...)`` works.
 
-Exit status: 0 done, 2 usage error or unknown therapist id.
+Exit status: 0 done, 2 usage error, unknown therapist id or a refused setting (e.g. a
+BOOKING_ADMIN_TOKEN shorter than 32 characters: the server does not start).
 """
 
 from __future__ import annotations
@@ -17,26 +18,45 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pydantic import ValidationError
+
 from backend.catalog import Catalog
 from backend.config import Settings
 from backend.db import Database
 from backend.tokens import issue_therapist_token, new_token, revoke_therapist_tokens
 
 
+def _settings() -> Settings | None:
+    """Settings from the environment, or None after printing why they are refused (exit 2)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]).upper()
+            print(f"error: {where}: {str(error['msg']).removeprefix('Value error, ')}", file=sys.stderr)
+        return None
+
+
 def serve() -> int:
     import uvicorn  # only the server needs it
 
     from backend.main import create_app
+    from backend.server import uvicorn_options
 
-    settings = Settings()
+    settings = _settings()
+    if settings is None:
+        return 2
     host, port = settings.host, settings.port
-    print(f"Chat Booking: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+    docs = f"http://{host}:{port}/docs" if settings.api_docs else f"http://{host}:{port}/openapi.json"
+    print(f"Chat Booking: http://{host}:{port}/  (API: {docs})", flush=True)
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
     return 0
 
 
 def therapist_token(therapist_id: str, revoke: bool) -> int:
-    settings = Settings()
+    settings = _settings()
+    if settings is None:
+        return 2
     catalog = Catalog.load(settings.catalog_path)
     if therapist_id not in catalog.therapists:
         known = ", ".join(sorted(catalog.therapists))

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 
-from tests.backend.conftest import Chat, Server, bearer, customer_token, new_customer
+from tests.backend.conftest import Chat, Server, auth_for, new_customer
 
 CONVERSATION = "/api/conversations/{session_id}/messages"
 THERAPIST_CONVERSATION = "/api/therapist/conversations/{session_id}"
@@ -47,7 +47,8 @@ WAIT_HELD_S = 0.05
 @pytest.fixture(scope="module")
 def fuzz_chat(server: Server, ayu_auth: dict[str, str]) -> Chat:
     """A started conversation with Ayu, for the cases that get a real session id."""
-    chat = Chat(server, new_customer(), bearer(customer_token()), ayu_auth)
+    customer = new_customer()
+    chat = Chat(server, customer, auth_for(customer), ayu_auth)
     with server.client() as client:
         assert chat.send(client, "Hello from the fuzzer's customer").status_code == 201
     return chat

@@ -11,7 +11,7 @@ import pytest
 from app.domain.models import BookingCreated, BookingRequest
 from backend import crud
 from backend.db import SCHEMA_VERSION, Database
-from tests.backend.conftest import QUIET_ENV, Server, booking, new_key, post_booking, rows
+from tests.backend.conftest import QUIET_ENV, Server, auth_for, booking, new_key, post_booking, rows
 from tests.support.server import running_server
 
 
@@ -26,8 +26,9 @@ def test_a_booking_survives_a_server_restart_on_the_same_file(tmp_path: Path) ->
     with running_server(database, env=QUIET_ENV) as url, httpx.Client(base_url=url) as client:
         created = post_booking(client, body, key).json()
     with running_server(database, env=QUIET_ENV) as url, httpx.Client(base_url=url) as client:
-        assert client.get(f"/api/bookings/{created['id']}").json() == created
-        last = client.get("/api/bookings/last", params={"customer_id": body["customer_id"]})
+        auth = auth_for(body["customer_id"])
+        assert client.get(f"/api/bookings/{created['id']}", headers=auth).json() == created
+        last = client.get("/api/bookings/last", params={"customer_id": body["customer_id"]}, headers=auth)
         assert last.status_code == 200
         replay = post_booking(client, body, key)
         assert replay.status_code == 201 and replay.json() == created
