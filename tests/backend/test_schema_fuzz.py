@@ -4,10 +4,11 @@ Whatever it sends, the server answers as its schema documents (status, JSON body
 with a 5xx, and every 422 carries field errors.
 Bounded to 30 examples per operation and mode, so the whole run takes seconds.
 
-The chat operations need bearer tokens: every case carries a valid one (a customer token, which
-owns whatever customer id it meets first, or a therapist token for Ayu from the operator CLI),
-so the authenticated code is what gets fuzzed. In positive mode half the cases also get a
-session id of a real conversation, since a random one mostly names nobody in the catalog. Long
+Every customer and therapist operation needs a bearer token: every case carries a valid one (a
+customer token, which owns whatever UUID4 customer id it meets first, or a therapist token for Ayu
+from the operator CLI), so the authenticated code is what gets fuzzed. In positive mode half the
+cases also get the fuzzer's own customer id, session id and booking id, since a random one mostly
+names nobody (or is not a UUID4). Long
 polls are held for at most 50 ms (a generated ``wait`` of 30 s would stall the run).
 
 (``schemathesis.pytest.from_fixture`` + ``@schema.parametrize()`` is the documented way, but in
@@ -17,6 +18,7 @@ gets a hypothesis test built from ``APIOperation.as_strategy`` instead.)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -26,7 +28,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 
-from tests.backend.conftest import Chat, Server, auth_for, new_customer
+from tests.backend.conftest import Chat, Server, auth_for, booking, new_customer, post_booking
 
 CONVERSATION = "/api/conversations/{session_id}/messages"
 THERAPIST_CONVERSATION = "/api/therapist/conversations/{session_id}"
@@ -44,22 +46,36 @@ RUNS = [(method, path, GenerationMode.POSITIVE) for method, path in OPERATIONS] 
 WAIT_HELD_S = 0.05
 
 
+@dataclass
+class FuzzChat(Chat):
+    booking_id: str = ""
+
+
 @pytest.fixture(scope="module")
-def fuzz_chat(server: Server, ayu_auth: dict[str, str]) -> Chat:
+def fuzz_chat(server: Server, ayu_auth: dict[str, str]) -> FuzzChat:
     """A started conversation with Ayu, for the cases that get a real session id."""
     customer = new_customer()
     chat = Chat(server, customer, auth_for(customer), ayu_auth)
     with server.client() as client:
         assert chat.send(client, "Hello from the fuzzer's customer").status_code == 201
-    return chat
+        created = post_booking(client, booking(customer_id=customer))
+        assert created.status_code == 201, created.text
+    return FuzzChat(chat.server, chat.customer_id, chat.customer_auth, chat.therapist_auth,
+                    booking_id=created.json()["id"])
 
 
-def _prepare(case: schemathesis.Case, chat: Chat, real_session: bool) -> dict[str, Any]:
+def _prepare(case: schemathesis.Case, chat: FuzzChat, real_session: bool) -> dict[str, Any]:
     """The headers to send, after pointing the case at a real conversation and capping its wait."""
     if real_session and case.path_parameters and "session_id" in case.path_parameters:
         case.path_parameters["session_id"] = chat.session_id
         if isinstance(case.body, dict) and "sender_id" in case.body:  # a customer's own message
             case.body |= {"sender_id": chat.customer_id, "sender_type": "customer"}
+    if real_session and isinstance(case.body, dict) and "customer_id" in case.body:  # a booking of theirs
+        case.body["customer_id"] = chat.customer_id
+    if real_session and isinstance(case.query, dict) and "customer_id" in case.query:  # their last booking
+        case.query["customer_id"] = chat.customer_id
+    if real_session and case.path_parameters and "booking_id" in case.path_parameters:
+        case.path_parameters["booking_id"] = chat.booking_id
     wait = (case.query or {}).get("wait")
     if isinstance(wait, int | float) and not isinstance(wait, bool) and 0 <= wait <= 30:
         case.query["wait"] = min(wait, WAIT_HELD_S)
@@ -67,8 +83,9 @@ def _prepare(case: schemathesis.Case, chat: Chat, real_session: bool) -> dict[st
         return {}  # the case is about a missing or broken Authorization header: keep it broken
     if case.path.startswith("/api/therapist"):
         return chat.therapist_auth
-    if case.path.startswith("/api/conversations"):
-        return chat.customer_auth
+    if case.path.startswith("/api/conversations") or (case.path.startswith("/api/bookings")
+                                                       and case.path != "/api/bookings" or case.method == "POST"):
+        return chat.customer_auth  # every customer route; the admin listing gets none (403 here)
     return {}
 
 
@@ -84,7 +101,7 @@ def test_every_api_operation_is_fuzzed(live_schema: schemathesis.BaseSchema) -> 
 
 @pytest.mark.parametrize(("method", "path", "mode"), RUNS, ids=[f"{m} {p} {g.value}" for m, p, g in RUNS])
 def test_generated_requests_never_cause_a_server_error(live_schema: schemathesis.BaseSchema, server: Server,
-                                                       fuzz_chat: Chat, method: str, path: str,
+                                                       fuzz_chat: FuzzChat, method: str, path: str,
                                                        mode: GenerationMode) -> None:
     operation = live_schema[path][method]
     real_session = st.booleans() if mode is GenerationMode.POSITIVE else st.just(False)
@@ -97,8 +114,13 @@ def test_generated_requests_never_cause_a_server_error(live_schema: schemathesis
         # refused, no 5xx) except "schema-valid data is accepted": the catalog, the phone-number
         # rule and the session's sender rules refuse bodies the JSON Schema cannot describe, with
         # a 422.
+        # And, for a booking by id, "invalid credentials are 401/403": another customer's token gets
+        # the 404 an unknown id gets, on purpose (the answer must not tell that the booking exists).
+        excluded = [schemathesis.checks.positive_data_acceptance]
+        if path == "/api/bookings/{booking_id}":
+            excluded.append(schemathesis.checks.ignored_auth)
         response = case.call_and_validate(base_url=server.url, timeout=10, headers=headers,
-                                          excluded_checks=[schemathesis.checks.positive_data_acceptance])
+                                          excluded_checks=excluded)
         where = f"{case.method} {case.formatted_path} → {response.status_code} {response.text[:300]}"
         assert response.status_code < 500, where
         content_type = response.headers.get("content-type", [""])[0]  # schemathesis: name → list of values
