@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -31,10 +32,21 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_server(database: Path, *, env: dict[str, str] | None = None,
                    module: str = "backend", cwd: Path = ROOT) -> Iterator[str]:
+    with server_process(database, env=env, module=module, cwd=cwd) as (base_url, _):
+        yield base_url
+
+
+@contextlib.contextmanager
+def server_process(database: Path, *, env: dict[str, str] | None = None, module: str = "backend",
+                   cwd: Path = ROOT, output: IO[bytes] | None = None
+                   ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As ``running_server``, also giving the process (its pid, for /proc); ``output`` gets its
+    stdout and stderr (the access log) when given."""
     port = free_port()
     environment = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port),
                    "DATABASE_URL": str(database), "LOG_LEVEL": "warning", **(env or {})}
-    process = subprocess.Popen([sys.executable, "-m", module], cwd=cwd, env=environment)
+    process = subprocess.Popen([sys.executable, "-m", module], cwd=cwd, env=environment,
+                               stdout=output, stderr=output)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -49,7 +61,7 @@ def running_server(database: Path, *, env: dict[str, str] | None = None,
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start within 30 s")
             time.sleep(0.1)
-        yield base_url
+        yield base_url, process
     finally:
         process.terminate()
         try:
