@@ -77,6 +77,12 @@ def _claim(request: Request, limits: LimitsDep, database: DatabaseDep, customer_
         raise ApiError(403, "This customer id belongs to another device's token.")
 
 
+def customer_write(request: Request, token: CustomerToken, limits: LimitsDep) -> None:
+    """A booking or customer message, counted once the token is known to be well formed (so that a
+    flood without tokens costs only the failed-check counter, which stops it after a few)."""
+    limits.check_write(request)
+
+
 def customer_session(request: Request, session_id: SessionIdPath, token: CustomerToken, catalog: CatalogDep,
                      database: DatabaseDep, limits: LimitsDep) -> Session:
     """The session in the path, after checking the token owns its customer (binding it if new)."""
@@ -118,6 +124,10 @@ def therapist_auth(request: Request, catalog: CatalogDep, database: DatabaseDep,
 TherapistAuth = Annotated[Therapist, Depends(therapist_auth)]
 
 
+def therapist_write(request: Request, therapist: TherapistAuth, limits: LimitsDep) -> None:
+    limits.check_write(request)
+
+
 def therapist_session(session_id: SessionIdPath, therapist: TherapistAuth, catalog: CatalogDep) -> Session:
     session = parse_session_id(session_id, catalog)
     if session.therapist_id != therapist.id:
@@ -128,4 +138,6 @@ def therapist_session(session_id: SessionIdPath, therapist: TherapistAuth, catal
 CustomerSession = Annotated[Session, Depends(customer_session)]
 TherapistSession = Annotated[Session, Depends(therapist_session)]
 BookingOwner = Depends(booking_owner)
+CustomerWriteLimit = Depends(customer_write)
+TherapistWriteLimit = Depends(therapist_write)
 OwnedCustomerId = Annotated[str, Depends(customer_owner)]

@@ -17,6 +17,7 @@
 | RATE_LIMIT_AUTH_FAILURES | 20                     | failed token checks per client per window        |
 | REQUEST_READ_TIMEOUT  | 10                        | seconds a client has to send a whole request     |
 | MAX_CONNECTIONS       | 1000                      | open connections (or requests) before 503        |
+| MAX_CONNECTIONS_PER_CLIENT | 64                   | open connections per peer address (not proxies)  |
 
 The therapist catalog (``static/data/therapists.json``, the file the page reads), the folder
 the page is served from and the request body limit are settings too (not read from the
@@ -75,6 +76,7 @@ class Settings(BaseSettings):
     rate_limit_auth_failures: int = Field(20, ge=1, **_env("RATE_LIMIT_AUTH_FAILURES"))
     request_read_timeout: float = Field(10.0, gt=0, le=30, **_env("REQUEST_READ_TIMEOUT"))
     max_connections: int = Field(1000, ge=1, **_env("MAX_CONNECTIONS"))
+    max_connections_per_client: int = Field(64, ge=1, **_env("MAX_CONNECTIONS_PER_CLIENT"))
     max_buffered_bytes: int = 64 * 1024
     # Not from the environment: where the page's files are.
     site_root: Path = Field(ROOT, exclude=True)

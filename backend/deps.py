@@ -91,11 +91,3 @@ Conn = Annotated[sqlite3.Connection, Depends(get_connection)]
 BookingBody = Annotated[BookingRequest, Depends(get_booking_body)]
 IdempotencyKey = Annotated[str, Depends(idempotency.read_key)]
 AdminAccess = Depends(require_admin)
-
-
-def check_write(request: Request, limits: LimitsDep) -> None:
-    """Count a booking or message against the client's limit (429 + Retry-After when over)."""
-    limits.check_write(request)
-
-
-WriteLimit = Depends(check_write)

@@ -9,6 +9,8 @@ and h11 buffers (and uvicorn waits) before that.
     Transfer-Encoding *and* Content-Length               400 + Connection: close (no smuggling)
     header block larger than ``max_header_bytes``        400 + close (h11's incomplete-event cap)
     more than ``max_connections`` connections or tasks   503 (uvicorn's ``limit_concurrency``)
+    more than ``per_client`` connections from one peer   closed at once, before reading anything
+                                                         (peers in TRUSTED_PROXIES are exempt)
 
 Example::
 
@@ -18,14 +20,18 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+from collections import Counter
 from typing import Any, ClassVar
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from backend.clients import Network
 from backend.config import Settings
 
 MAX_HEADER_BYTES = 16 * 1024
+READ_CHUNK = 64 * 1024
 
 
 class _StrictConnection(h11.Connection):
@@ -47,12 +53,17 @@ class GuardedH11Protocol(H11Protocol):
 
     read_timeout: ClassVar[float] = 10.0
     max_buffered: ClassVar[int] = 64 * 1024
+    per_client: ClassVar[int] = 64
+    trusted: ClassVar[tuple[Network, ...]] = ()
+    # Open connections per peer address; one event loop per process, so no lock is needed.
+    open_per_peer: ClassVar[Counter[str]] = Counter()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.conn = _StrictConnection(h11.SERVER, self.config.h11_max_incomplete_event_size
                                       or MAX_HEADER_BYTES)
         self._deadline: asyncio.TimerHandle | None = None
+        self._peer: str | None = None
 
     # A deadline runs from a connection's first moment, and from the first byte of each next request,
     # until that request (headers and body) is complete. Waiting for the *response* is not counted:
@@ -82,10 +93,26 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # asyncio reads up to 256 KiB per recv(); a request is at most 16 KiB of headers + 16 KiB of
+        # body, so smaller reads bound what one connection can hold before we look at it.
+        if isinstance(getattr(transport, "max_size", None), int):
+            transport.max_size = READ_CHUNK  # type: ignore[attr-defined]
+        peer = self.client[0] if self.client else None
+        if peer is not None and not _trusted(peer, self.trusted):
+            if self.open_per_peer[peer] >= self.per_client:
+                transport.abort()  # one address holding this many sockets is a flood, not a customer
+                return
+            self._peer = peer
+            self.open_per_peer[peer] += 1
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._peer is not None:
+            self.open_per_peer[self._peer] -= 1
+            if self.open_per_peer[self._peer] <= 0:
+                del self.open_per_peer[self._peer]
+            self._peer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -97,9 +124,15 @@ class GuardedH11Protocol(H11Protocol):
         if self._request_read():
             self._disarm()
             # Whatever arrives now waits behind an unanswered request (pipelining, or a flood); h11
-            # does not count it against its limit while paused, so we do.
+            # does not count it against its limit while paused, so we do: stop reading, answer the
+            # request, then close. (Closing at once would let the client start its next request
+            # while this one still runs: a flood of tasks instead of a flood of bytes.)
             if self._buffered() > self.max_buffered:
-                self.transport.close()
+                self.flow.pause_reading()
+                if self.cycle is not None and not self.cycle.response_complete:
+                    self.cycle.keep_alive = False
+                else:
+                    self.transport.close()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -111,9 +144,18 @@ class GuardedH11Protocol(H11Protocol):
         super().timeout_keep_alive_handler()
 
 
+def _trusted(peer: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
 def protocol_for(settings: Settings) -> type[GuardedH11Protocol]:
-    return type("ConfiguredH11Protocol", (GuardedH11Protocol,),
-                {"read_timeout": settings.request_read_timeout, "max_buffered": settings.max_buffered_bytes})
+    return type("ConfiguredH11Protocol", (GuardedH11Protocol,), {
+        "read_timeout": settings.request_read_timeout, "max_buffered": settings.max_buffered_bytes,
+        "per_client": settings.max_connections_per_client, "trusted": settings.proxy_networks})
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from app.domain.models import BookingCreated, BookingRequest, LastBooking
 from backend import chat_crud, crud, customers, idempotency
 from backend.api.chat_common import TOO_MANY, therapist_topic
-from backend.auth import BookingOwner, CustomerToken, OwnedCustomerId
+from backend.auth import BookingOwner, CustomerToken, CustomerWriteLimit, OwnedCustomerId
 from backend.db import Database
 from backend.deps import (
     AdminAccess,
@@ -34,7 +34,6 @@ from backend.deps import (
     IdempotencyKey,
     LimitsDep,
     NotifierDep,
-    WriteLimit,
 )
 from backend.errors import ApiError, ErrorBody, ValidationErrorBody
 from backend.sessions import Session, session_id_for
@@ -68,7 +67,7 @@ class BookingList(BaseModel):
 
 
 @router.post("", status_code=201, response_model=BookingCreated, responses=CREATE_RESPONSES,
-             openapi_extra=CREATE_OPENAPI, dependencies=[WriteLimit, BookingOwner],
+             openapi_extra=CREATE_OPENAPI, dependencies=[CustomerWriteLimit, BookingOwner],
              summary="Create a booking (once per Idempotency-Key)")
 def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalog: CatalogDep,
                    notifier: NotifierDep, response: Response) -> BookingCreated:

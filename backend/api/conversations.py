@@ -32,10 +32,10 @@ from backend.api.chat_common import (
     request_body,
     store_message,
 )
-from backend.auth import CustomerSession
+from backend.auth import CustomerSession, CustomerWriteLimit
 from backend.chat_crud import NewMessage
 from backend.chat_models import MessagePage, MessagePublic
-from backend.deps import Conn, DatabaseDep, NotifierDep, WriteLimit, json_body
+from backend.deps import Conn, DatabaseDep, NotifierDep, json_body
 from backend.errors import FieldError, InvalidRequest
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
@@ -57,7 +57,7 @@ def _check_sender(message: ChatMessage, customer_id: str) -> None:
 
 @router.post("/{session_id}/messages", status_code=201, response_model=MessagePublic,
              responses={**REPLAYED, **RESPONSES, **TOO_LARGE}, openapi_extra=request_body(ChatMessage),
-             dependencies=[WriteLimit],
+             dependencies=[CustomerWriteLimit],
              summary="Send a customer message (exactly once per message id)")
 def post_message(session: CustomerSession, message: MessageBody, conn: Conn, notifier: NotifierDep,
                  response: Response) -> MessagePublic:

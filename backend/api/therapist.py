@@ -37,7 +37,7 @@ from backend.api.chat_common import (
     store_message,
     therapist_topic,
 )
-from backend.auth import TherapistAuth, TherapistSession
+from backend.auth import TherapistAuth, TherapistSession, TherapistWriteLimit
 from backend.chat_crud import NewMessage
 from backend.chat_models import (
     BookingHistory,
@@ -49,7 +49,7 @@ from backend.chat_models import (
     TherapistMe,
 )
 from backend.crud import now_ms
-from backend.deps import Conn, DatabaseDep, NotifierDep, WriteLimit, json_body
+from backend.deps import Conn, DatabaseDep, NotifierDep, json_body
 from backend.errors import ApiError
 from backend.notify import long_poll
 from backend.sessions import Session
@@ -107,7 +107,7 @@ async def read_messages(session: ExistingSession, database: DatabaseDep, notifie
 
 @router.post("/conversations/{session_id}/messages", status_code=201, response_model=MessagePublic,
              responses={**REPLAYED, **IN_CONVERSATION, **TOO_LARGE}, openapi_extra=request_body(ReplyRequest),
-             dependencies=[WriteLimit], summary="Reply (exactly once per message id)")
+             dependencies=[TherapistWriteLimit], summary="Reply (exactly once per message id)")
 def reply(session: TherapistSession, body: ReplyBody, conn: Conn, notifier: NotifierDep,
           response: Response) -> MessagePublic:
     new = NewMessage(id=body.id, sender_type="therapist", sender_id=session.therapist_id,
