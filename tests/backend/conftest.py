@@ -30,7 +30,8 @@ from tests.support.server import ROOT, running_server
 # Never inherit these from the developer's shell: the tests decide. The rate limits are generous
 # here; tests of the limits start their own server with small ones (tests/backend/test_abuse.py).
 QUIET_ENV = {"BOOKING_ADMIN_TOKEN": "", "CORS_ALLOW_ORIGINS": "", "FRAME_ANCESTORS": "", "TRUSTED_PROXIES": "",
-             "API_DOCS": "0", "RATE_LIMIT_WRITES": "1000000", "RATE_LIMIT_AUTH_FAILURES": "1000000"}
+             "API_DOCS": "0", "RATE_LIMIT_WRITES": "1000000", "RATE_LIMIT_AUTH_FAILURES": "1000000",
+             "MAX_CONNECTIONS_PER_CLIENT": "1000"}
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ class Target:
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     """The defaults of a real deployment (read deadline included), generous rate limits."""
     database = tmp_path_factory.mktemp("hostile") / "bookings.sqlite3"
-    with server_process(database, env=QUIET_ENV) as (url, process):
+    with server_process(database, env=QUIET_ENV | {"MAX_CONNECTIONS_PER_CLIENT": "64"}) as (url, process):
         yield Target(url, urlsplit(url).port or 0, process.pid)
 
 
