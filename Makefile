@@ -1,6 +1,7 @@
 # Chat Booking: two commands for a newcomer.
 #   make serve   set everything up, then serve the page + API at http://$(HOST):$(PORT)/
-#   make test    set everything up (Chromium included), then run every test
+#   make test    set everything up (Chromium included), then run every test (with the 60 s soak;
+#                SKIP_SOAK=1 skips it for a quick local run)
 # Set-up steps are file targets, so a second run with nothing changed skips them.
 
 SHELL := /bin/bash

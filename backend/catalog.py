@@ -7,6 +7,7 @@ therapist, or at any other price, is refused.
 Example::
 
     catalog = Catalog.load(Path("static/data/therapists.json"))
+    booking = catalog.with_therapist_name(booking)   # the catalog's name; 422 on a different one
     catalog.check(booking)        # raises InvalidRequest(therapist_id / duration / price)
 """
 
@@ -51,3 +52,18 @@ class Catalog:
                 field="price", type="price_mismatch",
                 message=f"The price for {booking.duration} minutes with {therapist.name} "
                         f"is {self.currency} {expected:,}.".replace("  ", " "))])
+
+    def with_therapist_name(self, booking: BookingRequest) -> BookingRequest:
+        """The catalog names the therapist: an empty ``therapist_name`` gets the catalog's, any other
+        name than the catalog's is refused (422), so no booking stores a name the customer never saw."""
+        therapist = self.therapists.get(booking.therapist_id)
+        if therapist is None:
+            self.check(booking)  # the unknown-therapist 422
+            raise AssertionError("unreachable")
+        if booking.therapist_name == "":
+            return booking.model_copy(update={"therapist_name": therapist.name})
+        if booking.therapist_name != therapist.name:
+            raise InvalidRequest([FieldError(
+                field="therapist_name", type="therapist_name_mismatch",
+                message=f"must be the catalog's name for {booking.therapist_id}: {therapist.name}")])
+        return booking

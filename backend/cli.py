@@ -15,7 +15,8 @@ Before serving, the database is migrated once (the workers then find it done); a
 newer than this code, or one that cannot be reached, stops here with a message on stderr.
 
 Exit status: 0 done, 1 database refused or unreachable, 2 usage error (unknown therapist id,
-several workers on SQLite).
+several workers on SQLite, a refused setting such as a BOOKING_ADMIN_TOKEN shorter than 32
+characters: the server does not start).
 """
 
 from __future__ import annotations
@@ -23,10 +24,23 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pydantic import ValidationError
+
 from backend.catalog import Catalog
 from backend.config import Settings
 from backend.db import UNAVAILABLE_ERRORS, SchemaTooNew, open_database
 from backend.tokens import issue_therapist_token, new_token, revoke_therapist_tokens
+
+
+def _settings() -> Settings | None:
+    """Settings from the environment, or None after printing why they are refused (exit 2)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]).upper()
+            print(f"error: {where}: {str(error['msg']).removeprefix('Value error, ')}", file=sys.stderr)
+        return None
 
 
 def migrate(settings: Settings) -> int:
@@ -49,8 +63,11 @@ def serve(workers: int | None = None) -> int:
     import uvicorn  # only the server needs it
 
     from backend.main import create_app
+    from backend.server import WORKER_PROTOCOL, uvicorn_options
 
-    settings = Settings()
+    settings = _settings()
+    if settings is None:
+        return 2
     workers = workers or settings.workers
     if workers > 1 and settings.database_engine == "sqlite":
         print("error: several workers need a shared database: set DATABASE_URL=postgresql://... "
@@ -60,20 +77,22 @@ def serve(workers: int | None = None) -> int:
     if status:
         return status
     host, port = settings.host, settings.port
-    print(f"Chat Booking: http://{host}:{port}/  (API docs: http://{host}:{port}/docs; "
+    docs = f"http://{host}:{port}/docs" if settings.api_docs else f"http://{host}:{port}/openapi.json"
+    print(f"Chat Booking: http://{host}:{port}/  (API: {docs}; "
           f"{settings.database_engine}, {workers} process{'es' if workers > 1 else ''})", flush=True)
+    options = uvicorn_options(settings)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+        uvicorn.run(create_app(settings), **options)
     else:  # each worker process builds its own app (and pool, and LISTEN connection) from the environment
-        from backend.nodelay import IMPORT_STRING  # uvicorn's own listening socket lacks TCP_NODELAY
-
-        uvicorn.run("backend.main:create_app", factory=True, workers=workers, host=host, port=port,
-                    log_level=settings.log_level, http=IMPORT_STRING)
+        options["http"] = WORKER_PROTOCOL  # an import string: a worker process cannot be handed a class
+        uvicorn.run("backend.main:create_app", factory=True, workers=workers, **options)
     return 0
 
 
 def therapist_token(therapist_id: str, revoke: bool) -> int:
-    settings = Settings()
+    settings = _settings()
+    if settings is None:
+        return 2
     catalog = Catalog.load(settings.catalog_path)
     if therapist_id not in catalog.therapists:
         known = ", ".join(sorted(catalog.therapists))

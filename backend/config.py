@@ -13,6 +13,16 @@
 | SERVE_SITE            | 1                         | also serve the page itself from this origin      |
 | LOG_LEVEL             | info                      | uvicorn's log level                              |
 | SITE_ROOT             | the repository            | folder whose page files are served (a build)     |
+| API_DOCS              | 0                         | serve /docs (Swagger UI, which loads from a CDN)  |
+| FRAME_ANCESTORS       | unset (same origin only)  | space-separated origins that may frame the page  |
+| TRUSTED_PROXIES       | unset (none)              | proxy IPs/networks whose X-Forwarded-For we trust |
+| RATE_LIMIT_STORE      | database                  | where rate counters live: database or memory     |
+| RATE_LIMIT_WINDOW     | 60                        | seconds of one rate-limit window                 |
+| RATE_LIMIT_WRITES     | 60                        | bookings + messages per client per window        |
+| RATE_LIMIT_AUTH_FAILURES | 20                     | failed token checks per client per window        |
+| REQUEST_READ_TIMEOUT  | 10                        | seconds a client has to send a whole request     |
+| MAX_CONNECTIONS       | 1000                      | open connections (or requests) before 503        |
+| MAX_CONNECTIONS_PER_CLIENT | 64                   | open connections per peer address (not proxies)  |
 
 The therapist catalog (``static/data/therapists.json``, the file the page reads) and the
 request body limit are settings too (not read from the environment), so tests can point them
@@ -30,7 +40,10 @@ Example::
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +52,8 @@ from backend.site_files import ROOT
 
 MAX_BODY_BYTES = 16 * 1024
 DEFAULT_DATABASE = "var/bookings.sqlite3"
+ADMIN_TOKEN_MIN = 32
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 def _env(name: str) -> dict:
@@ -60,6 +75,17 @@ class Settings(BaseSettings):
     cors_allow_origins: str = Field("", **_env("CORS_ALLOW_ORIGINS"))
     serve_site: bool = Field(True, **_env("SERVE_SITE"))
     log_level: str = Field("info", **_env("LOG_LEVEL"))
+    api_docs: bool = Field(False, **_env("API_DOCS"))
+    frame_ancestors: str = Field("", **_env("FRAME_ANCESTORS"))
+    trusted_proxies: str = Field("", **_env("TRUSTED_PROXIES"))
+    rate_limit_store: Literal["database", "memory"] = Field("database", **_env("RATE_LIMIT_STORE"))
+    rate_limit_window: float = Field(60.0, gt=0, le=3600, **_env("RATE_LIMIT_WINDOW"))
+    rate_limit_writes: int = Field(60, ge=1, **_env("RATE_LIMIT_WRITES"))
+    rate_limit_auth_failures: int = Field(20, ge=1, **_env("RATE_LIMIT_AUTH_FAILURES"))
+    request_read_timeout: float = Field(10.0, gt=0, le=30, **_env("REQUEST_READ_TIMEOUT"))
+    max_connections: int = Field(1000, ge=1, **_env("MAX_CONNECTIONS"))
+    max_connections_per_client: int = Field(64, ge=1, **_env("MAX_CONNECTIONS_PER_CLIENT"))
+    max_buffered_bytes: int = 64 * 1024
     site_root: Path = Field(ROOT, **_env("SITE_ROOT"))  # the page's files: the repository, or a build
     catalog_path: Path = Field(ROOT / "static" / "data" / "therapists.json")
     max_body_bytes: int = MAX_BODY_BYTES
@@ -73,6 +99,33 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.resolve()
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < ADMIN_TOKEN_MIN:
+            raise ValueError(f"BOOKING_ADMIN_TOKEN must be at least {ADMIN_TOKEN_MIN} characters "
+                             "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        return value
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in value.split():
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"FRAME_ANCESTORS: {origin!r} is not an http(s) origin "
+                                 "like https://shop.example (no path, no wildcard)")
+        return " ".join(value.split())
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for entry in value.replace(",", " ").split():
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+        return value
 
     @field_validator("database_url", mode="before")
     @classmethod
@@ -97,3 +150,11 @@ class Settings(BaseSettings):
     @property
     def cors_origins(self) -> tuple[str, ...]:
         return tuple(o.strip() for o in self.cors_allow_origins.split(",") if o.strip())
+
+    @property
+    def frame_origins(self) -> tuple[str, ...]:
+        return tuple(self.frame_ancestors.split())
+
+    @property
+    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(e, strict=False) for e in self.trusted_proxies.replace(",", " ").split())

@@ -7,8 +7,9 @@ makes the first writer win even when two requests race.
 
 Example::
 
-    claim(conn, "c-1234", token)        # True: bound now, or already bound to this token
-    claim(conn, "c-1234", other_token)  # False → the route answers 403
+    claim(conn, customer_id, token)        # True: bound now, or already bound to this token
+    claim(conn, customer_id, other_token)  # False → the route answers 403
+    owns(conn, customer_id, token)         # True, without binding anything
 """
 
 from __future__ import annotations
@@ -26,3 +27,9 @@ def claim(conn: sqlite3.Connection, customer_id: str, token: str) -> bool:
                  " ON CONFLICT (customer_id) DO NOTHING", (customer_id, wanted, now_ms()))
     row = conn.execute("SELECT token_hash FROM customers WHERE customer_id = ?", (customer_id,)).fetchone()
     return row is not None and same_hash(row["token_hash"], wanted)
+
+
+def owns(conn: sqlite3.Connection, customer_id: str, token: str) -> bool:
+    """True when ``token`` already owns ``customer_id`` (never claims it)."""
+    row = conn.execute("SELECT token_hash FROM customers WHERE customer_id = ?", (customer_id,)).fetchone()
+    return row is not None and same_hash(row["token_hash"], token_hash(token))

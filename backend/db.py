@@ -121,6 +121,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    (   # 3: rate limits shared by every process (backend.ratelimit); tokens required on bookings.
+        """
+        CREATE TABLE rate_limits (
+            bucket       TEXT    PRIMARY KEY,           -- <kind>:<client address>
+            window_start INTEGER NOT NULL,              -- index of the fixed window being counted
+            hits         INTEGER NOT NULL
+        )
+        """,
+        # Customer ids that were used without a token (bookings before tokens were required) are
+        # locked: no token may claim them now and read their bookings. The hash is not hex, so no
+        # token's sha256 ever matches it.
+        """
+        INSERT INTO customers (customer_id, token_hash, created_at)
+        SELECT DISTINCT customer_id, 'unclaimable', 0 FROM bookings
+        WHERE customer_id NOT IN (SELECT customer_id FROM customers)
+        """,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")

@@ -15,15 +15,17 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from app.domain.models import BookingRequest
 from backend import idempotency
+from backend.bodies import parse_body
 from backend.catalog import Catalog
 from backend.config import Settings
 from backend.db import Database
-from backend.errors import ApiError, InvalidRequest, field_errors
+from backend.errors import ApiError
 from backend.notify import Notifier
+from backend.ratelimit import Limits, get_limits
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,13 +54,11 @@ async def get_connection(request: Request) -> AsyncIterator[sqlite3.Connection]:
 
 
 def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
-    """A dependency that parses the body as ``model`` ourselves: invalid JSON, bad UTF-8 or deep
-    nesting all become a 422 naming the field, never FastAPI's 400 or a 500."""
+    """A dependency that parses the body as ``model`` ourselves, strictly (``backend.bodies``):
+    invalid JSON, bad UTF-8, deep nesting, duplicate keys all become a 422 naming the field, never
+    FastAPI's 400 or a 500."""
     async def parse(request: Request) -> M:
-        try:
-            return model.model_validate_json(await request.body())
-        except ValidationError as exc:
-            raise InvalidRequest(field_errors(exc.errors())) from None
+        return parse_body(model, await request.body())
     return parse
 
 
@@ -68,12 +68,17 @@ get_booking_body = json_body(BookingRequest)
 _bearer = HTTPBearer(auto_error=False, description="BOOKING_ADMIN_TOKEN")
 
 
-def require_admin(settings: Annotated[Settings, Depends(get_settings)],
+LimitsDep = Annotated[Limits, Depends(get_limits)]
+
+
+def require_admin(request: Request, settings: Annotated[Settings, Depends(get_settings)], limits: LimitsDep,
                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
     if settings.admin_token is None:
         raise ApiError(403, "Listing bookings is disabled on this server (BOOKING_ADMIN_TOKEN is not set).")
+    limits.check_auth_allowed(request)
     given = credentials.credentials.encode() if credentials else b""
     if not hmac.compare_digest(given, settings.admin_token.encode()):
+        limits.auth_failed(request)
         raise ApiError(401, "A valid admin token is required: Authorization: Bearer <token>.",
                        headers={"WWW-Authenticate": "Bearer"})
 

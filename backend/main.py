@@ -20,9 +20,11 @@ from backend.catalog import Catalog
 from backend.config import Settings
 from backend.db import open_database
 from backend.errors import install_error_handlers
+from backend.headers import SecurityHeaders, page_policy
 from backend.idempotency import HEADER as IDEMPOTENCY_HEADER
 from backend.limits import BodySizeLimit
 from backend.notify import make_notifier
+from backend.ratelimit import limits_for
 from backend.site import site_router
 
 
@@ -37,14 +39,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="Chat Booking API", version="1.0.0", lifespan=lifespan)
+    # /docs (Swagger UI) loads its JavaScript from a CDN, on the page's origin: off unless API_DOCS=1.
+    docs = {} if settings.api_docs else {"docs_url": None, "redoc_url": None}
+    app = FastAPI(title="Chat Booking API", version="1.0.0", lifespan=lifespan, **docs)
     app.state.settings = settings
     app.state.database = open_database(settings)  # SQLite or PostgreSQL, from DATABASE_URL
     app.state.catalog = Catalog.load(settings.catalog_path)
     app.state.notifier = make_notifier(app.state.database)  # in-process, or LISTEN/NOTIFY on PostgreSQL
+    app.state.limits = limits_for(settings, app.state.database)
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, page_policy=page_policy(settings.site_root),
+                       frame_ancestors=settings.frame_origins)
     if settings.cors_origins:  # added last = outermost, so even a 413 carries CORS headers
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"],

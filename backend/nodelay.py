@@ -6,10 +6,12 @@ i.e. with ``proto=0``; asyncio only sets ``TCP_NODELAY`` on accepted sockets who
 ACK (about 40 ms: ``/api/health`` took 50 ms instead of 2 ms). This protocol sets the option
 itself; a single process (asyncio's own listening socket) is unaffected by it.
 
+``backend.server.GuardedH11Protocol`` (the one protocol the server runs) calls ``nodelay`` on
+every connection.
+
 Example::
 
-    uvicorn.run("backend.main:create_app", factory=True, workers=4,
-                http="backend.nodelay:NoDelayHTTPProtocol")
+    nodelay(transport)      # in a protocol's connection_made
 """
 
 from __future__ import annotations
@@ -18,15 +20,9 @@ import asyncio
 import contextlib
 import socket
 
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-IMPORT_STRING = "backend.nodelay:NoDelayHTTPProtocol"
-
-
-class NoDelayHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            with contextlib.suppress(OSError):  # a socket that cannot take it just stays as it is
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)
+def nodelay(transport: asyncio.BaseTransport) -> None:
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        with contextlib.suppress(OSError):  # a socket that cannot take it just stays as it is
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -1,21 +1,21 @@
 """Session ids: ``session_<therapist_id>_<customer_id>``, checked against the catalog.
 
-The therapist id is a catalog id (``t-ayu``); the customer id is the rest and follows the
-same rules as everywhere else (``app.domain.models`` ``_Id``: 1–64 of ``[A-Za-z0-9_.:-]``), so it may
-itself contain ``_``. Matching catalog ids as prefixes keeps that unambiguous.
+The therapist id is a catalog id (``t-ayu``); the customer id is the rest, a canonical UUID4 as
+the page makes it (``backend.bodies.is_customer_id``; anything else is a 422 on ``customer_id``).
+Matching catalog ids as prefixes keeps the split unambiguous.
 
 Example::
 
-    parse_session_id("session_t-ayu_c-42", catalog)   # Session("session_t-ayu_c-42", "t-ayu", "c-42")
-    session_id_for("t-ayu", "c-42")                    # "session_t-ayu_c-42"
+    parse_session_id("session_t-ayu_0b7e...", catalog)   # Session("session_t-ayu_0b7e...", "t-ayu", "0b7e...")
+    session_id_for("t-ayu", "0b7e...")                    # "session_t-ayu_0b7e..."
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from app.domain.models import ID_MAX
+from backend.bodies import is_customer_id
 from backend.catalog import Catalog
 from backend.errors import FieldError, InvalidRequest
 
@@ -23,7 +23,6 @@ PREFIX = "session_"
 # What /openapi.json documents (and FastAPI checks first); the catalog is checked in code.
 SESSION_PATTERN = r"^session_[A-Za-z0-9.:-]+_[A-Za-z0-9_.:-]+$"
 SESSION_MAX = len(PREFIX) + 2 * ID_MAX + 1
-_CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,%d}$" % ID_MAX)
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,8 @@ def parse_session_id(session_id: str, catalog: Catalog) -> Session:
         raise _invalid("names a therapist who is not in the catalog", "unknown_therapist")
     therapist_id = max(candidates, key=len)
     customer_id = rest[len(therapist_id) + 1:]
-    if not _CUSTOMER_ID.fullmatch(customer_id):
-        raise _invalid(f"must end in a customer id of 1–{ID_MAX} letters, digits or _.:-",
-                       "customer_id_format")
+    if not is_customer_id(customer_id):
+        raise InvalidRequest([FieldError(
+            field="customer_id", type="customer_id_format",
+            message="the customer id at the end of session_id must be a UUID4 in canonical form")])
     return Session(session_id, therapist_id, customer_id)

@@ -2,7 +2,8 @@
 
 The allow-list is ``backend.site_files``; anything else is a 404, so ``.git``,
 ``.venv`` and ``node_modules`` are never exposed. ``/sw.js`` is the service worker
-that ``tools/build_sw.py`` generates into ``static/vendor/sw.js``.
+that ``tools/build_sw.py`` generates into ``static/vendor/sw.js``. ``HEAD`` answers like ``GET``
+without the body; a path the file system cannot even look up (a segment over 255 bytes) is a 404.
 
 Compression: a text-like file (HTML, JS, CSS, JSON, TOML, Python, SVG, WebAssembly) is sent
 brotli-encoded when the request's ``Accept-Encoding`` allows ``br``, else gzip-encoded when it
@@ -147,10 +148,17 @@ def file_response(request: Request, target: Path, media_type: str | None, cache:
     return Response(body, media_type=media_type, headers=headers)
 
 
+def _is_file(target: Path) -> bool:
+    try:
+        return target.is_file()
+    except (OSError, ValueError):  # ENAMETOOLONG, ELOOP, a NUL byte: no such page file either way
+        return False
+
+
 def site_router(root: Path) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    @router.get("/sw.js")
+    @router.api_route("/sw.js", methods=["GET", "HEAD"])
     def service_worker(request: Request) -> Response:
         target = root / SERVICE_WORKER_BUILD
         if not target.is_file():
@@ -158,14 +166,14 @@ def site_router(root: Path) -> APIRouter:
         # Served from the page's folder, so its scope is the page without Service-Worker-Allowed.
         return file_response(request, target, "text/javascript", NO_CACHE)
 
-    @router.get("/{path:path}")
+    @router.api_route("/{path:path}", methods=["GET", "HEAD"])
     def page_file(path: str, request: Request) -> Response:
         relative = path or "index.html"
         if relative.endswith("/"):
             relative += "index.html"
         target = root / relative
         if (not is_publishable(relative, root) or relative.endswith(PRECOMPRESSED_SUFFIXES)
-                or not target.is_file()):
+                or not _is_file(target)):
             raise HTTPException(status_code=404, detail="Not found")
         # no-cache = "revalidate every time": ETag/Last-Modified make repeat visits cheap,
         # and a new build is never hidden behind a stale copy. Hashed names never change.

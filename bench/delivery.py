@@ -99,11 +99,11 @@ def run_delivery_bench(browser, base_url: str, token: str, round_trips: int = 50
 def measure(round_trips: int = 50) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from tests.support.server import running_server
+    from tests.support.server import GENEROUS_LIMITS, running_server
 
     with tempfile.TemporaryDirectory() as directory:
         database = Path(directory) / "bench.sqlite3"
-        with running_server(database, env={"BOOKING_ADMIN_TOKEN": ""}) as base_url:
+        with running_server(database, env={"BOOKING_ADMIN_TOKEN": "", **GENEROUS_LIMITS}) as base_url:
             token = _token(database)
             with sync_playwright() as playwright:
                 browser = launch(playwright)

@@ -111,10 +111,10 @@ def run_longpoll_capacity(base_url: str, levels: tuple[int, ...] = LEVELS, secon
 
 
 def main() -> None:
-    from tests.support.server import running_server
+    from tests.support.server import GENEROUS_LIMITS, running_server
 
     with tempfile.TemporaryDirectory() as directory:
-        with running_server(Path(directory) / "bench.sqlite3", env={"BOOKING_ADMIN_TOKEN": ""}) as base_url:
+        with running_server(Path(directory) / "bench.sqlite3", env={"BOOKING_ADMIN_TOKEN": "", **GENEROUS_LIMITS}) as base_url:
             print(json.dumps(run_longpoll_capacity(base_url), indent=2))
 
 

@@ -1,26 +1,40 @@
 """``/api/bookings``: create a booking exactly once, read it back, prefill from the last one.
 
     POST /api/bookings                      Idempotency-Key + BookingRequest → 201 BookingCreated
-                                            (optional customer bearer token: must own customer_id;
-                                            a new booking starts/updates its conversation)
-    GET  /api/bookings/last?customer_id=…   → LastBooking, 404 when the customer has none
-    GET  /api/bookings/{id}                 → BookingCreated, 404 when unknown
+                                            (customer bearer token required: it must own, or now
+                                            claims, customer_id; a new booking starts/updates its
+                                            conversation)
+    GET  /api/bookings/last?customer_id=…   → LastBooking; the token must own customer_id; 404 when
+                                            the customer has none
+    GET  /api/bookings/{id}                 → BookingCreated, only to the token owning its customer;
+                                            404 when unknown *or* another customer's
     GET  /api/bookings?limit=…              → newest first; admin bearer token only
+
+``therapist_name`` is the catalog's: a booking naming the therapist otherwise is refused (422),
+an empty one is filled in with the catalog's name.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from app.domain.models import ID_MAX, BookingCreated, BookingRequest, LastBooking
-from backend import chat_crud, crud, idempotency
-from backend.api.chat_common import therapist_topic
-from backend.auth import BookingOwner
+from app.domain.models import BookingCreated, BookingRequest, LastBooking
+from backend import chat_crud, crud, customers, idempotency
+from backend.api.chat_common import TOO_MANY, therapist_topic
+from backend.auth import BookingOwner, CustomerToken, CustomerWriteLimit, OwnedCustomerId
 from backend.db import Database
-from backend.deps import AdminAccess, BookingBody, CatalogDep, Conn, IdempotencyKey, NotifierDep
+from backend.deps import (
+    AdminAccess,
+    BookingBody,
+    CatalogDep,
+    Conn,
+    IdempotencyKey,
+    LimitsDep,
+    NotifierDep,
+)
 from backend.errors import ApiError, ErrorBody, ValidationErrorBody
 from backend.sessions import Session, session_id_for
 
@@ -29,19 +43,20 @@ router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": ValidationErrorBody, "description": "Invalid input, with one entry per field"}}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "Not found"}}
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No Authorization: Bearer header, or not a valid token"}}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody, "description": "The bearer token does not own this customer id"}}
 CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Idempotency-Key missing, empty or too long"},
-    401: {"model": ErrorBody, "description": "An Authorization header that is not a valid bearer token"},
-    403: {"model": ErrorBody, "description": "The bearer token does not own this customer id"},
+    **UNAUTHORIZED, **FORBIDDEN,
     413: {"model": ErrorBody, "description": "Body larger than 16 KB"},
-    **INVALID,
+    **INVALID, **TOO_MANY,
 }
 # The body is parsed by deps.get_booking_body (so that no bad input can become a 400 or 500),
 # and the key by idempotency.read_key; describe both for /openapi.json here.
 CREATE_OPENAPI = {
     "parameters": [idempotency.OPENAPI_PARAMETER],
-    # The customer token is optional here for now ({} = no security): see backend.auth.booking_owner.
-    "security": [{}, {"CustomerToken": []}],
     "requestBody": {"required": True,
                     "content": {"application/json": {"schema": BookingRequest.model_json_schema()}}},
 }
@@ -52,10 +67,11 @@ class BookingList(BaseModel):
 
 
 @router.post("", status_code=201, response_model=BookingCreated, responses=CREATE_RESPONSES,
-             openapi_extra=CREATE_OPENAPI, dependencies=[BookingOwner],
+             openapi_extra=CREATE_OPENAPI, dependencies=[CustomerWriteLimit, BookingOwner],
              summary="Create a booking (once per Idempotency-Key)")
 def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalog: CatalogDep,
                    notifier: NotifierDep, response: Response) -> BookingCreated:
+    booking = catalog.with_therapist_name(booking)
     request_hash = idempotency.request_hash(booking)
     stored = crud.find_by_key(conn, key)
     if stored is None:
@@ -79,22 +95,25 @@ def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalo
     return stored.created
 
 
-@router.get("/last", response_model=LastBooking, responses={**INVALID, **NOT_FOUND},
-            summary="Reusable fields of a customer's most recent booking")
-def last_booking(customer_id: Annotated[str, Query(min_length=1, max_length=ID_MAX,
-                                                   pattern=r"^[A-Za-z0-9_.:-]+$")],
-                 conn: Conn) -> LastBooking:
+@router.get("/last", response_model=LastBooking,
+            responses={**UNAUTHORIZED, **FORBIDDEN, **INVALID, **NOT_FOUND, **TOO_MANY},
+            summary="Reusable fields of this customer's most recent booking (the owner's token only)")
+def last_booking(customer_id: OwnedCustomerId, conn: Conn) -> LastBooking:
     last = crud.last_for_customer(conn, customer_id)
     if last is None:
         raise ApiError(404, "This customer has no booking yet.")
     return last
 
 
-@router.get("/{booking_id}", response_model=BookingCreated, responses={**INVALID, **NOT_FOUND},
-            summary="One booking by its id")
-def read_booking(booking_id: str, conn: Conn) -> BookingCreated:
+@router.get("/{booking_id}", response_model=BookingCreated,
+            responses={**UNAUTHORIZED, **INVALID, **NOT_FOUND, **TOO_MANY},
+            summary="One booking by its id (the token owning its customer only)")
+def read_booking(booking_id: str, request: Request, token: CustomerToken, conn: Conn,
+                 limits: LimitsDep) -> BookingCreated:
     booking = crud.get_booking(conn, booking_id)
-    if booking is None:
+    if booking is None or not customers.owns(conn, booking.booking.customer_id, token):
+        # Unknown and not yours read the same: the answer says nothing about other customers.
+        limits.auth_failed(request)
         raise ApiError(404, "No booking with this id.")
     return booking
 
@@ -102,7 +121,7 @@ def read_booking(booking_id: str, conn: Conn) -> BookingCreated:
 LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or wrong admin token"},
     403: {"model": ErrorBody, "description": "Listing disabled: no admin token configured"},
-    **INVALID,
+    **INVALID, **TOO_MANY,
 }
 
 

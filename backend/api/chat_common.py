@@ -44,6 +44,7 @@ UNAUTHORIZED = _error(401, "Missing, malformed, unknown or revoked bearer token"
 FORBIDDEN = _error(403, "This customer id is bound to another token")
 NOT_FOUND = _error(404, "No such conversation (or not this therapist's)")
 TOO_LARGE = _error(413, "Body larger than 16 KB")
+TOO_MANY = _error(429, "Too many requests (or failed token checks) from this client: see Retry-After")
 INVALID = _error(422, "Invalid input, with one entry per field", ValidationErrorBody)
 REPLAYED = {200: {"description": "Replay: this message id was already stored with this content "
                                  "(header Idempotent-Replayed: true)"}}

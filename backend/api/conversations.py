@@ -9,7 +9,7 @@ message); the first message creates it.
 Example::
 
     curl -H "Authorization: Bearer $TOKEN" \\
-         "localhost:8000/api/conversations/session_t-ayu_c-42/messages?wait=25"
+         "localhost:8000/api/conversations/session_t-ayu_$CUSTOMER_ID/messages?wait=25"
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from backend.api.chat_common import (
     INVALID,
     REPLAYED,
     TOO_LARGE,
+    TOO_MANY,
     UNAUTHORIZED,
     After,
     Wait,
@@ -31,7 +32,7 @@ from backend.api.chat_common import (
     request_body,
     store_message,
 )
-from backend.auth import CustomerSession
+from backend.auth import CustomerSession, CustomerWriteLimit
 from backend.chat_crud import NewMessage
 from backend.chat_models import MessagePage, MessagePublic
 from backend.deps import Conn, DatabaseDep, NotifierDep, json_body
@@ -39,7 +40,7 @@ from backend.errors import FieldError, InvalidRequest
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 MessageBody = Annotated[ChatMessage, Depends(json_body(ChatMessage))]
-RESPONSES = {**UNAUTHORIZED, **FORBIDDEN, **INVALID}
+RESPONSES = {**UNAUTHORIZED, **FORBIDDEN, **INVALID, **TOO_MANY}
 
 
 def _check_sender(message: ChatMessage, customer_id: str) -> None:
@@ -56,6 +57,7 @@ def _check_sender(message: ChatMessage, customer_id: str) -> None:
 
 @router.post("/{session_id}/messages", status_code=201, response_model=MessagePublic,
              responses={**REPLAYED, **RESPONSES, **TOO_LARGE}, openapi_extra=request_body(ChatMessage),
+             dependencies=[CustomerWriteLimit],
              summary="Send a customer message (exactly once per message id)")
 def post_message(session: CustomerSession, message: MessageBody, conn: Conn, notifier: NotifierDep,
                  response: Response) -> MessagePublic:

@@ -26,6 +26,7 @@ from backend.api.chat_common import (
     NOT_FOUND,
     REPLAYED,
     TOO_LARGE,
+    TOO_MANY,
     UNAUTHORIZED,
     After,
     ListAfter,
@@ -36,7 +37,7 @@ from backend.api.chat_common import (
     store_message,
     therapist_topic,
 )
-from backend.auth import TherapistAuth, TherapistSession
+from backend.auth import TherapistAuth, TherapistSession, TherapistWriteLimit
 from backend.chat_crud import NewMessage
 from backend.chat_models import (
     BookingHistory,
@@ -55,8 +56,8 @@ from backend.sessions import Session
 
 router = APIRouter(prefix="/api/therapist", tags=["therapist"])
 ReplyBody = Annotated[ReplyRequest, Depends(json_body(ReplyRequest))]
-RESPONSES = {**UNAUTHORIZED, **INVALID}
-IN_CONVERSATION = {**UNAUTHORIZED, **NOT_FOUND, **INVALID}
+RESPONSES = {**UNAUTHORIZED, **INVALID, **TOO_MANY}
+IN_CONVERSATION = {**UNAUTHORIZED, **NOT_FOUND, **INVALID, **TOO_MANY}
 
 
 def _missing() -> ApiError:
@@ -77,7 +78,8 @@ def existing_session(session: TherapistSession, database: DatabaseDep) -> Sessio
 ExistingSession = Annotated[Session, Depends(existing_session)]
 
 
-@router.get("/me", response_model=TherapistMe, responses=UNAUTHORIZED, summary="Who this token signs in")
+@router.get("/me", response_model=TherapistMe, responses={**UNAUTHORIZED, **TOO_MANY},
+            summary="Who this token signs in")
 def me(therapist: TherapistAuth) -> TherapistMe:
     return TherapistMe(therapist_id=therapist.id, name=therapist.name)
 
@@ -105,7 +107,7 @@ async def read_messages(session: ExistingSession, database: DatabaseDep, notifie
 
 @router.post("/conversations/{session_id}/messages", status_code=201, response_model=MessagePublic,
              responses={**REPLAYED, **IN_CONVERSATION, **TOO_LARGE}, openapi_extra=request_body(ReplyRequest),
-             summary="Reply (exactly once per message id)")
+             dependencies=[TherapistWriteLimit], summary="Reply (exactly once per message id)")
 def reply(session: TherapistSession, body: ReplyBody, conn: Conn, notifier: NotifierDep,
           response: Response) -> MessagePublic:
     new = NewMessage(id=body.id, sender_type="therapist", sender_id=session.therapist_id,

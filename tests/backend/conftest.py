@@ -3,7 +3,8 @@
 Every test that takes ``server`` (or ``api``, ``chat``, ``new_database``) runs once per engine:
 ``engine`` is a session fixture parametrised over SQLite (a file) and PostgreSQL (a database in
 one throwaway cluster per test session, ``tests.support.postgres``). ``server`` is shared by the
-tests of a session and engine; each test uses fresh customer ids and Idempotency-Keys, so tests
+tests of a session and engine; each test uses fresh customer ids (UUID4s, each with its own customer token: ``token_for``) and
+Idempotency-Keys, so tests
 never see each other's bookings (nor conversations: ``chat`` is a new customer with a new token,
 talking to Ayu, whose token the operator CLI issued). ``rows`` reads the database directly
 (``sqlite3`` or ``psycopg``, the same ``?`` SQL), to check what was stored rather than what the
@@ -34,8 +35,11 @@ from backend.db import SCHEMA_VERSION, Database, is_postgres_url
 from tests.support import postgres
 from tests.support.server import ROOT, running_server
 
-# Never inherit these from the developer's shell: the tests decide.
-QUIET_ENV = {"BOOKING_ADMIN_TOKEN": "", "CORS_ALLOW_ORIGINS": "", "WORKERS": "1"}
+# Never inherit these from the developer's shell: the tests decide. The rate limits are generous
+# here; tests of the limits start their own server with small ones (tests/backend/test_rate_limits.py).
+QUIET_ENV = {"BOOKING_ADMIN_TOKEN": "", "CORS_ALLOW_ORIGINS": "", "WORKERS": "1", "FRAME_ANCESTORS": "",
+             "TRUSTED_PROXIES": "", "API_DOCS": "0", "RATE_LIMIT_WRITES": "1000000",
+             "RATE_LIMIT_AUTH_FAILURES": "1000000", "MAX_CONNECTIONS_PER_CLIENT": "1000"}
 ENGINES = ("sqlite", "postgresql")
 # Where a database is: a SQLite file, or a postgresql:// URL.
 Location = Path | str
@@ -95,7 +99,19 @@ def new_key() -> str:
 
 
 def new_customer() -> str:
-    return "c-" + uuid.uuid4().hex[:12]
+    return str(uuid.uuid4())
+
+
+_TOKENS: dict[str, str] = {}
+
+
+def token_for(customer_id: str) -> str:
+    """The token of this (test) customer's device: made on first use, the same ever after."""
+    return _TOKENS.setdefault(customer_id, customer_token())
+
+
+def auth_for(customer_id: str) -> dict[str, str]:
+    return bearer(token_for(customer_id))
 
 
 def booking(**overrides: Any) -> dict[str, Any]:
@@ -107,7 +123,10 @@ def booking(**overrides: Any) -> dict[str, Any]:
 
 
 def post_booking(client: httpx.Client, body: Any, key: str | None = None, **kwargs: Any) -> httpx.Response:
-    headers = {"Idempotency-Key": key or new_key(), **kwargs.pop("headers", {})}
+    """POST a booking with its customer's token (a fresh one for a raw body); ``headers`` win."""
+    customer = body.get("customer_id") if isinstance(body, dict) else None
+    auth = auth_for(customer) if isinstance(customer, str) else bearer(customer_token())
+    headers = {"Idempotency-Key": key or new_key(), **auth, **kwargs.pop("headers", {})}
     if isinstance(body, bytes | str):
         return client.post("/api/bookings", content=body, headers=headers, **kwargs)
     return client.post("/api/bookings", json=body, headers=headers, **kwargs)
@@ -235,4 +254,5 @@ def ayu_auth(server: Server) -> dict[str, str]:
 
 @pytest.fixture
 def chat(server: Server, ayu_auth: dict[str, str]) -> Chat:
-    return Chat(server, new_customer(), bearer(customer_token()), ayu_auth)
+    customer = new_customer()
+    return Chat(server, customer, auth_for(customer), ayu_auth)

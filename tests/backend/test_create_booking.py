@@ -10,7 +10,17 @@ import time
 import httpx
 import pytest
 
-from tests.backend.conftest import Server, booking, field_errors, new_key, post_booking, rows
+from tests.backend.conftest import (
+    Server,
+    auth_for,
+    bearer,
+    booking,
+    customer_token,
+    field_errors,
+    new_key,
+    post_booking,
+    rows,
+)
 
 
 def test_first_post_creates_a_confirmed_booking_with_an_unguessable_id(api: httpx.Client) -> None:
@@ -53,7 +63,8 @@ def test_twenty_concurrent_posts_with_one_key_create_exactly_one_booking(server:
         limits = httpx.Limits(max_connections=20)
         async with httpx.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
             return await asyncio.gather(*(
-                client.post("/api/bookings", json=body, headers={"Idempotency-Key": key})
+                client.post("/api/bookings", json=body, headers={"Idempotency-Key": key,
+                                                                  **auth_for(body["customer_id"])})
                 for _ in range(20)))
 
     responses = asyncio.run(post_all())
@@ -81,7 +92,7 @@ def test_same_key_with_a_different_body_is_refused_with_422(server: Server, api:
 def test_a_missing_or_malformed_idempotency_key_is_400(server: Server, api: httpx.Client,
                                                        headers: dict[str, str | bytes]) -> None:
     body = booking()
-    response = api.post("/api/bookings", json=body, headers=headers)
+    response = api.post("/api/bookings", json=body, headers=headers | auth_for(body["customer_id"]))
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["detail"]
     assert rows(server.database, "SELECT count(*) FROM bookings WHERE customer_id = ?",
@@ -108,11 +119,12 @@ def test_only_the_catalog_price_for_the_duration_is_accepted(api: httpx.Client, 
     assert expected in errors["price"]
 
 
-@pytest.mark.parametrize(("therapist", "duration", "price"),
-                         [("t-made", 60, 400000), ("t-sari", 120, 550000)])
-def test_each_therapist_is_booked_at_their_own_catalog_price(api: httpx.Client, therapist: str,
+@pytest.mark.parametrize(("therapist", "name", "duration", "price"),
+                         [("t-made", "Made Wirawan", 60, 400000), ("t-sari", "Sari Dewi", 120, 550000)])
+def test_each_therapist_is_booked_at_their_own_catalog_price(api: httpx.Client, therapist: str, name: str,
                                                              duration: int, price: int) -> None:
-    response = post_booking(api, booking(therapist_id=therapist, duration=duration, price=price))
+    response = post_booking(api, booking(therapist_id=therapist, therapist_name=name, duration=duration,
+                                         price=price))
     assert response.status_code == 201, response.text
 
 
@@ -179,7 +191,8 @@ def test_a_chunked_body_without_length_is_cut_off_at_16_kb_with_413(api: httpx.C
         for _ in range(20):
             yield b" " * 1024  # 20 KB of whitespace, streamed without Content-Length
 
-    response = api.post("/api/bookings", content=chunks(), headers={"Idempotency-Key": new_key()})
+    response = api.post("/api/bookings", content=chunks(),
+                        headers={"Idempotency-Key": new_key(), **bearer(customer_token())})
     assert "content-length" not in response.request.headers
     assert response.status_code == 413
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.backend.conftest import Chat, Server, booking, new_key, post_booking
+from tests.backend.conftest import Chat, Server, auth_for, booking, new_key, post_booking
 
 
 def _in_background(call: Callable[[], httpx.Response]) -> tuple[threading.Thread, dict[str, object]]:
@@ -126,8 +126,9 @@ def test_two_hundred_waiting_polls_do_not_hold_up_bookings(server: Server, chat:
             timings = []
             for _ in range(5):
                 started = time.monotonic()
-                response = await client.post("/api/bookings", json=booking(),
-                                             headers={"Idempotency-Key": new_key()})
+                body = booking()
+                response = await client.post("/api/bookings", json=body, headers={
+                    "Idempotency-Key": new_key(), **auth_for(body["customer_id"])})
                 timings.append(time.monotonic() - started)
                 assert response.status_code == 201, response.text
             return await asyncio.gather(*polls), timings

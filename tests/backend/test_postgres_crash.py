@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.backend.conftest import QUIET_ENV, booking, new_key, rows
+from tests.backend.conftest import QUIET_ENV, auth_for, booking, new_key, rows
 from tests.support.postgres import Cluster
 from tests.support.server import start_server, stop_server
 
@@ -37,7 +37,7 @@ def test_kill_9_mid_load_then_retrying_the_unanswered_keys_stores_every_booking_
         with httpx.Client(base_url=server.url, timeout=10) as http:
             for key, body in share:
                 try:
-                    answers[key] = http.post("/api/bookings", json=body, headers={"Idempotency-Key": key})
+                    answers[key] = http.post("/api/bookings", json=body, headers={"Idempotency-Key": key, **auth_for(body["customer_id"])})
                 except httpx.TransportError:
                     answers[key] = None  # no answer: maybe stored, maybe not
                 answered.release()
@@ -68,13 +68,13 @@ def test_kill_9_mid_load_then_retrying_the_unanswered_keys_stores_every_booking_
             for key, body in planned:
                 if key in created:
                     continue
-                retry = http.post("/api/bookings", json=body, headers={"Idempotency-Key": key})
+                retry = http.post("/api/bookings", json=body, headers={"Idempotency-Key": key, **auth_for(body["customer_id"])})
                 assert retry.status_code == 201, retry.text
                 created[key] = retry.json()["id"]
             # A key answered 201 before the kill answers the same booking after it.
             for key, body in planned[:20]:
                 if key in answered_before_the_kill:
-                    replay = http.post("/api/bookings", json=body, headers={"Idempotency-Key": key})
+                    replay = http.post("/api/bookings", json=body, headers={"Idempotency-Key": key, **auth_for(body["customer_id"])})
                     assert replay.json()["id"] == answered_before_the_kill[key]
     finally:
         stop_server(restarted)

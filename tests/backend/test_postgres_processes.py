@@ -21,6 +21,7 @@ from tests.backend.conftest import (
     QUIET_ENV,
     Chat,
     Server,
+    auth_for,
     bearer,
     booking,
     chat_message,
@@ -70,7 +71,7 @@ def _race(calls: list, workers: int = RACERS) -> list[httpx.Response]:
 
 def _post_booking(url: str, body: dict, key: str):
     def call() -> httpx.Response:
-        return httpx.post(url + "/api/bookings", json=body, headers={"Idempotency-Key": key}, timeout=30)
+        return httpx.post(url + "/api/bookings", json=body, headers={"Idempotency-Key": key, **auth_for(body["customer_id"])}, timeout=30)
     return call
 
 
@@ -149,7 +150,7 @@ def test_the_therapists_list_poll_on_one_process_wakes_for_a_booking_through_ano
     poll.start()
     time.sleep(0.5)
     body = booking()
-    created = httpx.post(b.url + "/api/bookings", json=body, headers={"Idempotency-Key": new_key()})
+    created = httpx.post(b.url + "/api/bookings", json=body, headers={"Idempotency-Key": new_key(), **auth_for(body["customer_id"])})
     assert created.status_code == 201
     posted_at = time.monotonic()
     poll.join(timeout=15)

@@ -19,6 +19,7 @@ from tests.backend.conftest import (
     QUIET_ENV,
     Chat,
     Server,
+    auth_for,
     bearer,
     booking,
     customer_token,
@@ -64,7 +65,7 @@ def _scenario(cluster: postgres.Cluster, url: str, a: Server, b: Server) -> None
             while not stop_load.is_set() and time.monotonic() < deadline:
                 key, body = new_key(), booking()
                 bodies[key] = body
-                response = http.post("/api/bookings", json=body, headers={"Idempotency-Key": key})
+                response = http.post("/api/bookings", json=body, headers={"Idempotency-Key": key, **auth_for(body["customer_id"])})
                 outcomes[key] = [response.status_code]
                 if response.status_code == 503 and response.headers.get("Retry-After") != "1":
                     odd.append(f"503 without Retry-After: {response.headers}")
@@ -89,7 +90,7 @@ def _scenario(cluster: postgres.Cluster, url: str, a: Server, b: Server) -> None
     stopped_at = time.monotonic()
     time.sleep(0.5)
     with a.client() as http:
-        down = [http.post("/api/bookings", json=booking(), headers={"Idempotency-Key": new_key()})
+        down = [http.post("/api/bookings", json=(body := booking()), headers={"Idempotency-Key": new_key(), **auth_for(body["customer_id"])})
                 for _ in range(3)]
         health = http.get("/api/health")
         new_poll = http.get(chat.customer_path, params={"after": cursor, "wait": 2},
@@ -118,11 +119,11 @@ def _scenario(cluster: postgres.Cluster, url: str, a: Server, b: Server) -> None
     with a.client() as http_a, b.client() as http_b:
         for i in range(10):
             http = (http_a, http_b)[i % 2]
-            assert http.post("/api/bookings", json=booking(), headers={"Idempotency-Key": new_key()}
+            assert http.post("/api/bookings", json=(body := booking()), headers={"Idempotency-Key": new_key(), **auth_for(body["customer_id"])}
                              ).status_code == 201
         for key, seen in outcomes.items():      # the 503'd ones, retried with their keys
             if seen[-1] != 201:
-                retry = http_a.post("/api/bookings", json=bodies[key], headers={"Idempotency-Key": key})
+                retry = http_a.post("/api/bookings", json=bodies[key], headers={"Idempotency-Key": key, **auth_for(bodies[key]["customer_id"])})
                 assert retry.status_code == 201, retry.text
     assert rows(url, "SELECT count(*), count(DISTINCT idempotency_key) FROM bookings"
                      " WHERE idempotency_key = ANY(?)", list(outcomes)) == [(len(outcomes), len(outcomes))]
@@ -134,7 +135,7 @@ def _first_success(server: Server) -> float:
     began = time.monotonic()
     with server.client() as http:
         while time.monotonic() - began < 30:
-            response = http.post("/api/bookings", json=booking(), headers={"Idempotency-Key": new_key()})
+            response = http.post("/api/bookings", json=(body := booking()), headers={"Idempotency-Key": new_key(), **auth_for(body["customer_id"])})
             assert response.status_code in (201, 503), response.text
             if response.status_code == 201:
                 return time.monotonic() - began

@@ -11,38 +11,47 @@ from tests.backend.conftest import (
     QUIET_ENV,
     Location,
     Server,
+    auth_for,
+    bearer,
     booking,
+    customer_token,
     field_errors,
     new_customer,
     post_booking,
 )
 from tests.support.server import running_server
 
-ADMIN_TOKEN = "test-admin-token-5f1c"
+ADMIN_TOKEN = "test-admin-token-5f1c-0123456789abcdef"
+
+
+def last(client: httpx.Client, customer_id: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    auth = auth_for(customer_id) if headers is None else headers
+    return client.get("/api/bookings/last", params={"customer_id": customer_id}, headers=auth)
 
 
 def test_a_booking_can_be_read_back_by_its_id(api: httpx.Client) -> None:
-    created = post_booking(api, booking()).json()
-    response = api.get(f"/api/bookings/{created['id']}")
+    body = booking()
+    created = post_booking(api, body).json()
+    response = api.get(f"/api/bookings/{created['id']}", headers=auth_for(body["customer_id"]))
     assert response.status_code == 200
     assert response.json() == created
 
 
 @pytest.mark.parametrize("booking_id", ["bk_doesnotexist0000", "last-but-not-least", "x" * 500, "%00"])
 def test_an_unknown_booking_id_is_404(api: httpx.Client, booking_id: str) -> None:
-    response = api.get(f"/api/bookings/{booking_id}")
+    response = api.get(f"/api/bookings/{booking_id}", headers=bearer(customer_token()))
     assert response.status_code == 404
     assert response.json() == {"detail": "No booking with this id."}
 
 
 def test_last_booking_is_404_until_the_customer_books_then_returns_reusable_fields(api: httpx.Client) -> None:
     customer = new_customer()
-    before = api.get("/api/bookings/last", params={"customer_id": customer})
+    before = last(api, customer)
     assert before.status_code == 404
     assert before.json()["detail"]
 
     post_booking(api, booking(customer_id=customer))
-    after = api.get("/api/bookings/last", params={"customer_id": customer})
+    after = last(api, customer)
     assert after.status_code == 200
     assert after.json() == {"customer_name": "Ana Putri", "customer_whatsapp": "+6281234567890",
                             "location_type": "villa", "massage_for": "partner", "duration": 90}
@@ -53,21 +62,25 @@ def test_last_booking_is_the_most_recent_one(api: httpx.Client) -> None:
     post_booking(api, booking(customer_id=customer))
     post_booking(api, booking(customer_id=customer, customer_name="Ana P.", location_type="hotel",
                               duration=60, price=350000))
-    last = api.get("/api/bookings/last", params={"customer_id": customer}).json()
-    assert (last["customer_name"], last["location_type"], last["duration"]) == ("Ana P.", "hotel", 60)
+    newest = last(api, customer).json()
+    assert (newest["customer_name"], newest["location_type"], newest["duration"]) == ("Ana P.", "hotel", 60)
 
 
 def test_last_booking_of_another_customer_is_not_shown(api: httpx.Client) -> None:
     post_booking(api, booking())
-    assert api.get("/api/bookings/last", params={"customer_id": new_customer()}).status_code == 404
+    assert last(api, new_customer()).status_code == 404
 
 
 @pytest.mark.parametrize("params",
-                         [{}, {"customer_id": ""}, {"customer_id": "a b"}, {"customer_id": "c" * 65}],
-                         ids=["missing", "empty", "bad-characters", "too-long"])
+                         [{}, {"customer_id": ""}, {"customer_id": "a b"}, {"customer_id": "c" * 65},
+                          {"customer_id": "c-1234"}, {"customer_id": "0B7E5A2C-1D2E-4F3A-8B4C-5D6E7F8A9B0C"},
+                          {"customer_id": "0b7e5a2c-1d2e-1f3a-8b4c-5d6e7f8a9b0c"}],
+                         ids=["missing", "empty", "bad-characters", "too-long", "not-uuid", "uppercase",
+                              "version-1"])
 def test_last_booking_without_a_valid_customer_id_is_422_on_customer_id(api: httpx.Client,
                                                                        params: dict[str, str]) -> None:
-    assert list(field_errors(api.get("/api/bookings/last", params=params))) == ["customer_id"]
+    response = api.get("/api/bookings/last", params=params, headers=bearer(customer_token()))
+    assert list(field_errors(response)) == ["customer_id"]
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer anything"}],
@@ -103,7 +116,7 @@ def test_listing_with_a_missing_or_wrong_token_is_401(admin_server: Server,
 def test_listing_with_the_admin_token_returns_bookings_newest_first(admin_server: Server) -> None:
     auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     with admin_server.client() as client:
-        ids = [post_booking(client, booking()).json()["id"] for _ in range(3)]
+        ids = [post_booking(client, booking()).json()["id"] for _ in range(3)]  # type: ignore[index]
         everything = client.get("/api/bookings", headers=auth)
         newest_two = client.get("/api/bookings", params={"limit": 2}, headers=auth)
         too_many = client.get("/api/bookings", params={"limit": 0}, headers=auth)

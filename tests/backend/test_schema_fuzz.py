@@ -5,10 +5,11 @@ with a 5xx, and every 422 carries field errors.
 Bounded to 30 examples per operation and mode on SQLite and 12 on PostgreSQL (the same code
 paths again, on the second engine's storage), so the whole run takes seconds.
 
-The chat operations need bearer tokens: every case carries a valid one (a customer token, which
-owns whatever customer id it meets first, or a therapist token for Ayu from the operator CLI),
-so the authenticated code is what gets fuzzed. In positive mode half the cases also get a
-session id of a real conversation, since a random one mostly names nobody in the catalog. Long
+Every customer and therapist operation needs a bearer token: every case carries a valid one (a
+customer token, which owns whatever UUID4 customer id it meets first, or a therapist token for Ayu
+from the operator CLI), so the authenticated code is what gets fuzzed. In positive mode half the
+cases also get the fuzzer's own customer id, session id and booking id, since a random one mostly
+names nobody (or is not a UUID4). Long
 polls are held for at most 50 ms (a generated ``wait`` of 30 s would stall the run).
 
 (``schemathesis.pytest.from_fixture`` + ``@schema.parametrize()`` is the documented way, but in
@@ -18,6 +19,7 @@ gets a hypothesis test built from ``APIOperation.as_strategy`` instead.)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -27,7 +29,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 
-from tests.backend.conftest import Chat, Server, bearer, customer_token, new_customer
+from tests.backend.conftest import Chat, Server, auth_for, booking, new_customer, post_booking
 
 CONVERSATION = "/api/conversations/{session_id}/messages"
 THERAPIST_CONVERSATION = "/api/therapist/conversations/{session_id}"
@@ -46,21 +48,36 @@ WAIT_HELD_S = 0.05
 EXAMPLES = {"sqlite": 30, "postgresql": 12}
 
 
+@dataclass
+class FuzzChat(Chat):
+    booking_id: str = ""
+
+
 @pytest.fixture(scope="module")
-def fuzz_chat(server: Server, ayu_auth: dict[str, str]) -> Chat:
+def fuzz_chat(server: Server, ayu_auth: dict[str, str]) -> FuzzChat:
     """A started conversation with Ayu, for the cases that get a real session id."""
-    chat = Chat(server, new_customer(), bearer(customer_token()), ayu_auth)
+    customer = new_customer()
+    chat = Chat(server, customer, auth_for(customer), ayu_auth)
     with server.client() as client:
         assert chat.send(client, "Hello from the fuzzer's customer").status_code == 201
-    return chat
+        created = post_booking(client, booking(customer_id=customer))
+        assert created.status_code == 201, created.text
+    return FuzzChat(chat.server, chat.customer_id, chat.customer_auth, chat.therapist_auth,
+                    booking_id=created.json()["id"])
 
 
-def _prepare(case: schemathesis.Case, chat: Chat, real_session: bool) -> dict[str, Any]:
+def _prepare(case: schemathesis.Case, chat: FuzzChat, real_session: bool) -> dict[str, Any]:
     """The headers to send, after pointing the case at a real conversation and capping its wait."""
     if real_session and case.path_parameters and "session_id" in case.path_parameters:
         case.path_parameters["session_id"] = chat.session_id
         if isinstance(case.body, dict) and "sender_id" in case.body:  # a customer's own message
             case.body |= {"sender_id": chat.customer_id, "sender_type": "customer"}
+    if real_session and isinstance(case.body, dict) and "customer_id" in case.body:  # a booking of theirs
+        case.body["customer_id"] = chat.customer_id
+    if real_session and isinstance(case.query, dict) and "customer_id" in case.query:  # their last booking
+        case.query["customer_id"] = chat.customer_id
+    if real_session and case.path_parameters and "booking_id" in case.path_parameters:
+        case.path_parameters["booking_id"] = chat.booking_id
     wait = (case.query or {}).get("wait")
     if isinstance(wait, int | float) and not isinstance(wait, bool) and 0 <= wait <= 30:
         case.query["wait"] = min(wait, WAIT_HELD_S)
@@ -68,8 +85,9 @@ def _prepare(case: schemathesis.Case, chat: Chat, real_session: bool) -> dict[st
         return {}  # the case is about a missing or broken Authorization header: keep it broken
     if case.path.startswith("/api/therapist"):
         return chat.therapist_auth
-    if case.path.startswith("/api/conversations"):
-        return chat.customer_auth
+    if case.path.startswith("/api/conversations") or (case.path.startswith("/api/bookings")
+                                                       and case.path != "/api/bookings" or case.method == "POST"):
+        return chat.customer_auth  # every customer route; the admin listing gets none (403 here)
     return {}
 
 
@@ -85,7 +103,7 @@ def test_every_api_operation_is_fuzzed(live_schema: schemathesis.BaseSchema) -> 
 
 @pytest.mark.parametrize(("method", "path", "mode"), RUNS, ids=[f"{m} {p} {g.value}" for m, p, g in RUNS])
 def test_generated_requests_never_cause_a_server_error(live_schema: schemathesis.BaseSchema, server: Server,
-                                                       fuzz_chat: Chat, engine: str, method: str, path: str,
+                                                       fuzz_chat: FuzzChat, engine: str, method: str, path: str,
                                                        mode: GenerationMode) -> None:
     operation = live_schema[path][method]
     real_session = st.booleans() if mode is GenerationMode.POSITIVE else st.just(False)
@@ -99,8 +117,12 @@ def test_generated_requests_never_cause_a_server_error(live_schema: schemathesis
         # refused, no 5xx) except "schema-valid data is accepted": the catalog, the phone-number
         # rule and the session's sender rules refuse bodies the JSON Schema cannot describe, with
         # a 422.
+        # And, for a booking by id, "invalid credentials are 401/403": another customer's token gets
+        # the 404 an unknown id gets, on purpose (the answer must not tell that the booking exists).
         response = case.call(base_url=server.url, timeout=10, headers=headers)
         excluded = [schemathesis.checks.positive_data_acceptance]
+        if path == "/api/bookings/{booking_id}":
+            excluded.append(schemathesis.checks.ignored_auth)
         if response.status_code == 413:  # a body over 16 KB is refused before it is read: a rejection too
             excluded.append(schemathesis.checks.negative_data_rejection)
         case.validate_response(response, headers=headers, excluded_checks=excluded,

@@ -22,6 +22,7 @@ from tests.backend.conftest import (
     Location,
     Server,
     age_schema,
+    auth_for,
     booking,
     location,
     new_key,
@@ -50,8 +51,9 @@ def test_a_booking_survives_a_server_restart_on_the_same_database(
     with running_server(database, env=QUIET_ENV) as url, httpx.Client(base_url=url) as client:
         created = post_booking(client, body, key).json()
     with running_server(database, env=QUIET_ENV) as url, httpx.Client(base_url=url) as client:
-        assert client.get(f"/api/bookings/{created['id']}").json() == created
-        last = client.get("/api/bookings/last", params={"customer_id": body["customer_id"]})
+        auth = auth_for(body["customer_id"])
+        assert client.get(f"/api/bookings/{created['id']}", headers=auth).json() == created
+        last = client.get("/api/bookings/last", params={"customer_id": body["customer_id"]}, headers=auth)
         assert last.status_code == 200
         replay = post_booking(client, body, key)
         assert replay.status_code == 201 and replay.json() == created

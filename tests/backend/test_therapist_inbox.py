@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.backend.conftest import Chat, Server, booking, post_booking, rows
+from tests.backend.conftest import Chat, Server, auth_for, booking, new_customer, post_booking, rows
 
 
 def _entry(api: httpx.Client, auth: dict[str, str], session_id: str) -> dict[str, object]:
@@ -60,7 +60,8 @@ def test_unread_counts_customer_messages_until_the_therapist_reads_them(api: htt
 
 def test_conversations_are_listed_newest_activity_first_with_the_latest_bookings_name(
         server: Server, api: httpx.Client, chat: Chat) -> None:
-    other = Chat(server, "c-other-" + chat.customer_id, chat.customer_auth, chat.therapist_auth)
+    other_id = new_customer()
+    other = Chat(server, other_id, auth_for(other_id), chat.therapist_auth)
     post_booking(api, booking(customer_id=chat.customer_id, customer_name="First Name"))
     other.send(api, "I am newer")
     listing = api.get("/api/therapist/conversations", headers=chat.therapist_auth).json()["conversations"]

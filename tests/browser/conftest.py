@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.support.server import ROOT, running_server
+from tests.support.server import GENEROUS_LIMITS, ROOT, TEST_ADMIN_TOKEN, running_server
 
 sys.path.insert(0, str(ROOT / "tools"))
 from ensure_browser import chromium_executable  # noqa: E402
@@ -80,7 +80,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 def live_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The real server on a real SQLite file: (base URL, database path)."""
     database = tmp_path_factory.mktemp("db") / "bookings.sqlite3"
-    with running_server(database, env={"BOOKING_ADMIN_TOKEN": "test-admin-token"}) as base_url:
+    with running_server(database, env={"BOOKING_ADMIN_TOKEN": TEST_ADMIN_TOKEN, **GENEROUS_LIMITS}) as base_url:
         yield base_url, database
 
 

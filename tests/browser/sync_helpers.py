@@ -20,8 +20,9 @@ import httpx
 from playwright.sync_api import Locator, Page, Request
 
 from tests.browser.conftest import wait_ready
+from tests.support.server import TEST_ADMIN_TOKEN
 
-ADMIN_HEADERS = {"Authorization": "Bearer test-admin-token"}
+ADMIN_HEADERS = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
 OUTBOX_KEY = "chatbooking:v1:outbox"
 CUSTOMER_ID_KEY = "chatbooking:v1:customer_id"
 HAS_BOOKED_KEY = "chatbooking:v1:customer_has_bookings"

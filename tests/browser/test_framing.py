@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import BOOT_TIMEOUT_MS, READY, PageProblems
 from tests.browser.helpers import CSP_REPORTER
-from tests.support.server import running_server
+from tests.support.server import GENEROUS_LIMITS, running_server
 
 
 class Embedder:
@@ -62,7 +62,7 @@ def embedder() -> Iterator[Embedder]:
 def framed_server(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server that lets ``embedder``'s origin (and only it) frame the page."""
     database: Path = tmp_path_factory.mktemp("framing") / "bookings.sqlite3"
-    with running_server(database, env={"FRAME_ANCESTORS": embedder.origin, "BOOKING_ADMIN_TOKEN": ""}) as url:
+    with running_server(database, env={"FRAME_ANCESTORS": embedder.origin, "BOOKING_ADMIN_TOKEN": "", **GENEROUS_LIMITS}) as url:
         yield url
 
 

@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from app.domain import words
 from tests.browser.conftest import PageProblems, wait_ready
 from tests.browser.helpers import OFFLINE_CONSOLE_ERRORS, guarded_context
-from tests.support.server import ROOT, running_server
+from tests.support.server import GENEROUS_LIMITS, ROOT, running_server
 
 TOKEN_KEY = "chatbooking:v1:therapist_token"
 SCREENSHOTS = ROOT / "screenshots"
@@ -40,7 +40,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def live_server(database: Path) -> Iterator[str]:
     """This module's own server, so the operator CLI can write tokens into its database."""
-    with running_server(database, env={"BOOKING_ADMIN_TOKEN": "", "CORS_ALLOW_ORIGINS": ""}) as url:
+    with running_server(database, env={"BOOKING_ADMIN_TOKEN": "", "CORS_ALLOW_ORIGINS": "", **GENEROUS_LIMITS}) as url:
         yield url
 
 
@@ -59,7 +59,7 @@ class Customer:
     therapist_id: str = "t-ayu"
 
     def __post_init__(self) -> None:
-        self.customer_id = "c-" + uuid.uuid4().hex[:12]
+        self.customer_id = str(uuid.uuid4())
         self.auth = {"Authorization": f"Bearer {secrets.token_urlsafe(24)}"}
 
     @property

@@ -22,10 +22,18 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+# For servers that many tests (or a benchmark) share from one loopback address: the per-client
+# rate limits and connection caps are for abusive clients, and would throttle the suite itself.
+# The limits have their own tests (tests/backend/test_rate_limits.py) on servers with small ones.
+GENEROUS_LIMITS = {"RATE_LIMIT_WRITES": "1000000", "RATE_LIMIT_AUTH_FAILURES": "1000000",
+                   "MAX_CONNECTIONS_PER_CLIENT": "10000", "MAX_CONNECTIONS": "10000"}
+# An admin token as long as the server demands (32 characters at least).
+TEST_ADMIN_TOKEN = "test-admin-token-" + "0123456789abcdef"
 
 
 def free_port() -> int:
@@ -43,12 +51,14 @@ class ServerProcess:
 
 def start_server(database: Path | str, *, env: dict[str, str] | None = None, module: str = "backend",
                  cwd: Path = ROOT, port: int | None = None, args: Sequence[str] = (),
-                 timeout: float = 30) -> ServerProcess:
-    """Start ``python -m backend`` and wait until ``/api/health`` answers 200."""
+                 timeout: float = 30, output: IO[bytes] | None = None) -> ServerProcess:
+    """Start ``python -m backend`` and wait until ``/api/health`` answers 200; ``output`` gets its
+    stdout and stderr (the access log) when given."""
     port = port or free_port()
     environment = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port),
                    "DATABASE_URL": str(database), "LOG_LEVEL": "warning", **(env or {})}
-    process = subprocess.Popen([sys.executable, "-m", module, *args], cwd=cwd, env=environment)
+    process = subprocess.Popen([sys.executable, "-m", module, *args], cwd=cwd, env=environment,
+                               stdout=output, stderr=output)
     server = ServerProcess(process, f"http://127.0.0.1:{port}", port)
     deadline = time.monotonic() + timeout
     while True:
@@ -80,5 +90,17 @@ def running_server(database: Path | str, *, env: dict[str, str] | None = None,
     server = start_server(database, env=env, module=module, cwd=cwd, args=args)
     try:
         yield server.url
+    finally:
+        stop_server(server)
+
+
+@contextlib.contextmanager
+def server_process(database: Path | str, *, env: dict[str, str] | None = None, module: str = "backend",
+                   cwd: Path = ROOT, output: IO[bytes] | None = None
+                   ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As ``running_server``, also giving the process (its pid, for /proc)."""
+    server = start_server(database, env=env, module=module, cwd=cwd, output=output)
+    try:
+        yield server.url, server.process
     finally:
         stop_server(server)
