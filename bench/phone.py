@@ -52,6 +52,7 @@ STOCK = ROOT / "node_modules" / "pyodide"
 STOCK_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
                "pyodide-lock.json", "package.json")
 BARE_PAGE = Path(__file__).with_name("bare.html")
+BARE_SCRIPT = Path(__file__).with_name("bare.js")
 PAGES = {"app": "/?therapist=t-ayu", "bare": "/static/stock/bare.html"}
 CPU_SLOWDOWN = 4
 NETWORK = {"offline": False, "latency": 150, "downloadThroughput": 9_000_000 / 8,
@@ -63,7 +64,7 @@ GZIP_HOST_TYPES = {".html", ".js", ".mjs", ".css", ".json", ".toml", ".py", ".sv
 @contextlib.contextmanager
 def phone_site() -> Iterator[str]:
     """The backend serving a built site plus the stock Pyodide floor; yields its origin."""
-    from tests.support.server import running_server  # the tests' launcher: the real backend
+    from tests.support.server import GENEROUS_LIMITS, running_server  # the tests' launcher: the real backend
 
     with tempfile.TemporaryDirectory(prefix="chat-booking-phone-") as directory:
         folder = Path(directory) / "site"
@@ -78,10 +79,10 @@ def phone_site() -> Iterator[str]:
         for name in STOCK_FILES:
             shutil.copyfile(STOCK / name, stock / "pyodide" / name)
         precompress(stock / "pyodide")
-        (stock / "bare.html").write_text(
-            BARE_PAGE.read_text().replace("./static/vendor/pyodide/", "./pyodide/"))
+        (stock / "bare.html").write_text(BARE_PAGE.read_text())
+        (stock / "bare.js").write_text(BARE_SCRIPT.read_text().replace("./static/vendor/pyodide/", "./pyodide/"))
         with running_server(Path(directory) / "bench.sqlite3",
-                            env={"SITE_ROOT": str(folder), "BOOKING_ADMIN_TOKEN": ""}) as origin:
+                            env={"SITE_ROOT": str(folder), "BOOKING_ADMIN_TOKEN": "", **GENEROUS_LIMITS}) as origin:
             _FOLDER[origin] = folder
             yield origin
 

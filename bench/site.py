@@ -29,6 +29,7 @@ from tests.support.pages_server import PREFIX  # noqa: E402,F401 - re-exported f
 from tests.support.pages_server import serve_site as serve  # noqa: E402,F401 - re-exported
 
 BARE_PAGE = Path(__file__).with_name("bare.html")
+BARE_SCRIPT = Path(__file__).with_name("bare.js")
 
 
 @contextlib.contextmanager
@@ -38,5 +39,6 @@ def built_site() -> Iterator[Path]:
         folder = Path(directory) / "site"
         build_site(folder)
         shutil.copyfile(BARE_PAGE, folder / "bare.html")
+        shutil.copyfile(BARE_SCRIPT, folder / "bare.js")
         yield folder
 

@@ -12,13 +12,13 @@ import asyncio
 import gc
 import json
 import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import js
 import pydantic
 from pyodide.ffi import create_proxy, to_js
 
+from app.browser import page
 from app.browser.chat_panel import ChatPanel
 from app.browser.locks import open_web_locks
 from app.browser.storage import open_local_storage
@@ -37,22 +37,6 @@ from app.outbox.messages import MessageSync
 from app.outbox.sender import OutboxSender, api_url
 from app.persistence.identity import CustomerIdentity
 from app.persistence.keys import CUSTOMER_ID_KEY, EARLY_INPUT_KEY, HAS_BOOKED_KEY
-
-CATALOG_FILE = Path("static/data/therapists.json")  # written into Python's FS by pyscript.toml [files]
-DEFAULT_API_BASE = "./api"
-
-
-def _api_base() -> str:
-    meta = js.document.querySelector("meta[name='chatbooking:api-base']")
-    value = str(meta.content).strip() if meta else ""  # jsnull (falsy) when the tag is missing
-    return value or DEFAULT_API_BASE
-
-
-def _set_state(state: str) -> None:
-    js.document.documentElement.dataset.appState = state
-    status = js.document.getElementById("boot-status")
-    if status:
-        status.hidden = state != "loading"
 
 
 def _unknown_therapist(view: View, therapist_id: str) -> None:
@@ -83,7 +67,7 @@ def boot() -> ChatWindow | None:
 
 
 def _boot() -> ChatWindow | None:
-    catalog = Catalog.from_json(CATALOG_FILE.read_text())
+    catalog = Catalog.from_json(page.CATALOG_FILE.read_text())
     therapist_id = str(js.URLSearchParams.new(js.location.search).get("therapist") or "")
     therapist = catalog.find(therapist_id)
     view = View(js.document)
@@ -91,7 +75,7 @@ def _boot() -> ChatWindow | None:
                                   dict_converter=js.Object.fromEntries)
     if therapist is None:
         _unknown_therapist(view, therapist_id)
-        _set_state("ready")
+        page.set_state("ready")
         return None
 
     storage = open_local_storage()
@@ -100,7 +84,7 @@ def _boot() -> ChatWindow | None:
     clock, scheduler = BrowserClock(), BrowserScheduler()
     service = ChatBookingStorageService(therapist.id, identity.session_id(therapist.id), storage=storage,
                                         scheduler=scheduler, clock=clock, therapist_name=therapist.name)
-    api_base = _api_base()
+    api_base = page.api_base()
     transport = FetchTransport()
     # One sender for everything this page sends (bookings and messages), with the customer's
     # token on every request; one lease and one timer for all of it.
@@ -120,7 +104,7 @@ def _boot() -> ChatWindow | None:
     checkout.on_confirmed = _remember_booking(storage, window)
     window.start()
     _remove(storage, EARLY_INPUT_KEY)  # adopted by start(): the draft holds it now
-    _set_state("ready")
+    page.set_state("ready")
     # Everything built so far lives as long as the page: keep it out of the collector's scans,
     # so a collection during typing or saving stays short.
     gc.freeze()
