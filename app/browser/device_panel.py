@@ -23,10 +23,10 @@ from pyodide.ffi.wrappers import add_event_listener
 from app.browser.persist import ask_to_persist, persisted
 from app.browser.view import View
 from app.domain import words
-from app.persistence.forget import forget_device, unsent_items
+from app.domain.models import has_customer_data
+from app.outbox.store import unsent_items
+from app.persistence.forget import forget_device
 from app.ui import presenter
-
-CUSTOMER_FIELDS = ("customer_name", "customer_whatsapp", "duration", "location_type", "massage_for")
 
 
 class DevicePanel:
@@ -79,9 +79,7 @@ class DevicePanel:
     def _maybe_ask(self) -> None:
         if self._asked or self.storage is None:
             return
-        draft = self.service.draft
-        if (draft is not None and any(getattr(draft, name) for name in CUSTOMER_FIELDS)) \
-                or self.service.get_messages():
+        if has_customer_data(self.service.draft) or self.service.get_messages():
             self._asked = True
             asyncio.ensure_future(self._ask_persist())
 

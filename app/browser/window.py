@@ -31,19 +31,14 @@ from app.browser.storage import nullable
 from app.browser.view import FIELD_IDS, TEXT_FIELDS, View
 from app.domain import words
 from app.domain.catalog import Catalog, Therapist
-from app.domain.models import DURATIONS, BookingCreated, BookingDraft
+from app.domain.models import DURATIONS, BookingCreated, has_customer_data
 from app.outbox.results import SyncStatus
 from app.persistence.keys import confirmation_key
 from app.ui import presenter
 from app.ui.presenter import Indicator
 
-CUSTOMER_FIELDS = ("customer_name", "customer_whatsapp", "duration", "location_type", "massage_for")
 SENDING = Indicator(words.BOOKING_SENDING, "busy")
 QUEUED_OFFLINE = Indicator(words.BOOKING_QUEUED_OFFLINE, "queued")
-
-
-def _has_customer_data(draft: BookingDraft | None) -> bool:
-    return draft is not None and any(getattr(draft, name) for name in CUSTOMER_FIELDS)
 
 
 class ChatWindow:
@@ -83,11 +78,11 @@ class ChatWindow:
         self._sync_price()
         confirmation = self.sync.confirmation(service.session_id)
         # A queued booking is not a forgotten draft: the sync status says it is on its way.
-        if _has_customer_data(stored) and stored.booking_step not in ("confirmed", "queued"):
+        if has_customer_data(stored) and stored.booking_step not in ("confirmed", "queued"):
             view.set_text("recovery-summary", presenter.draft_summary(stored, self.clock.now_ms(),
                                                                       self.therapist.name))
             view.show("recovery")
-        elif confirmation is not None and not _has_customer_data(service.draft):
+        elif confirmation is not None and not has_customer_data(service.draft):
             self._show_confirmation(confirmation)
         problem = service.get_health_status(include_bytes=False).last_error
         if problem and service.persistent:
@@ -187,7 +182,7 @@ class ChatWindow:
             return
         # Only when something could not be saved; otherwise the flush on pagehide makes a prompt needless.
         self.service.flush()
-        if not self.service.persistent and _has_customer_data(self.service.draft):
+        if not self.service.persistent and has_customer_data(self.service.draft):
             event.preventDefault()
             event.returnValue = ""
 
@@ -204,7 +199,7 @@ class ChatWindow:
         """Another tab sent this chat's queued booking: show the confirmation here too, as a reload would."""
         self.checkout.settle_confirmed_elsewhere()  # drops the draft that was queued here
         confirmation = self.sync.confirmation(self.service.session_id)
-        if confirmation is not None and not _has_customer_data(self.service.draft):
+        if confirmation is not None and not has_customer_data(self.service.draft):
             self.view.fill_form(None)
             self._sync_price()
             self._show_confirmation(confirmation)

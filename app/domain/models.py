@@ -78,6 +78,15 @@ class BookingDraft(BaseModel):
     last_modified: int = Field(default=0, ge=0)
 
 
+# What the customer types or chooses (not the price or bookkeeping): a draft with any of these
+# holds their details, so it is worth a recovery prompt, a persist() request, a leave warning.
+CUSTOMER_FIELDS = ("customer_name", "customer_whatsapp", "duration", "location_type", "massage_for")
+
+
+def has_customer_data(draft: BookingDraft | None) -> bool:
+    return draft is not None and any(getattr(draft, name) for name in CUSTOMER_FIELDS)
+
+
 class BookingRequest(BaseModel):
     """A complete booking, as POSTed to ``/api/bookings``. Every rule lives here."""
 

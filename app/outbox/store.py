@@ -27,6 +27,7 @@ Example::
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
@@ -175,6 +176,18 @@ class Outbox:
         except StorageError:
             # Nowhere to keep it: leave the raw value where it is; the next save replaces it.
             pass
+
+
+def unsent_items(storage: Storage | None) -> dict[str, int]:
+    """How many outbox entries of each kind were never confirmed by the server (for "Forget me")."""
+    if storage is None:
+        return {}
+    try:
+        raw = storage.getItem(OUTBOX_KEY)
+        entries = OUTBOX_CODEC.decode(raw, key=OUTBOX_KEY).data if raw is not None else []
+    except (StorageError, CorruptRecord):
+        return {}
+    return dict(Counter(e.get("kind", "booking") for e in entries if isinstance(e, dict)))
 
 
 class ConfirmationStore:

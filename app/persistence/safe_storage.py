@@ -138,13 +138,17 @@ class SafeStorage:
             self.on_error(error)
 
 
-def our_keys(storage: Storage | None) -> list[str]:
-    """Every key under ``chatbooking:v1:`` (collected first, so callers may delete while iterating)."""
+def our_keys(storage: Storage | None, *, sessions_only: bool = True) -> list[str]:
+    """Our keys (collected first, so callers may delete while iterating): every chat session's
+    records, or with ``sessions_only=False`` everything under ``chatbooking:v1:`` (outbox,
+    identity, tokens too)."""
     if storage is None:
         return []
     found = []
     for index in range(storage.length):
         key = storage.key(index)
-        if key is not None and keys.parse_key(key) is not None:
+        if key is None:
+            continue
+        if keys.parse_key(key) is not None or (not sessions_only and key.startswith(keys.PREFIX)):
             found.append(key)
     return found

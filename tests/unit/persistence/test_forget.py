@@ -1,8 +1,8 @@
 """"Forget me on this device" removes every key of ours and nothing else; unsent items are counted first."""
 
-from app.outbox.store import OUTBOX_CODEC
+from app.outbox.store import OUTBOX_CODEC, unsent_items
 from app.persistence import keys
-from app.persistence.forget import forget_device, unsent_items
+from app.persistence.forget import forget_device
 from tests.support.fakes import FakeStorage
 
 
