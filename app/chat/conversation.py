@@ -198,8 +198,8 @@ class Conversation(Observable):
         pending = self.messages.pending(self.session_id) if pending is None else pending
         entry = pending.get(message.id)
         if entry is None:
-            # Not in the outbox and no seq: sent from another tab, or the outbox was lost; the
-            # next poll brings its seq. Queue it again so it cannot be lost (same id: harmless).
+            # Not in the outbox and no seq: sent from another tab (the next poll brings its seq),
+            # or the outbox was lost, which requeue_orphans() mends at the next start.
             return MessageState.SENDING
         if entry.state is SendState.NOT_SENT:
             return MessageState.NOT_SENT
