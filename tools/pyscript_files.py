@@ -25,12 +25,19 @@ from backend.site_files import browser_modules  # noqa: E402
 CONFIG = ROOT / "pyscript.toml"
 MARKER = "[files]"
 EXTRA_FILES = ("static/data/therapists.json",)
+# The compiled catalogs (tools/i18n.py, one per locale/<lang>/LC_MESSAGES/chatbooking.po) that
+# app.browser.language opens with gettext.
 # The pages' own <script type="py" src=...> (index.html, inbox.html): loaded by URL, not imported.
 PAGE_SCRIPTS = ("app/main.py", "app/inbox_main.py")
 
 
+def catalogs(root: Path = ROOT) -> list[str]:
+    found = sorted(p.relative_to(root / "locale").as_posix() for p in (root / "locale").glob("*/LC_MESSAGES/*.po"))
+    return [f"static/locale/{p.removesuffix('.po')}.mo" for p in found]
+
+
 def files_table(root: Path = ROOT) -> str:
-    paths = [p for p in browser_modules(root) if p not in PAGE_SCRIPTS] + list(EXTRA_FILES)
+    paths = [p for p in browser_modules(root) if p not in PAGE_SCRIPTS] + list(EXTRA_FILES) + catalogs(root)
     lines = [MARKER] + [f'"./{p}" = "./{p}"' for p in paths]
     return "\n".join(lines) + "\n"
 

@@ -18,7 +18,7 @@ import js
 import pydantic
 from pyodide.ffi import create_proxy, to_js
 
-from app.browser import page
+from app.browser import language, page
 from app.browser.chat_panel import ChatPanel
 from app.browser.locks import open_web_locks
 from app.browser.storage import open_local_storage
@@ -31,6 +31,7 @@ from app.chat.poller import Poller
 from app.checkout import Checkout
 from app.domain.catalog import Catalog
 from app.domain.errors import StorageError
+from app.domain.i18n import Text
 from app.drafts.session import ChatBookingStorageService
 from app.outbox.bookings import BookingSync
 from app.outbox.messages import MessageSync
@@ -40,10 +41,9 @@ from app.persistence.keys import CUSTOMER_ID_KEY, EARLY_INPUT_KEY, HAS_BOOKED_KE
 
 
 def _unknown_therapist(view: View, therapist_id: str) -> None:
-    notice = view.el("page-notice")
-    notice.textContent = (f"We could not find the therapist “{therapist_id[:64]}”. The link may be out of date: "
-                          "please go back to the marketplace and open the chat from the therapist's page.")
-    notice.hidden = False
+    view.notice(Text("We could not find the therapist “{therapist}”. The link may be out of date: please go back "
+                     "to the marketplace and open the chat from the therapist's page.", therapist=therapist_id[:64]))
+    language.follow(view.relocalize)
     js.document.querySelector("main").hidden = True
     view.el("health").hidden = True
 
@@ -67,6 +67,7 @@ def boot() -> ChatWindow | None:
 
 
 def _boot() -> ChatWindow | None:
+    language.start()  # before anything is worded: <html lang>, as static/js/i18n.js decided it
     catalog = Catalog.from_json(page.CATALOG_FILE.read_text())
     therapist_id = str(js.URLSearchParams.new(js.location.search).get("therapist") or "")
     therapist = catalog.find(therapist_id)
@@ -103,6 +104,7 @@ def _boot() -> ChatWindow | None:
                         early_record_at=_early_record_at(storage))
     checkout.on_confirmed = _remember_booking(storage, window)
     window.start()
+    language.follow(window.relocalize)
     _remove(storage, EARLY_INPUT_KEY)  # adopted by start(): the draft holds it now
     page.set_state("ready")
     # Everything built so far lives as long as the page: keep it out of the collector's scans,

@@ -20,10 +20,12 @@ from __future__ import annotations
 import js
 from pyodide.ffi.wrappers import add_event_listener
 
+from app.browser import language
 from app.browser.chat_view import ChatView, Row
 from app.chat.conversation import Conversation, MessageState
 from app.chat.poller import Poller
 from app.domain import words
+from app.domain.i18n import translate
 from app.drafts.session import ChatBookingStorageService
 from app.persistence import keys
 from app.ui import presenter
@@ -79,6 +81,11 @@ class ChatPanel:
             self.conversation.reload_position()
         self.render()
 
+    def relocalize(self) -> None:
+        """The language switched: every row's words again (states, times, Retry / Delete)."""
+        self.view.relocalize()
+        self.render()
+
     def reset(self) -> None:
         self.conversation.reset()
         self.view.clear_unseen()
@@ -117,15 +124,14 @@ class ChatPanel:
 
     def render(self, restore_scroll: bool = False) -> None:
         now = self.clock.now_ms()
-        offset = int(js.Date.new().getTimezoneOffset())
         pending = self.conversation.messages.pending(self.drafts.session_id)
         at_end = self.view.near_bottom()
         rows = []
         for message in self.drafts.get_messages():
             state = self.conversation.state_of(message, pending)
             rows.append(Row(message.id, message.sender_type,
-                            f"{presenter.sender_label(message.sender_type, self.therapist_name)} · "
-                            f"{presenter.message_time(message.server_time or message.timestamp, now, offset)}",
+                            f"{translate(presenter.sender_label(message.sender_type, self.therapist_name))} · "
+                            f"{language.message_time(message.server_time or message.timestamp, now)}",
                             message.message, state.value if state else "",
                             (message.not_sent or "") if state is MessageState.NOT_SENT else ""))
         added = self.view.render(rows)

@@ -6,6 +6,9 @@ the customer reads earlier messages does not move what they read, and a status c
 → "Read") rewrites one small span. Text is set with ``textContent`` only: a message like
 ``<img src=x onerror=alert(1)>`` shows as text.
 
+States, reasons and buttons are ours and shown in the reader's language; ``data-state`` keeps
+the English state for scripts and styles.
+
 Example::
 
     chat = ChatView(js.document)
@@ -17,7 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.domain import words
+from app.domain.i18n import Text, translate, translate_or
 
+ACTIONS = {"retry": Text("Retry"), "delete": Text("Delete")}  # a "Not sent" message's buttons
 NEAR_BOTTOM_PX = 48  # within this of the end counts as "reading the newest messages"
 
 
@@ -97,14 +102,18 @@ class ChatView:
         status = item.querySelector(".message__status")
         if not status:  # querySelector gives jsnull (falsy, not None) when there is none
             return
-        status.textContent = row.status
+        status.textContent = translate(row.status)
         status.dataset.state = row.status
         actions = item.querySelector(".message__actions")
         if row.status == words.MESSAGE_NOT_SENT:
             if not actions:
                 actions = self._actions(row)
                 item.append(actions)
-            actions.querySelector(".message__reason").textContent = row.reason
+            actions.querySelector(".message__reason").textContent = translate_or(row.reason, words.MESSAGE.rejected)
+            for button in actions.querySelectorAll("button[data-action]"):
+                label = translate(ACTIONS[str(button.dataset.action)])
+                button.textContent = label
+                button.setAttribute("aria-label", f"{label}: {row.text[:40]}")
         elif actions:
             actions.remove()
 
@@ -115,16 +124,20 @@ class ChatView:
         reason = doc.createElement("span")
         reason.className = "message__reason"
         box.append(reason)
-        for action, label in (("retry", "Retry"), ("delete", "Delete")):
+        for action in ACTIONS:
             button = doc.createElement("button")
             button.type = "button"
             button.className = "button button--quiet button--small"
             button.dataset.action = action
             button.dataset.messageId = row.message_id
-            button.textContent = label
-            button.setAttribute("aria-label", f"{label}: {row.text[:40]}")
-            box.append(button)
+            box.append(button)  # labelled by _update, in the reader's language
         return box
+
+    def relocalize(self) -> None:
+        """Write every row again at the next render (the language switched; ids and order stay)."""
+        self._rows = dict.fromkeys(self._order)  # None != any row: each is updated in place
+        if self.unseen:
+            self.marker.textContent = translate(words.new_messages(self.unseen))
 
     # --- scrolling and the "new messages" marker --------------------------------------------------
 
@@ -137,7 +150,7 @@ class ChatView:
 
     def add_unseen(self, count: int) -> None:
         self.unseen += count
-        self.marker.textContent = words.new_messages(self.unseen)
+        self.marker.textContent = translate(words.new_messages(self.unseen))
         self.marker.hidden = False
 
     def clear_unseen(self) -> None:

@@ -16,6 +16,7 @@ import gc
 
 import js
 
+from app.browser import language
 from app.browser.inbox_view import InboxView
 from app.browser.inbox_window import InboxWindow
 from app.browser.locks import open_web_locks
@@ -28,12 +29,14 @@ from app.inbox.inbox import Inbox
 
 
 def boot() -> InboxWindow:
+    language.start()  # before anything is worded: <html lang>, as static/js/i18n.js decided it
     catalog = Catalog.from_json(CATALOG_FILE.read_text())
     clock, scheduler = BrowserClock(), BrowserScheduler()
     inbox = Inbox(open_local_storage(), FetchTransport(), scheduler, clock, api_base=api_base(),
                   locks=open_web_locks())
     window = InboxWindow(InboxView(js.document), inbox, catalog, clock=clock, scheduler=scheduler)
     window.start()
+    language.follow(window.relocalize)
     set_state("ready")
     gc.freeze()  # what was built lives as long as the page: keep it out of the collector's scans
     return window

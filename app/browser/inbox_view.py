@@ -5,6 +5,9 @@ text. Lists are updated in place by key (a conversation's session id, a message'
 message log (``role=log``, ``aria-live=polite``) announces only what is new, and the
 conversation button the therapist focused stays focused while the list refreshes.
 
+Our sentences (``Text``) are written in the reader's language; ``relocalize`` writes them again
+after the language switch. What people wrote is never translated.
+
 Example::
 
     view = InboxView(js.document)
@@ -14,6 +17,17 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from app.domain.i18n import Foreign, Text, translate, translate_or
+from app.domain.words import SERVER_REFUSED
+
+ACTIONS = {"retry": Text("Retry"), "delete": Text("Delete")}  # an unsent reply's buttons
+UNREAD = Text(" unread")  # after the badge's number, for screen readers
+
+
+def _ours(value: str) -> str:
+    """Our sentences in the reader's language; anything else (a name, a message) as it is."""
+    return translate(value) if isinstance(value, (Text, Foreign)) else value
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,7 @@ class InboxView:
         self._bookings: tuple | None = None
         self._log: dict[str, tuple[object, LogRow]] = {}  # message items by message id
         self._log_order: list[str] = []
+        self._texts: dict[str, str] = {}  # what set_text was given, per element id
 
     def el(self, element_id: str):
         element = self._by_id.get(element_id)
@@ -63,9 +78,20 @@ class InboxView:
         return element
 
     def set_text(self, element_id: str, text: str) -> None:
+        self._texts[element_id] = text
         element = self.el(element_id)
-        if element.textContent != text:
-            element.textContent = text
+        said = translate(text)
+        if element.textContent != said:
+            element.removeAttribute("data-i18n")  # Python writes this one now, not static/js/i18n.js
+            element.textContent = said
+
+    def relocalize(self) -> None:
+        """The language switched: every text again at once, every list row at the next render."""
+        for element_id, text in self._texts.items():
+            self.el(element_id).textContent = translate(text)
+        self._rows = {session_id: (item, None) for session_id, (item, _) in self._rows.items()}
+        self._log = {message_id: (item, None) for message_id, (item, _) in self._log.items()}
+        self._bookings = None
 
     def show(self, element_id: str, visible: bool = True) -> None:
         element = self.el(element_id)
@@ -105,7 +131,7 @@ class InboxView:
         if row.current:
             button.setAttribute("aria-current", "true")
         head = self._make("span", "conversation__head")
-        head.append(self._make("span", "conversation__name", row.name),
+        head.append(self._make("span", "conversation__name", _ours(row.name)),
                     self._make("span", "conversation__time", row.time))
         foot = self._make("span", "conversation__foot")
         foot.append(self._make("span", "conversation__snippet", row.snippet))
@@ -113,7 +139,7 @@ class InboxView:
             # The badge shows the number; the button's accessible name says what it counts.
             badge = self._make("span", "conversation__unread")
             badge.append(self._make("span", "", str(row.unread)),
-                         self._make("span", "visually-hidden", " unread"))
+                         self._make("span", "visually-hidden", translate(UNREAD)))
             foot.append(badge)
         button.append(head, foot)
         focused = self.document.activeElement
@@ -156,17 +182,18 @@ class InboxView:
         side = {"customer": "them", "therapist": "own"}.get(row.sender_type, "system")
         item = self._make("li", f"message message--{side}")
         item.dataset.messageId = row.id
-        item.append(self._make("span", "message__meta", row.meta), self._make("span", "message__text", row.text))
+        item.append(self._make("span", "message__meta", row.meta),
+                    self._make("span", "message__text", _ours(row.text)))
         if row.status:
-            status = self._make("span", "message__status", row.status)
+            status = self._make("span", "message__status", translate(row.status))
             status.dataset.status = row.status
             item.append(status)
         if row.reason:
-            item.append(self._make("span", "message__reason", row.reason))
+            item.append(self._make("span", "message__reason", translate_or(row.reason, SERVER_REFUSED)))
         if row.actionable:
             actions = self._make("span", "message__actions")
-            for action, label in (("retry", "Retry"), ("delete", "Delete")):
-                button = self._make("button", "button button--small", label)
+            for action, label in ACTIONS.items():
+                button = self._make("button", "button button--small", translate(label))
                 button.type = "button"
                 button.dataset.action = action
                 button.dataset.id = row.id
@@ -195,9 +222,9 @@ class InboxView:
             item = self._make("li", "booking-card")
             details = self._make("dl", "booking-card__details")
             for label, value in pairs:
-                details.append(self._make("dt", "", label), self._make("dd", "", value))
+                details.append(self._make("dt", "", translate(label)), self._make("dd", "", _ours(value)))
             item.append(details)
             items.append(item)
         if not items:
-            items = [self._make("li", "bookings__empty", empty)]
+            items = [self._make("li", "bookings__empty", translate(empty))]
         listing.replaceChildren(*items)

@@ -18,12 +18,16 @@ import asyncio
 import js
 from pyodide.ffi.wrappers import add_event_listener
 
+from app.browser import language
 from app.browser.inbox_view import InboxView, ListRow, LogRow
 from app.domain import words
+from app.domain.i18n import Text, translate
 from app.domain.catalog import Catalog
 from app.domain.models import LOCATION_TYPES, MASSAGE_FOR, BookingCreated
 from app.inbox.inbox import Inbox, InboxState
-from app.ui.presenter import message_time
+
+
+TITLE = Text("Inbox · Chat Booking")  # the <title> (static/js/i18n.js says it before Python runs)
 
 
 class InboxWindow:
@@ -38,6 +42,12 @@ class InboxWindow:
         self.inbox.visible = str(js.document.visibilityState) != "hidden"
         self.inbox.start()
         self.scheduler.call_every(30.0, self.render)  # "14:05" becomes "3 Jan 14:05" after midnight
+        self.render()
+
+    def relocalize(self) -> None:
+        """The reader switched language: every text of ours again (what is typed stays)."""
+        self.view.relocalize()
+        js.document.title = translate(TITLE)
         self.render()
 
     # --- events ---------------------------------------------------------------------------------
@@ -145,29 +155,29 @@ class InboxWindow:
         view.set_text("signin-message", inbox.message if not signed_in else "")
         view.el("sign-in").disabled = inbox.state is InboxState.SIGNING_IN
         credentials = inbox.auth.credentials
-        view.set_text("inbox-who", f"Signed in as {credentials.name or credentials.therapist_id}" if credentials
-                      else "Messages and bookings from your customers")
+        view.set_text("inbox-who", Text("Signed in as {name}", name=credentials.name or credentials.therapist_id)
+                      if credentials else Text("Messages and bookings from your customers"))
         view.set_text("page-notice", "" if inbox.persistent else words.INBOX_NOT_PERSISTENT)
         view.show("page-notice", not inbox.persistent)
         if not signed_in:
             view.el("inbox").dataset.pane = "list"
             self._shown_session = None
             return
-        now, offset = self.clock.now_ms(), int(js.Date.new().getTimezoneOffset())
+        now = self.clock.now_ms()
         opened = inbox.open
         view.set_text("list-note", words.INBOX_OFFLINE_LIST if inbox.offline or not js.navigator.onLine else "")
         view.render_list([ListRow(c.session_id, c.display_name, c.last_message,
-                                  message_time(c.last_activity, now, offset) if c.last_activity else "",
+                                  language.message_time(c.last_activity, now) if c.last_activity else "",
                                   c.unread, opened is not None and opened.session_id == c.session_id)
                           for c in inbox.conversations.items])
-        self._render_conversation(now, offset)
+        self._render_conversation(now)
 
-    def _render_conversation(self, now: int, offset: int) -> None:
+    def _render_conversation(self, now: int) -> None:
         inbox, view, opened = self.inbox, self.view, self.inbox.open
         view.show("conversation-empty", opened is None)
         view.show("conversation-open", opened is not None)
         if opened is None:
-            view.set_text("conversation-title", "Conversation")
+            view.set_text("conversation-title", Text("Conversation"))
             if self._shown_session is not None:
                 view.clear_log()
                 self._shown_session = None
@@ -179,8 +189,9 @@ class InboxWindow:
             view.clear_log()
             self._shown_session = opened.session_id
             view.el("reply").value = inbox.drafts.text(opened.session_id)
-        rows = [LogRow(r.id, r.sender_type, f"{name if r.sender_type == 'customer' else words.INBOX_YOU} · "
-                       f"{message_time(r.timestamp, now, offset)}", r.text, r.status, r.reason, r.actionable)
+        who = {"customer": translate(name), "therapist": translate(words.INBOX_YOU)}
+        rows = [LogRow(r.id, r.sender_type, f"{who.get(r.sender_type, who['therapist'])} · "
+                       f"{language.message_time(r.timestamp, now)}", r.text, r.status, r.reason, r.actionable)
                 for r in inbox.rows()]
         if not opened.loaded and not rows:
             rows = [LogRow("loading", "system", "", words.INBOX_LOADING)]
@@ -193,8 +204,9 @@ class InboxWindow:
 
     def _booking_pairs(self, created: BookingCreated) -> list[tuple[str, str]]:
         booking = created.booking
-        return [("Reference", created.id), ("Duration", f"{booking.duration} min"),
-                ("Price", self.catalog.format_price(booking.price)),
-                ("Location", LOCATION_TYPES.get(booking.location_type, booking.location_type)),
-                ("Massage for", MASSAGE_FOR.get(booking.massage_for, booking.massage_for)),
-                ("Name", booking.customer_name), ("WhatsApp", booking.customer_whatsapp)]
+        return [(Text("Reference"), created.id), (words.FIELD_LABELS["duration"],
+                                                  Text("{minutes} min", minutes=booking.duration)),
+                (words.FIELD_LABELS["price"], self.catalog.format_price(booking.price)),
+                (words.FIELD_LABELS["location_type"], LOCATION_TYPES.get(booking.location_type, booking.location_type)),
+                (words.FIELD_LABELS["massage_for"], MASSAGE_FOR.get(booking.massage_for, booking.massage_for)),
+                (Text("Name"), booking.customer_name), ("WhatsApp", booking.customer_whatsapp)]

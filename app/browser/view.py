@@ -1,7 +1,9 @@
 """The page's DOM, read and written by id: no business rules here.
 
 Everything the customer reads is set with ``textContent`` (never ``innerHTML``),
-so a message like ``<img src=x onerror=alert(1)>`` shows as text.
+so a message like ``<img src=x onerror=alert(1)>`` shows as text. Our sentences are written in
+the reader's language (``app.domain.i18n.translate``); the view remembers each one as given, so
+``relocalize`` can write them all again after the language switch.
 
 Example::
 
@@ -15,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.browser.storage import nullable
+from app.domain import words
+from app.domain.i18n import translate
 
 FIELD_IDS = {
     "customer_name": "customer-name",
@@ -35,6 +39,7 @@ class View:
         self.document = document
         self._by_id: dict[str, object] = {}
         self._texts: dict[str, tuple] = {}  # last text written per element id: skip no-op DOM writes
+        self._errors: list[tuple[str | None, str]] = []  # shown in the error box, as given
 
     def el(self, element_id: str):
         element = self._by_id.get(element_id)
@@ -50,9 +55,17 @@ class View:
             return
         self._texts[element_id] = (text, kind)
         element = self.el(element_id)
-        element.textContent = text
+        element.removeAttribute("data-i18n")  # Python writes this one now, not static/js/i18n.js
+        element.textContent = translate(text)
         if kind is not None:
             element.dataset.kind = kind
+
+    def relocalize(self) -> None:
+        """Write every text again in the language just chosen (the switch, no reload)."""
+        for element_id, (text, _kind) in self._texts.items():
+            self.el(element_id).textContent = translate(text)
+        if self._errors:
+            self._write_errors(self._errors)
 
     def show(self, element_id: str, visible: bool = True) -> None:
         self.el(element_id).hidden = not visible
@@ -112,8 +125,9 @@ class View:
     def set_prices(self, labels: dict[int, str], total: str) -> None:
         for duration, label in labels.items():
             element = self.document.querySelector(f"[data-price-for='{duration}']")
-            if element and element.textContent != label:
-                element.textContent = label
+            said = translate(label)
+            if element and element.textContent != said:
+                element.textContent = said
         self.set_text("total-price", total)
 
     def _in_form_order(self, errors: list[tuple[str | None, str]]) -> list[tuple[str | None, str]]:
@@ -124,23 +138,30 @@ class View:
         position = {str(element.id): n for n, element in enumerate(self.document.querySelectorAll(selector))}
         return sorted(errors, key=lambda error: position.get(_element_id(error[0]) or "", -1))
 
-    def show_errors(self, errors: Iterable[tuple[str | None, str]]) -> None:
-        errors = self._in_form_order(list(errors))
+    def _write_errors(self, errors: list[tuple[str | None, str]]) -> None:
+        self._errors = errors
         box = self.el("validation-errors")
-        for element_id in (*FIELD_IDS.values(), "duration-group"):
-            self.el(element_id).removeAttribute("aria-invalid")
         box.replaceChildren()
         box.hidden = not errors
         if not errors:
             return
         heading = self.document.createElement("p")
-        heading.textContent = "Please fix the following before ordering:"
+        heading.textContent = translate(words.FIX_BEFORE_ORDERING)
         items = self.document.createElement("ul")
         for _, message in errors:
             item = self.document.createElement("li")
-            item.textContent = message
+            item.textContent = translate(message)
             items.append(item)
         box.append(heading, items)
+
+    def show_errors(self, errors: Iterable[tuple[str | None, str]]) -> None:
+        errors = self._in_form_order(list(errors))
+        box = self.el("validation-errors")
+        for element_id in (*FIELD_IDS.values(), "duration-group"):
+            self.el(element_id).removeAttribute("aria-invalid")
+        self._write_errors(errors)
+        if not errors:
+            return
         first = None
         for field, _ in errors:
             element_id = _element_id(field)

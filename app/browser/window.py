@@ -30,6 +30,7 @@ from app.browser.device_panel import DevicePanel
 from app.browser.storage import nullable
 from app.browser.view import FIELD_IDS, TEXT_FIELDS, View
 from app.domain import words
+from app.domain.i18n import Text, translate
 from app.domain.catalog import Catalog, Therapist
 from app.domain.models import DURATIONS, BookingCreated, has_customer_data
 from app.outbox.results import SyncStatus
@@ -103,8 +104,16 @@ class ChatWindow:
         view.set_text("therapist-name", therapist.name)
         view.set_text("therapist-meta", " · ".join(p for p in (therapist.specialty, therapist.city) if p))
         view.set_text("therapist-avatar", therapist.initials or therapist.name[:2].upper())
-        view.set_text("chat-title", f"Chat with {therapist.name.split()[0]}")
-        js.document.title = f"Chat & book with {therapist.name}"
+        view.set_text("chat-title", Text("Chat with {name}", name=therapist.name.split()[0]))
+        js.document.title = translate(Text("Chat & book with {name}", name=therapist.name))
+
+    def relocalize(self) -> None:
+        """The reader switched language: every text of ours again, in it (nothing typed is touched)."""
+        self.view.relocalize()
+        self._render_therapist()
+        self._sync_price()
+        self._render_state()
+        self.chat.relocalize()
 
     # --- events ---------------------------------------------------------------------------
 
@@ -314,9 +323,10 @@ class ChatWindow:
     def _show_confirmation(self, created: BookingCreated) -> None:
         booking = created.booking
         self.view.set_text("confirmation-ref", created.id)
-        self.view.set_text("confirmation-summary", (
-            f"{booking.duration} min with {self.therapist.name} for {self.catalog.format_price(booking.price)}. "
-            f"We will contact {booking.customer_name} on WhatsApp at {booking.customer_whatsapp}."))
+        self.view.set_text("confirmation-summary", Text(
+            "{minutes} min with {therapist} for {price}. We will contact {name} on WhatsApp at {whatsapp}.",
+            minutes=booking.duration, therapist=self.therapist.name, price=self.catalog.format_price(booking.price),
+            name=booking.customer_name, whatsapp=booking.customer_whatsapp))
         self.view.show("booking-form", False)
         self.view.show("recovery", False)
         self.view.show("confirmation")

@@ -16,6 +16,7 @@ import json
 
 from pydantic import BaseModel, Field
 
+from app.domain.i18n import Price
 from app.domain.models import DURATIONS, NAME_MAX
 
 
@@ -52,4 +53,5 @@ class Catalog(BaseModel):
         return next((t for t in self.therapists if t.id == therapist_id), None)
 
     def format_price(self, amount: int | None) -> str:
-        return "—" if amount is None else f"{self.currency} {amount:,}"
+        """``IDR 350,000``, which the page shows as ``Rp 350.000`` in Indonesian (``i18n.Price``)."""
+        return Price(self.currency, amount)

@@ -25,6 +25,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from app.domain.i18n import Text
+
 Duration = Literal[60, 90, 120]
 LocationType = Literal["home", "hotel", "villa", "office"]
 MassageFor = Literal["myself", "partner", "friend", "family"]
@@ -32,8 +34,10 @@ BookingStep = Literal["collecting", "confirming", "queued", "confirmed"]
 SenderType = Literal["customer", "therapist", "system"]
 
 DURATIONS: tuple[int, ...] = (60, 90, 120)
-LOCATION_TYPES: dict[str, str] = {"home": "Home", "hotel": "Hotel", "villa": "Villa", "office": "Office"}
-MASSAGE_FOR: dict[str, str] = {"myself": "Myself", "partner": "My partner", "friend": "A friend", "family": "A family member"}
+LOCATION_TYPES: dict[str, str] = {"home": Text("Home"), "hotel": Text("Hotel"), "villa": Text("Villa"),
+                                  "office": Text("Office")}
+MASSAGE_FOR: dict[str, str] = {"myself": Text("Myself"), "partner": Text("My partner"), "friend": Text("A friend"),
+                               "family": Text("A family member")}
 
 # Limits on what a draft may hold; the form's maxlength attributes use the same numbers.
 NAME_MAX = 80

@@ -74,6 +74,15 @@ def field_messages(error: ValidationError) -> list[tuple[str | None, str]]:
     return ordered or [(None, _GENERIC)]
 
 
+def message_for(field: str, kind: str) -> str | None:
+    """Our sentence for a field and a pydantic error type (e.g. the API's 422 ``type``), or None."""
+    table = _MESSAGES.get(field)
+    if table is None:
+        return None
+    kind = "too_short" if kind == "string_too_short" else kind
+    return table.get(kind, table["*"])
+
+
 def messages_for(error: ValidationError) -> list[str]:
     """One sentence per failing field, in form order."""
     return [message for _, message in field_messages(error)]

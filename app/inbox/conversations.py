@@ -43,7 +43,11 @@ class ConversationSummary(BaseModel):
 
     @property
     def display_name(self) -> str:
-        return self.customer_name or words.NEW_CUSTOMER
+        # The API names a customer without a booking "New customer" (backend/chat_crud.py), in
+        # English: the page says it in the reader's language instead.
+        if not self.customer_name or self.customer_name == words.NEW_CUSTOMER:
+            return words.NEW_CUSTOMER
+        return self.customer_name
 
 
 class ConversationList(Observable):

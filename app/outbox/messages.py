@@ -27,6 +27,7 @@ from urllib.parse import quote
 import pydantic
 
 from app.domain import words
+from app.domain.i18n import join
 from app.domain.models import ServerMessage
 from app.domain.ports import HttpResponse
 from app.outbox.results import Request, SyncResult, SyncStatus
@@ -126,7 +127,7 @@ class MessageSync:
 
     def refused(self, entry: OutboxEntry, result: SyncResult) -> None:
         if self.on_refused is not None:
-            reason = "; ".join(result.errors) or result.message
+            reason = join("; ", result.errors) if result.errors else result.message  # stays translatable
             self.on_refused(entry.session_id, entry.key, reason)
 
     def finished_elsewhere(self, entry: OutboxEntry) -> SyncResult:

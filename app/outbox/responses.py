@@ -21,7 +21,9 @@ from __future__ import annotations
 import json
 from enum import Enum
 
-from app.domain.words import FIELD_LABELS
+from app.domain.i18n import Foreign, Text
+from app.domain.validation import message_for
+from app.domain.words import FIELD_LABELS, SERVER_REFUSED
 
 
 class Outcome(Enum):
@@ -71,23 +73,27 @@ def server_field_errors(text: str) -> list[tuple[str | None, str]]:
         return []
     if not isinstance(payload, dict):
         return []
-    fields = [_field_sentence(item.get("field"), item.get("message"))
+    fields = [_field_sentence(item.get("field"), item.get("message"), item.get("type"))
               for item in payload.get("errors") or [] if isinstance(item, dict)]
     detail = payload.get("detail")
     if isinstance(detail, list):
         for item in detail:
             if isinstance(item, dict):
                 names = [part for part in item.get("loc") or [] if isinstance(part, str) and part != "body"]
-                fields.append(_field_sentence(names[-1] if names else None, item.get("msg")))
+                fields.append(_field_sentence(names[-1] if names else None, item.get("msg"), item.get("type")))
     elif isinstance(detail, str) and not fields:  # a summary only counts when nothing finer came
-        fields.append((None, detail.strip()))
+        fields.append((None, Foreign(detail.strip(), SERVER_REFUSED)))
     return [(name, message) for name, message in fields if message]
 
 
-def _field_sentence(field_name: object, message: object) -> tuple[str | None, str]:
+def _field_sentence(field_name: object, message: object, code: object = None) -> tuple[str | None, str]:
+    """The server's sentence about a field, in English as it said it; in another language the
+    page's own words for that field (and error ``type``) instead of the server's English."""
     text = str(message or "").strip().removeprefix("Value error, ")
     if not text or not isinstance(field_name, str) or not field_name:
-        return None, text
+        return None, Foreign(text, SERVER_REFUSED) if text else text
     name = field_name.rsplit(".", 1)[-1]  # the backend may name a nested field "booking.price"
     label = FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
-    return name, f"{label}: {text}"
+    ours = message_for(name, str(code or "")) or (Text("{label}: please check it", label=FIELD_LABELS[name])
+                                                  if name in FIELD_LABELS else SERVER_REFUSED)
+    return name, Foreign(f"{label}: {text}", ours)

@@ -26,6 +26,8 @@ And once per origin::
     chatbooking:v1:therapist_token               the therapist's access token (inbox page, kept
                                                  until "Sign out")
     chatbooking:v1:inbox:conversations           the inbox's last conversation list (opens offline)
+    chatbooking:v1:language                      the reader's choice of language, "en" or "id" (written
+                                                 by static/js/i18n.js, both pages)
 
 Example::
 
@@ -49,6 +51,8 @@ CUSTOMER_TOKEN_KEY = PREFIX + "customer_token"
 EARLY_INPUT_KEY = PREFIX + "early_input"
 THERAPIST_TOKEN_KEY = PREFIX + "therapist_token"
 INBOX_CONVERSATIONS_KEY = PREFIX + "inbox:conversations"
+# The language the reader chose with the switch (static/js/i18n.js, same spelling there).
+LANGUAGE_KEY = PREFIX + "language"
 
 # The kinds of record, i.e. what follows "<session_id>:" in a key.
 DRAFT = "draft"

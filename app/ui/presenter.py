@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from app.domain import words
-from app.domain.models import LOCATION_TYPES, MASSAGE_FOR, BookingDraft
+from app.domain.i18n import Text, join
+from app.domain.models import BookingDraft
 from app.drafts.session import HealthStatus
 
 NOT_PERSISTENT = words.NOT_PERSISTENT
@@ -29,14 +30,14 @@ class Indicator:
 def ago(elapsed_ms: int) -> str:
     seconds = max(0, elapsed_ms) // 1000
     if seconds < 5:
-        return "just now"
+        return Text("just now")
     if seconds < 60:
-        return f"{seconds}s ago"
+        return Text("{n}s ago", n=seconds)
     if seconds < 3600:
-        return f"{seconds // 60} min ago"
+        return Text("{n} min ago", n=seconds // 60)
     if seconds < 86_400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86_400} d ago"
+        return Text("{n} h ago", n=seconds // 3600)
+    return Text("{n} d ago", n=seconds // 86_400)
 
 
 def autosave_text(*, saving: bool, last_saved_ms: int | None, now_ms: int, persistent: bool,
@@ -48,21 +49,22 @@ def autosave_text(*, saving: bool, last_saved_ms: int | None, now_ms: int, persi
         return Indicator(words.SAVING, "busy")
     if last_saved_ms is None:
         return Indicator(words.DRAFT_SAVED_AS_YOU_TYPE)
-    return Indicator(f"Saved {ago(now_ms - last_saved_ms)}")
+    return Indicator(Text("Saved {ago}", ago=ago(now_ms - last_saved_ms)))
 
 
 def health_texts(health: HealthStatus) -> tuple[Indicator, Indicator, Indicator]:
     """The small health line: storage, autosave, draft version."""
     if not health.operational:
-        storage = Indicator("Storage: not working", "warning")
+        storage = Indicator(Text("Storage: not working"), "warning")
     elif not health.persistent:
-        storage = Indicator("Storage: this tab only", "warning")
+        storage = Indicator(Text("Storage: this tab only"), "warning")
     else:
-        storage = Indicator("Storage: OK")
-    autosave = Indicator("Autosave: active" if health.auto_save_enabled else "Autosave: off",
+        storage = Indicator(Text("Storage: OK"))
+    autosave = Indicator(Text("Autosave: active") if health.auto_save_enabled else Text("Autosave: off"),
                          "ok" if health.auto_save_enabled else "warning")
     version = health.draft_version
-    draft = Indicator(f"Draft version: {version}" if health.draft_exists and version else "Draft version: –")
+    draft = Indicator(Text("Draft version: {version}", version=version) if health.draft_exists and version
+                      else Text("Draft version: –"))
     return storage, autosave, draft
 
 
@@ -75,23 +77,31 @@ def persist_text(granted: bool | None, *, asked: bool) -> str:
     return words.PERSIST_UNKNOWN
 
 
+# The recovery prompt's pieces, whole (a translation needs the phrase, not the option's label).
+_AT_PLACE = {"home": Text("at home"), "hotel": Text("at a hotel"), "villa": Text("at a villa"),
+             "office": Text("at an office")}
+_FOR_WHOM = {"myself": Text("for myself"), "partner": Text("for my partner"), "friend": Text("for a friend"),
+             "family": Text("for a family member")}
+
+
 def draft_summary(draft: BookingDraft, now_ms: int, therapist_name: str = "") -> str:
     """One line describing a stored draft, for the recovery prompt."""
     parts = []
     if draft.duration:
-        parts.append(f"{draft.duration} min")
+        parts.append(Text("{minutes} min", minutes=draft.duration))
     name = therapist_name or draft.therapist_name
     if name:
-        parts.append(f"with {name}")
+        parts.append(Text("with {name}", name=name))
     if draft.location_type:
-        parts.append(f"at a {LOCATION_TYPES[draft.location_type].lower()}")
+        parts.append(_AT_PLACE[draft.location_type])
     if draft.massage_for:
-        parts.append(f"for {MASSAGE_FOR[draft.massage_for].lower()}")
+        parts.append(_FOR_WHOM[draft.massage_for])
     if draft.customer_name:
-        parts.append(f"({draft.customer_name})")
-    what = " ".join(parts) or "A booking you started"
-    when = f"last edited {ago(now_ms - draft.last_modified)}" if draft.last_modified else ""
-    return f"{what}{' — ' + when if when else ''}."
+        parts.append(Text("({name})", name=draft.customer_name))
+    what = join(" ", parts) if parts else Text("A booking you started")
+    if not draft.last_modified:
+        return Text("{what}.", what=what)
+    return Text("{what} — last edited {ago}.", what=what, ago=ago(now_ms - draft.last_modified))
 
 
 def message_time(timestamp_ms: int, now_ms: int, utc_offset_min: int = 0) -> str:

@@ -1,4 +1,5 @@
 import "./idb-fallback.js";  // first: PyScript opens IndexedDB as soon as core.js runs
+import { t } from "./i18n.js";  // the reader's language: <html lang>, the static texts, t() below
 // Boot watchdog: runs before Python, so the page is never blank or silently stuck.
 // Python sets <html data-app-state="ready"> when it has started and restored state;
 // anything that fails before that turns the page into a readable error instead.
@@ -28,8 +29,8 @@ window.addEventListener("unhandledrejection", (event) => {
 // PyScript reports Python errors raised at start-up through this event.
 window.addEventListener("py:error", (event) => showBootError(event.detail && event.detail.message));
 // <html data-app-name="inbox"> on the therapist's page; the customer's page is the booking window.
-const APP_NAME = root.dataset.appName || "booking window";
-setTimeout(() => showBootError(`The ${APP_NAME} took too long to start.`), BOOT_TIMEOUT_MS);
+setTimeout(() => showBootError(root.dataset.appName === "inbox" ? t("The inbox took too long to start.")
+  : t("The booking window took too long to start.")), BOOT_TIMEOUT_MS);
 
 window.chatBookingBootError = showBootError;
 
@@ -48,7 +49,7 @@ for (const [name, rel] of [["pyodide.asm.wasm", "preload"], ["python_stdlib.zip"
     link.crossOrigin = "anonymous";
   }
   link.href = RUNTIME + name;
-  link.addEventListener("error", () => showBootError(`The runtime (${name}) could not be downloaded.`));
+  link.addEventListener("error", () => showBootError(t("The runtime ({name}) could not be downloaded.", { name })));
   document.head.append(link);
 }
 
@@ -113,7 +114,7 @@ document.addEventListener("submit", (event) => {
   event.preventDefault();
   const status = document.getElementById("boot-status");
   if (status && root.dataset.appState === "loading") {
-    status.lastChild.textContent = "Almost ready… your details are kept, please press again in a moment.";
+    status.lastChild.textContent = t("Almost ready… your details are kept, please press again in a moment.");
   }
 }, true);
 

@@ -10,8 +10,8 @@
 // - Never throws: anything that fails is a console.warn, and the page simply stays online-only.
 // Imported by static/js/boot.js. Styling: .update-banner (+ .notice, .button, .button--primary).
 
-const UPDATE_TEXT = "A new version of the booking window is ready.";
-const BUTTON_TEXT = "Reload to update";
+import { t } from "./i18n.js";  // the words, in the reader's language at the time they are shown
+
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 let reloadRequested = false;
@@ -50,7 +50,7 @@ function showUpdateBanner(activate) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "button button--primary update-banner__button";
-  button.textContent = BUTTON_TEXT;
+  button.textContent = t("Reload to update");
   button.addEventListener("click", () => {
     button.disabled = true;
     reloadRequested = true;
@@ -61,7 +61,7 @@ function showUpdateBanner(activate) {
   if (main && main.parentNode) main.parentNode.insertBefore(banner, main);
   else document.body.append(banner);
   // Filled in after the live region is in the page, so screen readers announce it.
-  setTimeout(() => { text.textContent = UPDATE_TEXT; }, 50);
+  setTimeout(() => { text.textContent = t("A new version of the booking window is ready."); }, 50);
 }
 
 function offerWaiting(registration) {
