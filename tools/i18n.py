@@ -16,6 +16,7 @@ JavaScript that runs before Python); both are rewritten only when their bytes ch
 Example::
 
     python tools/i18n.py update     # after adding or changing a sentence: new entries appear empty
+    python tools/i18n.py check      # what tests/build/test_translations.py asserts
     python tools/i18n.py compile    # what make runtime runs
 """
 
@@ -158,6 +159,31 @@ def update(root: Path = ROOT) -> list[str]:
     return untranslated
 
 
+def problems(root: Path = ROOT) -> list[str]:
+    """Everything wrong with the catalogs, one line each (empty: all good): a sentence of the
+    sources with no entry (run ``update``), an entry no source has any more, an empty or fuzzy
+    translation, a ``{placeholder}`` lost or invented by a translation."""
+    wanted = {message.id for message in extract(root) if message.id}
+    found = []
+    for language in languages(root):
+        catalog = _read(po_path(language, root), language)
+        have = {message.id for message in catalog if message.id}
+        found += [f"{language}: no entry for {msgid!r} (run python tools/i18n.py update)"
+                  for msgid in sorted(wanted - have)]
+        found += [f"{language}: {msgid!r} is in no source any more (run python tools/i18n.py update)"
+                  for msgid in sorted(have - wanted)]
+        for message in catalog:
+            if not message.id:
+                continue
+            if not message.string:
+                found.append(f"{language}: {message.id!r} is not translated")
+            elif message.fuzzy:
+                found.append(f"{language}: {message.id!r} is marked fuzzy (check it, then remove the flag)")
+            elif sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(message.string)):
+                found.append(f"{language}: {message.id!r} -> {message.string!r} changes the placeholders")
+    return found
+
+
 def compiled(language: str, root: Path = ROOT) -> tuple[bytes, bytes]:
     """The ``.mo`` and the ``.json`` of one language, from its ``.po`` (the same bytes every time)."""
     catalog = _read(po_path(language, root), language)
@@ -198,6 +224,11 @@ def main(argv: list[str]) -> int:
             print(f"untranslated: {line}")
         print(f"i18n: catalogs updated; {len(missing)} entries to translate")
         return 0
+    if command == "check":
+        found = problems()
+        for line in found:
+            print(line)
+        return 1 if found else 0
     if command == "compile":
         changed = compile_all()
         print(f"i18n: compiled {', '.join(languages())}" + (" (changed)" if changed else " (up to date)"))
