@@ -134,7 +134,7 @@ class InboxView:
         head.append(self._make("span", "conversation__name", _ours(row.name)),
                     self._make("span", "conversation__time", row.time))
         foot = self._make("span", "conversation__foot")
-        foot.append(self._make("span", "conversation__snippet", row.snippet))
+        foot.append(self._make("span", "conversation__snippet", _ours(row.snippet)))
         if row.unread:
             # The badge shows the number; the button's accessible name says what it counts.
             badge = self._make("span", "conversation__unread")

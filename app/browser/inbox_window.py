@@ -166,7 +166,7 @@ class InboxWindow:
         now = self.clock.now_ms()
         opened = inbox.open
         view.set_text("list-note", words.INBOX_OFFLINE_LIST if inbox.offline or not js.navigator.onLine else "")
-        view.render_list([ListRow(c.session_id, c.display_name, c.last_message,
+        view.render_list([ListRow(c.session_id, c.display_name, c.snippet,
                                   language.message_time(c.last_activity, now) if c.last_activity else "",
                                   c.unread, opened is not None and opened.session_id == c.session_id)
                           for c in inbox.conversations.items])

@@ -168,5 +168,6 @@ def format_price(currency: str, amount: int | None, language: str | None = None)
     if amount is None:
         return "—"
     language = language or _language
-    symbol = "Rp" if language == "id" and currency == "IDR" else currency
-    return f"{symbol} {format_number(amount, language)}"
+    if language == "id" and currency == "IDR":
+        return f"Rp\u00a0{format_number(amount, language)}"  # no-break space, as Intl's id-ID writes it
+    return f"{currency} {format_number(amount, language)}"

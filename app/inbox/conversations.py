@@ -14,18 +14,21 @@ Example::
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.domain import words
 from app.domain.errors import CorruptRecord
+from app.domain.i18n import Text
 from app.domain.observable import Observable
 from app.persistence.envelope import Codec
 from app.persistence.keys import INBOX_CONVERSATIONS_KEY
 from app.persistence.safe_storage import SafeStorage
 
 LIST_CODEC = Codec("inbox_conversations", schema=1)
+_BOOKING_LINE = re.compile(r"Booking: (\d{1,4}) min")
 
 
 class ConversationSummary(BaseModel):
@@ -48,6 +51,14 @@ class ConversationSummary(BaseModel):
         if not self.customer_name or self.customer_name == words.NEW_CUSTOMER:
             return words.NEW_CUSTOMER
         return self.customer_name
+
+
+    @property
+    def snippet(self) -> str:
+        """The list's line under the name: the last message, or, for a booking, the API's
+        ``"Booking: 90 min"`` (backend/chat_crud.py, English) in the page's own words."""
+        booking = _BOOKING_LINE.fullmatch(self.last_message) if self.last_sender_type is None else None
+        return Text("Booking: {minutes} min", minutes=int(booking[1])) if booking else self.last_message
 
 
 class ConversationList(Observable):

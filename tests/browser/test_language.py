@@ -142,7 +142,7 @@ def test_an_indonesian_browser_gets_the_booking_window_in_indonesian_everywhere(
         page.unroute("**/api/conversations/**")
 
         # Each dialog, opened and read.
-        for opener, title in (("Kosongkan chat", "Kosongkan chat ini?"),
+        for opener, title in (("Hapus chat", "Hapus chat ini?"),
                               ("Batalkan pemesanan", "Hapus draf pemesanan ini?"),
                               ("Lupakan saya di perangkat ini", "Lupakan saya di perangkat ini?")):
             page.get_by_role("button", name=opener, exact=True).click()
