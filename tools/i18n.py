@@ -16,6 +16,7 @@ JavaScript that runs before Python); both are rewritten only when their bytes ch
 Example::
 
     python tools/i18n.py update     # after adding or changing a sentence: new entries appear empty
+    python tools/i18n.py init ja    # a new language's catalog, every entry empty
     python tools/i18n.py check      # what tests/build/test_translations.py asserts
     python tools/i18n.py compile    # what make runtime runs
 """
@@ -159,6 +160,17 @@ def update(root: Path = ROOT) -> list[str]:
     return untranslated
 
 
+def init(language: str, root: Path = ROOT) -> Path:
+    """Start the catalog of a new language: every sentence, none translated yet."""
+    path = po_path(language, root)
+    if path.exists():
+        raise SystemExit(f"{path} exists already: use 'update'")
+    catalog = Catalog(locale=language, domain=DOMAIN, project="Chat Booking", charset="utf-8", fuzzy=False)
+    catalog.update(extract(root), no_fuzzy_matching=True)
+    _write_if_changed(path, _po_bytes(catalog))
+    return path
+
+
 def problems(root: Path = ROOT) -> list[str]:
     """Everything wrong with the catalogs, one line each (empty: all good): a sentence of the
     sources with no entry (run ``update``), an entry no source has any more, an empty or fuzzy
@@ -223,6 +235,9 @@ def main(argv: list[str]) -> int:
         for line in missing:
             print(f"untranslated: {line}")
         print(f"i18n: catalogs updated; {len(missing)} entries to translate")
+        return 0
+    if command == "init" and len(argv) == 2:
+        print(f"i18n: started {init(argv[1]).relative_to(ROOT)}")
         return 0
     if command == "check":
         found = problems()
