@@ -1,11 +1,13 @@
 import "./idb-fallback.js";  // first: PyScript opens IndexedDB as soon as core.js runs
-import { t } from "./i18n.js";  // the reader's language: <html lang>, the static texts, t() below
+import { ready, t } from "./i18n.js";  // the reader's language: <html lang>, the static texts, t() below
 // Boot watchdog: runs before Python, so the page is never blank or silently stuck.
 // Python sets <html data-app-state="ready"> when it has started and restored state;
 // anything that fails before that turns the page into a readable error instead.
 const root = document.documentElement;
 const BOOT_TIMEOUT_MS = 90000;
 
+// `detail`: the browser's own error text, or a function giving ours (said again once the
+// reader's words have loaded, in case the error came first).
 function showBootError(detail) {
   if (root.dataset.appState !== "loading") return;
   root.dataset.appState = "error";
@@ -13,7 +15,12 @@ function showBootError(detail) {
   if (box) {
     box.hidden = false;
     const text = box.querySelector("[data-detail]");
-    if (text) text.textContent = detail ? String(detail).slice(0, 300) : "";
+    const say = () => {
+      const said = typeof detail === "function" ? detail() : detail;
+      if (text) text.textContent = said ? String(said).slice(0, 300) : "";
+    };
+    say();
+    if (typeof detail === "function") ready.then(say);
   }
   const status = document.getElementById("boot-status");
   if (status) status.hidden = true;
@@ -29,8 +36,8 @@ window.addEventListener("unhandledrejection", (event) => {
 // PyScript reports Python errors raised at start-up through this event.
 window.addEventListener("py:error", (event) => showBootError(event.detail && event.detail.message));
 // <html data-app-name="inbox"> on the therapist's page; the customer's page is the booking window.
-setTimeout(() => showBootError(root.dataset.appName === "inbox" ? t("The inbox took too long to start.")
-  : t("The booking window took too long to start.")), BOOT_TIMEOUT_MS);
+setTimeout(() => showBootError(() => (root.dataset.appName === "inbox" ? t("The inbox took too long to start.")
+  : t("The booking window took too long to start."))), BOOT_TIMEOUT_MS);
 
 window.chatBookingBootError = showBootError;
 
@@ -49,7 +56,7 @@ for (const [name, rel] of [["pyodide.asm.wasm", "preload"], ["python_stdlib.zip"
     link.crossOrigin = "anonymous";
   }
   link.href = RUNTIME + name;
-  link.addEventListener("error", () => showBootError(t("The runtime ({name}) could not be downloaded.", { name })));
+  link.addEventListener("error", () => showBootError(() => t("The runtime ({name}) could not be downloaded.", { name })));
   document.head.append(link);
 }
 

@@ -218,6 +218,21 @@ def test_an_english_browser_gets_english_and_the_choice_lasts_until_forget_me(
         assert page.evaluate("k => localStorage.getItem(k)", LANGUAGE_KEY) is None
 
 
+def test_a_runtime_that_cannot_load_says_so_in_indonesian(browser: Browser, live_server: str) -> None:
+    context = browser.new_context(base_url=live_server, locale="id-ID", service_workers="block")
+    try:
+        page = context.new_page()
+        page.route(WASM, lambda route: route.abort())
+        page.goto("/inbox.html")
+        expect(page.locator("html")).to_have_attribute("data-app-state", "error", timeout=BOOT_TIMEOUT_MS)
+        alert = page.get_by_role("alert").filter(has_text="tidak dapat dimulai")
+        expect(alert).to_contain_text("Kotak masuk tidak dapat dimulai. Silakan muat ulang halaman.")
+        expect(alert).to_contain_text("Komponen halaman (pyodide.asm.wasm) tidak dapat diunduh.")
+        expect_no_english(page, "boot error")
+    finally:
+        context.close()
+
+
 def _customer_writes(live_server: str, text: str) -> str:
     """A customer (over the real API) starts a conversation with Ayu; returns its session id."""
     customer, token = str(uuid.uuid4()), uuid.uuid4().hex + uuid.uuid4().hex
