@@ -147,16 +147,6 @@ def translate_or(text: object, fallback: Text) -> str:
     return said if said != str(text) else translate(fallback)
 
 
-def language_for(preferences: list[str]) -> str:
-    """The language for a browser's preferred languages (``navigator.languages``): the first one
-    we speak wins (``id``, ``id-ID`` → Indonesian); none of ours → English."""
-    for tag in preferences:
-        base = str(tag).strip().lower().replace("_", "-").split("-")[0]
-        if base in LANGUAGES:
-            return base
-    return SOURCE_LANGUAGE
-
-
 def format_number(amount: int, language: str | None = None) -> str:
     """``350000`` → ``"350.000"`` in Indonesian, ``"350,000"`` in English (default: spoken now)."""
     english = f"{amount:,}"

@@ -137,13 +137,13 @@ BOOKING = SendTexts(
     wait=Text("The booking service asked us to wait a little. Your booking is saved and will be sent."),
     other_tab=Text("Your booking is being sent from another open tab."),
     unexpected=Text("We could not reach the booking service (it answered {status}). Your booking is saved "
-                "and will be sent when you come back to this page."),
+                    "and will be sent when you come back to this page."),
     rejected=Text("The booking was not accepted. Please check the details and send it again."),
     rejected_fallback=Text("The booking service did not accept these details."),
     conflict=Text("This booking clashes with one the booking service already has, so it was not sent again. "
-              "Nothing is lost: you can send it again or ask the therapist in the chat."),
+                  "Nothing is lost: you can send it again or ask the therapist in the chat."),
     changed_after_send=Text("An earlier version of this booking may already have reached the therapist, so "
-                        "the changed one was not sent. Please check with the therapist in the chat."),
+                            "the changed one was not sent. Please check with the therapist in the chat."),
     handled_elsewhere=Text("This booking was handled in another open tab."),
 )
 
@@ -154,7 +154,7 @@ MESSAGE = SendTexts(
     wait=Text("The chat service asked us to wait a little; the message goes out automatically."),
     other_tab=Text("This message is being sent from another open tab."),
     unexpected=Text("We could not reach the chat service (it answered {status}); the message is kept and goes "
-                "out when you come back to this page."),
+                    "out when you come back to this page."),
     rejected=Text("The chat service did not accept this message."),
     rejected_fallback=Text("The chat service did not accept this message."),
     conflict=Text("The chat service already has a different message with this id."),

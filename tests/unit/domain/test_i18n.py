@@ -12,7 +12,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
 from app.domain import i18n, words
-from app.domain.i18n import Foreign, Price, Text, join, language_for, translate, translate_or
+from app.domain.i18n import Foreign, Price, Text, join, translate, translate_or
 from app.outbox.responses import server_field_errors
 
 
@@ -75,14 +75,6 @@ def test_prices_are_rupiah_the_indonesian_way_and_idr_the_english_way(indonesian
     i18n.use("en")
     assert translate(price) == "IDR 350,000"
     assert translate(Price("IDR", None)) == "—"
-
-
-@pytest.mark.parametrize(("preferences", "language"), [
-    (["id-ID", "en-US"], "id"), (["id"], "id"), (["en-US", "id-ID"], "en"), (["de-DE", "id"], "id"),
-    (["fr-FR"], "en"), ([], "en"),
-])
-def test_the_browsers_first_language_we_speak_wins(preferences: list[str], language: str) -> None:
-    assert language_for(preferences) == language
 
 
 def test_a_server_error_shows_its_english_detail_in_english_and_our_words_in_indonesian(indonesian: None) -> None:
