@@ -23,6 +23,7 @@ from app.domain import words
 from app.domain.i18n import Text, translate, translate_or
 
 ACTIONS = {"retry": Text("Retry"), "delete": Text("Delete")}  # a "Not sent" message's buttons
+EMPTY = Text("No messages yet. Say hello, or ask about availability.")  # as index.html says it first
 NEAR_BOTTOM_PX = 48  # within this of the end counts as "reading the newest messages"
 
 
@@ -58,6 +59,9 @@ class ChatView:
         ids = [row.message_id for row in rows]
         if not rows:
             self._rows, self._order = {}, []
+            # Out of the page while there were messages, static/js/i18n.js could not re-say it.
+            self.empty.removeAttribute("data-i18n")
+            self.empty.textContent = translate(EMPTY)
             self.listing.replaceChildren(self.empty)
             return []
         if self._order and ids[:len(self._order)] == self._order:

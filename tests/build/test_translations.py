@@ -6,11 +6,13 @@ and ``static/js`` (``t("...")``); ``locale/id/LC_MESSAGES/chatbooking.po`` must 
 
 from __future__ import annotations
 
+import dataclasses
 import gettext
 import io
 import json
 import shutil
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,61 @@ def test_the_compiled_catalogs_say_what_the_po_says() -> None:
         assert i18n.translate(words.saving_failed("quota")) == "Gagal menyimpan (quota)"
     finally:
         i18n.use("en")
+
+
+# Not sentences: the switch's names (each in its own language), symbols, an example number.
+NOT_WORDS = {"English", "Bahasa Indonesia", "··", "✉", "—", "+62 812 3456 7890"}
+
+
+class _Unmarked(HTMLParser):
+    """Texts and attributes a person reads that carry no data-i18n mark (so no catalog entry)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._marked: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        listed = (named.get("data-i18n-attrs") or "").split()
+        for attribute in ("placeholder", "aria-label", "title", "alt"):
+            value = named.get(attribute)
+            if value and attribute not in listed and value not in NOT_WORDS:
+                self.found.append(f"<{tag} {attribute}={value!r}>")
+        if tag not in tool._PageTexts.VOID:
+            self._marked.append("data-i18n" in named or tag in ("script", "style"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in tool._PageTexts.VOID and self._marked:
+            self._marked.pop()
+
+    def handle_data(self, data: str) -> None:
+        text = tool.normalise(data)
+        if text and text not in NOT_WORDS and not (self._marked and self._marked[-1]):
+            self.found.append(text)
+
+
+@pytest.mark.parametrize("page", tool.PAGES)
+def test_every_text_of_the_pages_is_marked_for_translation(page: str) -> None:
+    parser = _Unmarked()
+    parser.feed((ROOT / page).read_text(encoding="utf-8"))
+    assert parser.found == [], f"{page}: add data-i18n (or data-i18n-attrs) to these, then tools/i18n.py update"
+
+
+def _sentences(value: object) -> list[object]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _sentences(item)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [s for field in dataclasses.fields(value) for s in _sentences(getattr(value, field.name))]
+    return []
+
+
+def test_every_sentence_in_words_is_a_translatable_text() -> None:
+    plain = [f"{name}: {sentence!r}" for name, value in vars(words).items()
+             if not name.startswith("_") and name.isupper()
+             for sentence in _sentences(value) if not isinstance(sentence, i18n.Text)]
+    assert plain == ["SENDER_LABELS: 'Chat Booking'"]  # the product's name is not translated
+    messages = words.validation_messages(80)
+    assert all(isinstance(s, i18n.Text) for s in _sentences(messages))
