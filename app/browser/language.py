@@ -50,6 +50,7 @@ def use(language: str) -> None:
     translations = _translations(language)
     i18n.use(language if translations is not None else i18n.SOURCE_LANGUAGE, translations)
     _formats.clear()
+    _said.clear()
 
 
 def start() -> str:
@@ -87,8 +88,18 @@ def _format(kind: str):
     return formatter
 
 
+_said: dict[tuple[int, int], str] = {}  # (minute, now's minute) -> text: a list re-renders often
+
+
 def message_time(timestamp_ms: int, now_ms: int) -> str:
     """"14:05" today, "3 Jan, 14:05" before (Indonesian: "14.05", "3 Des, 14.05"), local time."""
-    when, now = js.Date.new(timestamp_ms), js.Date.new(now_ms)
-    same_day = when.toDateString() == now.toDateString()
-    return str(_format("time" if same_day else "day").format(when))
+    key = (timestamp_ms // 60_000, now_ms // 60_000)
+    said = _said.get(key)
+    if said is None:
+        when, now = js.Date.new(timestamp_ms), js.Date.new(now_ms)
+        same_day = when.toDateString() == now.toDateString()
+        said = str(_format("time" if same_day else "day").format(when))
+        if len(_said) > 4096:
+            _said.clear()
+        _said[key] = said
+    return said
