@@ -65,4 +65,4 @@ bench: setup browser postgres
 	$(PY) -m bench
 
 clean:
-	rm -rf static/vendor dist .cache var
+	rm -rf static/vendor static/locale dist .cache var
