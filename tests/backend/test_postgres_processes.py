@@ -28,6 +28,7 @@ from tests.backend.conftest import (
     customer_token,
     new_customer,
     new_key,
+    post_booking,
     rows,
     therapist_token,
 )
@@ -218,3 +219,24 @@ def test_workers_answer_without_waiting_for_nagles_algorithm(workers_server: Ser
             client.get("/api/health")
             took.append(time.perf_counter() - began)
     assert sorted(took)[len(took) // 2] < 0.025, took
+
+
+def test_three_servers_started_at_once_on_a_new_database_all_serve_it(pg_cluster: Cluster) -> None:
+    # Each process migrates the empty database at start-up, at the same moment as the others.
+    url = pg_cluster.create_database()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        starting = [pool.submit(start_server, url, env=QUIET_ENV) for _ in range(3)]
+    servers = [future.result() for future in starting if future.exception() is None]
+    try:
+        assert len(servers) == 3, [repr(f.exception()) for f in starting]
+        body = booking()
+        with httpx.Client(base_url=servers[0].url, timeout=10) as client:
+            created = post_booking(client, body)
+        assert created.status_code == 201, created.text
+        for server in servers:
+            read = httpx.get(f"{server.url}/api/bookings/{created.json()['id']}",
+                             headers=auth_for(body["customer_id"]), timeout=10)
+            assert read.status_code == 200 and read.json() == created.json(), read.text
+    finally:
+        for server in servers:
+            stop_server(server)
