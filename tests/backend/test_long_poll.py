@@ -54,7 +54,7 @@ def test_with_nothing_new_a_poll_answers_after_the_wait_with_the_same_cursor(api
     page = api.get(chat.customer_path, params={"after": cursor, "wait": 1.2},
                    headers=chat.customer_auth).json()
     took = time.monotonic() - started
-    assert 1.1 <= took < 2.5
+    assert 1.1 <= took < 5  # its own 1.2 s, far from the server's 30 s cap
     assert page == {"messages": [], "cursor": cursor, "read_through": 0}
 
 
@@ -116,7 +116,8 @@ def test_two_hundred_waiting_polls_do_not_hold_up_bookings(server: Server, chat:
 
     started = time.monotonic()
     polls, timings = asyncio.run(scenario())
-    assert max(timings) < 1.0, timings
+    # Polls that held threads would hold the bookings until their 5 s wait ends: half of it apart.
+    assert max(timings) < 2.5, timings
     assert [r.status_code for r in polls] == [200] * 200
     assert all(r.json()["messages"] == [] for r in polls)
     assert time.monotonic() - started < 15

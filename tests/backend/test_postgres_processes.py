@@ -209,7 +209,9 @@ def test_workers_answer_without_waiting_for_nagles_algorithm(workers_server: Ser
             began = time.perf_counter()
             client.get("/api/health")
             took.append(time.perf_counter() - began)
-    assert sorted(took)[len(took) // 2] < 0.025, took
+    # With the stall most answers take 40-50 ms (seen: median 50 ms with nodelay removed); without
+    # it a few ms. 35 ms is as much headroom for a loaded machine as still tells the two apart.
+    assert sorted(took)[len(took) // 2] < 0.035, took
 
 
 def test_three_servers_started_at_once_on_a_new_database_all_serve_it(pg_cluster: Cluster) -> None:
