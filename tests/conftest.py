@@ -39,5 +39,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"skipped on request: {count} tests: {reason}", yellow=True, bold=True)
     others = sum(reasons.values()) - sum(asked.values())
     if others:
-        terminalreporter.write_line(f"skipped NOT on request: {others} tests (reasons above, under "
-                                    "'short test summary info')", red=True, bold=True)
+        terminalreporter.write_line(f"skipped for other reasons: {others} tests (each reason is listed "
+                                    "under 'short test summary info')", yellow=True)
