@@ -19,8 +19,10 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+if TYPE_CHECKING:  # types only: the unit tier imports bench's pure parts without the browser driver
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 from bench import inpage
 from bench.site import PREFIX

@@ -36,9 +36,11 @@ import time
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser
+if TYPE_CHECKING:  # types only: the unit tier imports gzip_host_bytes without the browser driver
+    from playwright.sync_api import Browser
 
 from bench import inpage
 from bench.page import READY_TIMEOUT_MS, PageNotReady, wait_for_service_worker

@@ -94,7 +94,9 @@ class Inbox(Observable):
         return self.store.persistent
 
     def start(self) -> None:
-        """Page load: signed in from an earlier visit means polling starts now (and queued replies go)."""
+        """Page load: signed in from an earlier visit means polling starts now (and queued replies go);
+        replies left unedited for 7 days are removed."""
+        self.drafts.remove_expired()
         if self.state is InboxState.SIGNED_IN:
             self._start_list()
             self.spawn(self.sender.resume())

@@ -3,7 +3,9 @@
 Typing updates memory at once and writes ``chatbooking:v1:<session>:reply`` (the shared
 envelope) ~300 ms after typing stops; ``flush()`` (page hidden, ``pagehide``) writes at once.
 An empty reply is removed rather than stored; ``discard`` removes it when the reply was
-queued in the outbox (from then on the outbox keeps the text).
+queued in the outbox (from then on the outbox keeps the text). A reply not edited for
+``REPLY_DRAFT_MAX_AGE_MS`` (7 days) is personal data nobody came back to: it is removed when
+read and by ``remove_expired()``, which the inbox runs at every page load.
 
 Example::
 
@@ -17,8 +19,9 @@ from __future__ import annotations
 
 from app.domain.errors import CorruptRecord
 from app.domain.ports import Clock, Scheduler, TimerHandle
+from app.domain.retention import REPLY_DRAFT_MAX_AGE_MS, expired
 from app.persistence.envelope import Codec
-from app.persistence.keys import reply_key
+from app.persistence.keys import REPLY, parse_key, reply_key
 from app.persistence.safe_storage import SafeStorage
 
 REPLY_CODEC = Codec("reply", schema=1)
@@ -48,7 +51,19 @@ class ReplyDrafts:
         except CorruptRecord:
             return ""  # a damaged draft of a reply is not worth a warning; it is one message
         text = data.get("text") if isinstance(data, dict) else None
+        stamp = data.get("updated_at") if isinstance(data, dict) else None
+        if expired(stamp if type(stamp) is int else None, self.clock.now_ms(), REPLY_DRAFT_MAX_AGE_MS):
+            self.store.remove(key)
+            return ""
         return text if isinstance(text, str) else ""
+
+    def remove_expired(self) -> None:
+        """Drop every stored reply last edited more than 7 days ago (page load)."""
+        for key in self.store.keys():
+            owner_kind = parse_key(key)
+            if owner_kind is not None and owner_kind[1] == REPLY and owner_kind[0] not in self._dirty:
+                self._texts.pop(owner_kind[0], None)
+                self.text(owner_kind[0])  # reading an expired one removes it
 
     def update(self, session_id: str, text: str) -> None:
         """Keep ``text`` in memory now, on the device after a pause in typing."""

@@ -1,24 +1,37 @@
 """Clients that try to exhaust the server below the app: junk floods, idle and half-sent requests,
-smuggled requests. Each test runs against its own server process and stops by itself."""
+smuggled requests. The tests of a module share one server process per engine (SQLite file and
+PostgreSQL: the pool must not leak under these either) and each stops by itself.
+
+The read deadline is set to a few seconds (``REQUEST_READ_TIMEOUT``, default 10): a socket must be
+closed after that deadline and not before, which also proves the setting is what decides it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.backend.conftest import QUIET_ENV, booking, post_booking
+from tests.backend.conftest import QUIET_ENV, Location, booking, post_booking
 from tests.support.hostile import close_all, count_closed, junk_flood, open_idle, rss_mb, seconds_until_closed
 from tests.support.server import server_process
 
 RSS_LIMIT_MB = 200
-CLOSE_LIMIT_S = 30
+FLOOD_S = 8  # per flood; four of them (two kinds, two engines)
+READ_TIMEOUT_S = 4
+# Headroom for a loaded machine: the deadline fires on the server's event loop, a busy one runs it
+# late. Still well under the 10 s default, so a server ignoring the setting fails.
+CLOSE_HEADROOM_S = 4
+# A server that let idle sockets hold others up would answer them only once those sockets are
+# closed at the read deadline: half of it tells the two apart with room for a loaded machine.
+SLOW_S = READ_TIMEOUT_S / 2
 
 
 @dataclass(frozen=True)
@@ -29,11 +42,16 @@ class Target:
 
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    """The defaults of a real deployment (read deadline included), generous rate limits."""
-    database = tmp_path_factory.mktemp("hostile") / "bookings.sqlite3"
-    with server_process(database, env=QUIET_ENV | {"MAX_CONNECTIONS_PER_CLIENT": "64"}) as (url, process):
+def target(new_database: Callable[[], Location]) -> Iterator[Target]:
+    """A real deployment's settings but a short read deadline; generous rate limits."""
+    env = QUIET_ENV | {"MAX_CONNECTIONS_PER_CLIENT": "64", "REQUEST_READ_TIMEOUT": str(READ_TIMEOUT_S)}
+    with server_process(new_database(), env=env) as (url, process):
         yield Target(url, urlsplit(url).port or 0, process.pid)
+
+
+def assert_closed_at_the_deadline(closed_after: float | None) -> None:
+    assert closed_after is not None, "never closed"
+    assert READ_TIMEOUT_S - 0.2 <= closed_after < READ_TIMEOUT_S + CLOSE_HEADROOM_S, closed_after
 
 
 def _timed_health(url: str) -> float:
@@ -47,8 +65,8 @@ def test_a_flood_of_posts_without_length_followed_by_junk_stays_under_200_mb(tar
                                                                               impatient: bool) -> None:
     peak = rss_mb(target.pid)
     latencies: list[float] = []
-    with junk_flood(target.port, clients=8, megabytes=1, seconds=12, impatient=impatient):
-        deadline = time.monotonic() + 12
+    with junk_flood(target.port, clients=8, megabytes=1, seconds=FLOOD_S, impatient=impatient):
+        deadline = time.monotonic() + FLOOD_S
         while time.monotonic() < deadline:
             time.sleep(0.25)
             peak = max(peak, rss_mb(target.pid))
@@ -68,15 +86,15 @@ def test_a_flood_of_posts_without_length_followed_by_junk_stays_under_200_mb(tar
 @pytest.mark.parametrize("first_bytes", [b"", b"POST /api/bookings HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le",
                                          b"POST /api/bookings HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"],
                          ids=["silent", "half-a-header", "half-a-body"])
-def test_an_idle_or_half_sent_request_is_closed_within_30_s(target: Target, first_bytes: bytes) -> None:
+def test_an_idle_or_half_sent_request_is_closed_at_the_read_deadline(target: Target, first_bytes: bytes) -> None:
     started = time.monotonic()
     sock, = open_idle(target.port, 1, first_bytes)
     try:
-        closed_after = seconds_until_closed(sock, started, limit=CLOSE_LIMIT_S + 5)
+        closed_after = seconds_until_closed(sock, started, limit=READ_TIMEOUT_S + CLOSE_HEADROOM_S + 5)
     finally:
         close_all([sock])
     print(f"\nclosed after {closed_after} s")
-    assert closed_after is not None and closed_after < CLOSE_LIMIT_S
+    assert_closed_at_the_deadline(closed_after)
 
 
 def test_three_hundred_idle_sockets_do_not_slow_anyone_else(target: Target) -> None:
@@ -93,7 +111,7 @@ def test_three_hundred_idle_sockets_do_not_slow_anyone_else(target: Target) -> N
     finally:
         close_all(sockets)
     print(f"\nslowest request next to 300 idle sockets: {max(latencies):.3f} s")
-    assert max(latencies) < 1.0
+    assert max(latencies) < SLOW_S
 
 
 def test_one_address_cannot_hold_more_than_64_connections(target: Target) -> None:
@@ -101,7 +119,7 @@ def test_one_address_cannot_hold_more_than_64_connections(target: Target) -> Non
     try:
         time.sleep(0.5)
         closed = count_closed(sockets, wait=1.0)
-        assert _timed_health(target.url) < 0.5  # 127.0.0.1 is someone else
+        assert _timed_health(target.url) < SLOW_S  # 127.0.0.1 is someone else
     finally:
         close_all(sockets)
     assert closed == 100 - 64
@@ -114,10 +132,10 @@ def test_a_keep_alive_connection_that_starts_a_second_request_and_stalls_is_clos
         assert b"200 OK" in sock.recv(4096)
         started = time.monotonic()
         sock.sendall(b"GET /api/health HTTP/1.1\r\nHo")  # then silence
-        closed_after = seconds_until_closed(sock, started, limit=CLOSE_LIMIT_S + 5)
+        closed_after = seconds_until_closed(sock, started, limit=READ_TIMEOUT_S + CLOSE_HEADROOM_S + 5)
     finally:
         close_all([sock])
-    assert closed_after is not None and closed_after < CLOSE_LIMIT_S
+    assert_closed_at_the_deadline(closed_after)
 
 
 def test_a_request_with_both_transfer_encoding_and_content_length_is_400_and_closed(target: Target) -> None:
@@ -139,17 +157,22 @@ def test_a_request_with_both_transfer_encoding_and_content_length_is_400_and_clo
     assert answer.count(b"HTTP/1.1 ") == 1  # the hidden request was never answered
 
 
-def test_pipelined_bytes_piling_up_behind_a_request_close_the_connection(target: Target) -> None:
+def test_pipelined_bytes_piling_up_behind_a_request_are_answered_once_then_closed(target: Target) -> None:
     with socket.create_connection(("127.0.0.1", target.port), timeout=5) as sock:
-        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n" + b"A" * (512 * 1024))
-        sock.settimeout(5)
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n" + b"A" * (512 * 1024))
+        sock.settimeout(10)
         received = b""
         try:
             while chunk := sock.recv(65536):
                 received += chunk
         except ConnectionResetError:
             pass
-    assert received.count(b"HTTP/1.1 ") <= 1
+        except TimeoutError:
+            pytest.fail(f"the connection was kept open: {received[:200]!r}")
+    # The README: it stops reading, then answers (the one whole request) and closes.
+    assert received.startswith(b"HTTP/1.1 200 "), received[:200]
+    assert received.count(b"HTTP/1.1 ") == 1
 
 
 def test_the_server_still_serves_after_every_attack(target: Target) -> None:

@@ -1,62 +1,48 @@
-"""Long polls: a waiting GET answers as soon as the other side acts, and hundreds can wait at once."""
+"""Long polls: a waiting GET answers as soon as the other side acts, and hundreds can wait at once.
+
+Each wake-up test first proves its poll is held by the server (``HeldPoll.wait_until_held``), then
+acts; the poll waits up to 20 s, so an answer within ``WOKEN_S`` is a wake-up, never the timeout.
+How fast a wake-up is belongs to ``make bench`` (chat delivery), not to a bound here.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-from collections.abc import Callable
 
 import httpx
 
 from tests.backend.conftest import Chat, Server, auth_for, booking, new_key, post_booking
+from tests.support.polls import HeldPoll
+
+POLL_WAIT_S = 20
+WOKEN_S = 5  # well under the poll's 20 s: room for a loaded machine, no room for a missed wake-up
 
 
-def _in_background(call: Callable[[], httpx.Response]) -> tuple[threading.Thread, dict[str, object]]:
-    result: dict[str, object] = {}
-
-    def run() -> None:
-        started = time.monotonic()
-        result["response"] = call()
-        result["answered"] = time.monotonic()
-        result["took"] = result["answered"] - started  # type: ignore[operator]
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, result
-
-
-def test_a_customer_poll_answers_within_a_second_of_the_therapists_reply(server: Server, api: httpx.Client,
-                                                                        chat: Chat) -> None:
+def test_a_waiting_customer_poll_is_woken_by_the_therapists_reply(server: Server, api: httpx.Client,
+                                                                  chat: Chat) -> None:
     chat.send(api, "Are you free?")
     cursor = api.get(chat.customer_path, headers=chat.customer_auth).json()["cursor"]
-    with server.client() as poller:
-        thread, result = _in_background(lambda: poller.get(
-            chat.customer_path, params={"after": cursor, "wait": 10}, headers=chat.customer_auth))
-        time.sleep(0.5)  # the poll is waiting now
-        assert "response" not in result
-        sent = time.monotonic()
-        assert chat.reply(api, "Yes!").status_code == 201
-        thread.join(timeout=12)
-    assert result["answered"] - sent < 1.0  # type: ignore[operator]
-    page = result["response"].json()  # type: ignore[attr-defined]
+    poll = HeldPoll(server.url, chat.customer_path, {"after": cursor, "wait": POLL_WAIT_S}, chat.customer_auth)
+    poll.wait_until_held()
+    sent = time.monotonic()
+    assert chat.reply(api, "Yes!").status_code == 201
+    status, page, answered = poll.result()
+    assert status == 200 and answered - sent < WOKEN_S
     assert [m["message"] for m in page["messages"]] == ["Yes!"]
 
 
-def test_a_therapist_poll_answers_within_a_second_of_a_customer_message(server: Server, api: httpx.Client,
-                                                                       chat: Chat) -> None:
+def test_a_waiting_therapist_poll_is_woken_by_a_customer_message(server: Server, api: httpx.Client,
+                                                                 chat: Chat) -> None:
     chat.send(api, "first")
     cursor = api.get(chat.therapist_path + "/messages", headers=chat.therapist_auth).json()["cursor"]
-    with server.client() as poller:
-        thread, result = _in_background(lambda: poller.get(
-            chat.therapist_path + "/messages", params={"after": cursor, "wait": 10},
-            headers=chat.therapist_auth))
-        time.sleep(0.5)
-        sent = time.monotonic()
-        chat.send(api, "second")
-        thread.join(timeout=12)
-    assert result["answered"] - sent < 1.0  # type: ignore[operator]
-    page = result["response"].json()  # type: ignore[attr-defined]
+    poll = HeldPoll(server.url, chat.therapist_path + "/messages", {"after": cursor, "wait": POLL_WAIT_S},
+                    chat.therapist_auth)
+    poll.wait_until_held()
+    sent = time.monotonic()
+    assert chat.send(api, "second").status_code == 201
+    status, page, answered = poll.result()
+    assert status == 200 and answered - sent < WOKEN_S
     assert [m["message"] for m in page["messages"]] == ["second"]
 
 
@@ -68,7 +54,7 @@ def test_with_nothing_new_a_poll_answers_after_the_wait_with_the_same_cursor(api
     page = api.get(chat.customer_path, params={"after": cursor, "wait": 1.2},
                    headers=chat.customer_auth).json()
     took = time.monotonic() - started
-    assert 1.1 <= took < 2.5
+    assert 1.1 <= took < 5  # its own 1.2 s, far from the server's 30 s cap
     assert page == {"messages": [], "cursor": cursor, "read_through": 0}
 
 
@@ -78,16 +64,14 @@ def test_a_read_mark_wakes_the_customers_poll_and_advances_read_through(server: 
     chat.send(api, "two")
     page = api.get(chat.customer_path, headers=chat.customer_auth).json()
     assert [m["read"] for m in page["messages"]] == [False, False]
-    with server.client() as poller:
-        thread, result = _in_background(lambda: poller.get(
-            chat.customer_path, params={"after": page["cursor"], "wait": 10}, headers=chat.customer_auth))
-        time.sleep(0.5)
-        marked = time.monotonic()
-        marking = api.post(chat.therapist_path + "/read", headers=chat.therapist_auth)
-        assert marking.json() == {"read_through": 2}
-        thread.join(timeout=12)
-    assert result["answered"] - marked < 1.0  # type: ignore[operator]
-    woken = result["response"].json()  # type: ignore[attr-defined]
+    poll = HeldPoll(server.url, chat.customer_path, {"after": page["cursor"], "wait": POLL_WAIT_S},
+                    chat.customer_auth)
+    poll.wait_until_held()
+    marked = time.monotonic()
+    marking = api.post(chat.therapist_path + "/read", headers=chat.therapist_auth)
+    assert marking.json() == {"read_through": 2}
+    status, woken, answered = poll.result()
+    assert status == 200 and answered - marked < WOKEN_S
     assert woken["messages"] == [] and woken["read_through"] == 2 and woken["cursor"] != page["cursor"]
     everything = api.get(chat.customer_path, headers=chat.customer_auth).json()
     assert [m["read"] for m in everything["messages"]] == [True, True]
@@ -101,15 +85,12 @@ def test_the_conversation_list_poll_wakes_on_a_new_booking(server: Server, api: 
                                                           ayu_auth: dict[str, str]) -> None:
     cursor = api.get("/api/therapist/conversations", headers=ayu_auth).json()["cursor"]
     body = booking()
-    with server.client() as poller:
-        thread, result = _in_background(lambda: poller.get(
-            "/api/therapist/conversations", params={"after": cursor, "wait": 10}, headers=ayu_auth))
-        time.sleep(0.5)
-        booked = time.monotonic()
-        assert post_booking(api, body).status_code == 201
-        thread.join(timeout=12)
-    assert result["answered"] - booked < 1.0  # type: ignore[operator]
-    listing = result["response"].json()  # type: ignore[attr-defined]
+    poll = HeldPoll(server.url, "/api/therapist/conversations", {"after": cursor, "wait": POLL_WAIT_S}, ayu_auth)
+    poll.wait_until_held()
+    booked = time.monotonic()
+    assert post_booking(api, body).status_code == 201
+    status, listing, answered = poll.result()
+    assert status == 200 and answered - booked < WOKEN_S
     assert listing["conversations"][0]["customer_id"] == body["customer_id"]
     assert listing["cursor"] != cursor
 
@@ -135,7 +116,8 @@ def test_two_hundred_waiting_polls_do_not_hold_up_bookings(server: Server, chat:
 
     started = time.monotonic()
     polls, timings = asyncio.run(scenario())
-    assert max(timings) < 1.0, timings
+    # Polls that held threads would hold the bookings until their 5 s wait ends: half of it apart.
+    assert max(timings) < 2.5, timings
     assert [r.status_code for r in polls] == [200] * 200
     assert all(r.json()["messages"] == [] for r in polls)
     assert time.monotonic() - started < 15

@@ -28,9 +28,11 @@ from tests.backend.conftest import (
     customer_token,
     new_customer,
     new_key,
+    post_booking,
     rows,
     therapist_token,
 )
+from tests.support.polls import HeldPoll
 from tests.support.postgres import Cluster
 from tests.support.server import ServerProcess, start_server, stop_server
 
@@ -109,14 +111,12 @@ def test_fifty_parallel_posts_of_one_message_id_over_two_processes_store_one_row
                 session_id) == [(1, 1)]
 
 
-def _timed_poll(url: str, path: str, headers: dict[str, str], params: dict, out: dict) -> None:
-    began = time.monotonic()
-    out["response"] = httpx.get(url + path, params=params, headers=headers, timeout=30)
-    out["answered_at"] = time.monotonic()
-    out["took"] = out["answered_at"] - began
+# A poll waits up to POLL_WAIT_S; an answer within WOKEN_S of the waking write is a wake-up, never
+# the timeout (how fast a wake-up is belongs to make bench). Each poll is proven held first.
+POLL_WAIT_S, WOKEN_S = 20, 5
 
 
-def test_a_poll_waiting_on_one_process_wakes_within_a_second_of_a_message_through_another(
+def test_a_poll_waiting_on_one_process_is_woken_by_a_message_through_another(
         two_processes: tuple[Server, Server]) -> None:
     a, b = two_processes
     chat = Chat(a, new_customer(), bearer(customer_token()), {})
@@ -124,18 +124,15 @@ def test_a_poll_waiting_on_one_process_wakes_within_a_second_of_a_message_throug
         first = chat.send(client, "first")
         assert first.status_code == 201
         cursor = client.get(chat.customer_path, headers=chat.customer_auth).json()["cursor"]
-    result: dict = {}
-    poll = threading.Thread(target=_timed_poll, args=(a.url, chat.customer_path, chat.customer_auth,
-                                                      {"after": cursor, "wait": 10}, result))
-    poll.start()
-    time.sleep(0.5)  # the poll is waiting on process A
+    poll = HeldPoll(a.url, chat.customer_path, {"after": cursor, "wait": POLL_WAIT_S}, chat.customer_auth)
+    poll.wait_until_held()  # waiting on process A
     with b.client() as client:
+        posted_at = time.monotonic()
         assert chat.send(client, "second, through B").status_code == 201
-        posted_at = time.monotonic()  # stored (and announced) once the 201 is here
-    poll.join(timeout=15)
-    assert result["response"].status_code == 200
-    assert [m["message"] for m in result["response"].json()["messages"]] == ["second, through B"]
-    assert result["answered_at"] - posted_at < 1.0, result
+    status, page, answered_at = poll.result()
+    assert status == 200
+    assert [m["message"] for m in page["messages"]] == ["second, through B"]
+    assert answered_at - posted_at < WOKEN_S
 
 
 def test_the_therapists_list_poll_on_one_process_wakes_for_a_booking_through_another(
@@ -144,19 +141,15 @@ def test_the_therapists_list_poll_on_one_process_wakes_for_a_booking_through_ano
     auth = bearer(therapist_token(a, "t-ayu"))
     with a.client() as client:
         cursor = client.get("/api/therapist/conversations", headers=auth).json()["cursor"]
-    result: dict = {}
-    poll = threading.Thread(target=_timed_poll, args=(a.url, "/api/therapist/conversations", auth,
-                                                      {"after": cursor, "wait": 10}, result))
-    poll.start()
-    time.sleep(0.5)
+    poll = HeldPoll(a.url, "/api/therapist/conversations", {"after": cursor, "wait": POLL_WAIT_S}, auth)
+    poll.wait_until_held()
     body = booking()
+    posted_at = time.monotonic()
     created = httpx.post(b.url + "/api/bookings", json=body, headers={"Idempotency-Key": new_key(), **auth_for(body["customer_id"])})
     assert created.status_code == 201
-    posted_at = time.monotonic()
-    poll.join(timeout=15)
-    assert result["response"].status_code == 200
-    assert result["answered_at"] - posted_at < 1.0, result
-    assert result["response"].json()["conversations"][0]["customer_id"] == body["customer_id"]
+    status, listing, answered_at = poll.result()
+    assert status == 200 and answered_at - posted_at < WOKEN_S
+    assert listing["conversations"][0]["customer_id"] == body["customer_id"]
 
 
 def _children(pid: int) -> list[int]:
@@ -191,20 +184,19 @@ def test_every_waiting_poll_wakes_whichever_worker_holds_it(workers_server: Serv
     with httpx.Client(base_url=workers_server.url, timeout=10) as client:
         assert chat.send(client, "first").status_code == 201
         cursor = client.get(chat.customer_path, headers=chat.customer_auth).json()["cursor"]
-    results: list[dict] = [{} for _ in range(6)]  # separate connections: spread over the workers
-    polls = [threading.Thread(target=_timed_poll, args=(workers_server.url, chat.customer_path,
-                                                        chat.customer_auth, {"after": cursor, "wait": 10},
-                                                        result)) for result in results]
+    # Separate connections: spread over the workers.
+    polls = [HeldPoll(workers_server.url, chat.customer_path, {"after": cursor, "wait": POLL_WAIT_S},
+                      chat.customer_auth) for _ in range(6)]
     for poll in polls:
-        poll.start()
-    time.sleep(0.7)
+        poll.wait_until_held(settle=0)
+    time.sleep(0.3)  # each one's first query, right after its read
     with httpx.Client(base_url=workers_server.url, timeout=10) as client:
-        assert chat.send(client, "second").status_code == 201
         posted_at = time.monotonic()
-    for poll in polls:
-        poll.join(timeout=15)
-    assert all(r["response"].status_code == 200 for r in results)
-    assert max(r["answered_at"] for r in results) - posted_at < 1.0, [r["took"] for r in results]
+        assert chat.send(client, "second").status_code == 201
+    results = [poll.result() for poll in polls]
+    assert [status for status, _, _ in results] == [200] * 6
+    assert all([m["message"] for m in page["messages"]] == ["second"] for _, page, _ in results)
+    assert max(answered for _, _, answered in results) - posted_at < WOKEN_S
 
 
 def test_workers_answer_without_waiting_for_nagles_algorithm(workers_server: ServerProcess) -> None:
@@ -217,4 +209,27 @@ def test_workers_answer_without_waiting_for_nagles_algorithm(workers_server: Ser
             began = time.perf_counter()
             client.get("/api/health")
             took.append(time.perf_counter() - began)
-    assert sorted(took)[len(took) // 2] < 0.025, took
+    # With the stall most answers take 40-50 ms (seen: median 50 ms with nodelay removed); without
+    # it a few ms. 35 ms is as much headroom for a loaded machine as still tells the two apart.
+    assert sorted(took)[len(took) // 2] < 0.035, took
+
+
+def test_three_servers_started_at_once_on_a_new_database_all_serve_it(pg_cluster: Cluster) -> None:
+    # Each process migrates the empty database at start-up, at the same moment as the others.
+    url = pg_cluster.create_database()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        starting = [pool.submit(start_server, url, env=QUIET_ENV) for _ in range(3)]
+    servers = [future.result() for future in starting if future.exception() is None]
+    try:
+        assert len(servers) == 3, [repr(f.exception()) for f in starting]
+        body = booking()
+        with httpx.Client(base_url=servers[0].url, timeout=10) as client:
+            created = post_booking(client, body)
+        assert created.status_code == 201, created.text
+        for server in servers:
+            read = httpx.get(f"{server.url}/api/bookings/{created.json()['id']}",
+                             headers=auth_for(body["customer_id"]), timeout=10)
+            assert read.status_code == 200 and read.json() == created.json(), read.text
+    finally:
+        for server in servers:
+            stop_server(server)

@@ -36,7 +36,7 @@ BASELINE_SECONDS = min(10.0, SECONDS)
 CUSTOMERS = 6
 P99_LIMIT_S = 0.250
 
-pytestmark = pytest.mark.skipif(os.environ.get("SKIP_SOAK") == "1", reason="SKIP_SOAK=1 (local speed only)")
+pytestmark = pytest.mark.skipif(os.environ.get("SKIP_SOAK") == "1", reason="SKIP_SOAK=1: the soak was not run (asked for)")
 
 
 def _abuser(url: str, stop: float, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]

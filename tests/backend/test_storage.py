@@ -144,8 +144,11 @@ def test_several_workers_on_sqlite_are_refused_with_a_message(tmp_path: Path) ->
     assert "postgresql://" in result.stderr
 
 
-def test_processes_migrating_at_once_apply_each_step_exactly_once(
+def test_four_connections_migrating_at_once_from_threads_apply_each_step_exactly_once(
         new_database: Callable[[], Location]) -> None:
+    # Threads in this process, each with its own Database (its own connections): the same locks
+    # as processes take. Processes starting at once on a new database:
+    # test_postgres_processes.py::test_three_servers_started_at_once_on_a_new_database_all_serve_it.
     where = str(new_database())
     databases = [open_database(Settings(DATABASE_URL=where)) for _ in range(4)]
     results: list[int | BaseException] = []

@@ -6,10 +6,14 @@ Each test books as a fresh customer (a new browser context has a new random cust
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 import time
+from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, Route, expect
+import pytest
+from playwright.sync_api import BrowserContext, Page, Request, Route, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from app.outbox.lease import LEASE_MS
@@ -134,11 +138,18 @@ def test_server_field_errors_are_shown_like_validation_errors_and_the_draft_stay
         app_page: Page, page_problems: PageProblems, live_server: str) -> None:
     page_problems.allowed_console_errors += [*NETWORK_CONSOLE_ERRORS, "422"]
     page = app_page
-    body = {"detail": "The request is not valid: check customer_whatsapp.",
-            "errors": [{"field": "customer_whatsapp", "type": "value_error",
-                        "message": "this number is not on WhatsApp"}]}
-    page.route("**/api/bookings", lambda route: route.fulfill(status=422, json=body)
-               if route.request.method == "POST" else route.continue_())
+
+    def refused_by_the_server(route: Route) -> None:
+        # The page checks the number as the server does, so the page never sends one the server
+        # refuses: the POST goes to the real server with a number it really refuses (too short),
+        # and its own 422 comes back.
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        body = json.loads(route.request.post_data or "{}") | {"customer_whatsapp": "+62 8"}
+        route.continue_(post_data=json.dumps(body))
+
+    page.route("**/api/bookings", refused_by_the_server)
     open_booking_page(page)
     name = unique_name()
     fill_booking(page, name)
@@ -146,7 +157,7 @@ def test_server_field_errors_are_shown_like_validation_errors_and_the_draft_stay
 
     alert = page.get_by_role("alert").filter(has_text="WhatsApp number")
     expect(alert).to_be_visible(timeout=SYNC_TIMEOUT_MS)
-    expect(alert).to_contain_text("WhatsApp number: this number is not on WhatsApp")
+    expect(alert).to_contain_text("WhatsApp number: must be a valid international number")
     whatsapp = page.get_by_label("WhatsApp number")
     expect(whatsapp).to_have_attribute("aria-invalid", "true")  # marked and focused, as the page's own
     expect(whatsapp).to_be_focused()
@@ -166,38 +177,51 @@ def test_server_field_errors_are_shown_like_validation_errors_and_the_draft_stay
 
 
 def test_a_busy_server_queues_the_booking_and_retries_it_no_sooner_than_it_asked(
-        app_page: Page, page_problems: PageProblems, live_server: str) -> None:
+        app_page: Page, page_problems: PageProblems, live_backend: tuple[str, Path]) -> None:
+    live_server, database = live_backend
     page_problems.allowed_console_errors += [*NETWORK_CONSOLE_ERRORS, "503", "500"]
     page = app_page
-    keys: list[str] = []
-    times: list[float] = []
-    busy = {"detail": "The booking database is busy or unavailable; try again shortly."}
+    posts: list[tuple[str, float]] = []
+    busy: list[tuple[float, str | None]] = []  # when each 503 arrived, and its Retry-After
 
-    def busy_twice(route: Route) -> None:
+    def then_a_500(route: Route) -> None:
         if route.request.method != "POST":
             route.continue_()
             return
-        keys.append(route.request.headers["idempotency-key"])
-        times.append(time.monotonic())
-        if len(keys) == 1:
-            route.fulfill(status=503, headers={"Retry-After": "2"}, json=busy)
-        elif len(keys) == 2:
-            route.fulfill(status=500, json={"detail": "Internal server error."})  # plain backoff
+        posts.append((route.request.headers["idempotency-key"], time.monotonic()))
+        if len(posts) == 2:
+            # Only a fake makes a 500: the server answering one is a bug of ours, not a state we
+            # can put it in. The page's plain backoff after one is what this second answer tests.
+            route.fulfill(status=500, json={"detail": "Internal server error."})
         else:
-            route.continue_()
+            route.continue_()  # the real server: first on a database it cannot write to (below)
 
-    page.route("**/api/bookings", busy_twice)
+    page.on("response", lambda response: busy.append((time.monotonic(), response.headers.get("retry-after")))
+            if is_booking_post(response.request) and response.status == 503 else None)
+    page.route("**/api/bookings", then_a_500)
     open_booking_page(page)
     name = unique_name()
-    fill_booking(page, name)
-    order(page)
-
-    expect(sync_status(page)).to_have_text(WAIT_TEXT, timeout=SYNC_TIMEOUT_MS)  # shown for 2 s
-    assert stored_draft(page)["customer_name"] == name
-    assert outbox(page)[0]["last_error"] == "server answered 503"
+    # The database really unavailable: another connection holds SQLite's write lock on the server's
+    # file, so its writes wait out their busy timeout and the server answers 503 + Retry-After.
+    lock = sqlite3.connect(database, isolation_level=None, timeout=30)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        fill_booking(page, name)
+        order(page)
+        # Polled every frame: the text may show only for the Retry-After second.
+        page.wait_for_function("text => document.querySelector('#sync-status').textContent.trim() === text",
+                               arg=WAIT_TEXT, timeout=SYNC_TIMEOUT_MS)
+        assert stored_draft(page)["customer_name"] == name
+        assert outbox(page)[0]["last_error"] == "server answered 503"
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
     expect(confirmation(page)).to_be_visible(timeout=SYNC_TIMEOUT_MS)
-    assert len(keys) == 3 and len(set(keys)) == 1, keys
-    assert times[1] - times[0] > 1.5  # Retry-After: 2 (some slack for when the route saw each request)
+    assert len(posts) == 3 and len({key for key, _ in posts}) == 1, posts  # 503, 500, 201
+    assert busy and all(after is not None and int(after) >= 1 for _, after in busy), busy
+    for answered, after in busy:  # no sooner than it asked (some slack for when the route saw each)
+        following = [at for _, at in posts if at > answered]
+        assert not following or following[0] - answered > int(after or 0) - 0.2, (answered, following)
     assert len(server_bookings(live_server, customer_id(page))) == 1
     assert stored_draft(page) is None and outbox(page) == []
 
@@ -213,6 +237,10 @@ def test_a_conflict_says_so_keeps_the_booking_and_sends_it_when_asked_again(
             route.continue_()
             return
         keys.append(route.request.headers["idempotency-key"])
+        # A fake, and the only one left here: the server sends no 409 today (an idempotency key
+        # reused with another body is a 422; there is no booking lifecycle yet that could make a
+        # slot taken). The page's handling is kept for that lifecycle and answers the shape every
+        # error of the server has ({"detail": ...}); when the server gains a 409, this becomes real.
         route.fulfill(status=409, json={"detail": "This slot is already booked."})
 
     page.route("**/api/bookings", conflict)
@@ -312,14 +340,25 @@ def test_a_returning_customer_gets_empty_fields_prefilled_but_keeps_what_they_ty
     assert stored_draft(page, "t-made")["customer_name"] == typed
 
 
+# Removes Web Locks before the page's scripts run, as in a browser without them: the lease alone.
+WITHOUT_WEB_LOCKS = "delete Navigator.prototype.locks;"
+
+
+@pytest.mark.parametrize("keeper", ["web-locks", "lease"])
 def test_two_tabs_send_one_queued_booking_once(
-        app_context: BrowserContext, app_page: Page, page_problems: PageProblems, live_server: str) -> None:
+        app_context: BrowserContext, app_page: Page, page_problems: PageProblems, live_server: str,
+        keeper: str) -> None:
     page_problems.allowed_console_errors += NETWORK_CONSOLE_ERRORS
+    if keeper == "lease":
+        app_context.add_init_script(WITHOUT_WEB_LOCKS)
     first = app_page
     open_booking_page(first)
     second = app_context.new_page()
     page_problems.watch(second)
     open_booking_page(second)
+    for page in (first, second):  # which of the two keeps the tabs apart
+        assert page.evaluate("typeof navigator.locks?.request") == ("function" if keeper == "web-locks"
+                                                                     else "undefined")
     tabs = {"first": PostLog().watch(first), "second": PostLog().watch(second)}
 
     app_context.set_offline(True)
@@ -328,20 +367,38 @@ def test_two_tabs_send_one_queued_booking_once(
     expect(sync_status(first)).to_have_text(QUEUED_OFFLINE_TEXT, timeout=SYNC_TIMEOUT_MS)
     [entry] = outbox(first)
     offline = {tab: len(log) for tab, log in tabs.items()}
+    spans: list[tuple[float, float]] = []  # each POST's start and answer, on the browser's clock
 
-    app_context.set_offline(False)  # both tabs hear `online` and both may try to send
+    def finished(request: Request) -> None:
+        if is_booking_post(request):
+            timing = request.timing
+            spans.append((timing["startTime"], timing["startTime"] + timing["responseEnd"]))
+
+    for page in (first, second):
+        page.on("requestfinished", finished)
+
+    app_context.set_offline(False)  # both tabs hear `online` at once and both try to send
     for page in (first, second):
         expect(confirmation(page)).to_be_visible(timeout=SYNC_TIMEOUT_MS)
         page.wait_for_function("key => localStorage.getItem(key) === null", arg=OUTBOX_KEY,
                                timeout=SYNC_TIMEOUT_MS)
     refs = {page.locator("#confirmation-ref").text_content() for page in (first, second)}
     assert [b["id"] for b in server_bookings(live_server, customer_id(first))] == list(refs)
-    # Every POST, from either tab, is the same booking under the same key; each tab tries at most once.
-    # (Both trying at once is possible: localStorage reaches another tab's renderer a few ms late, so
-    # the lease narrows the race without closing it. The idempotency key makes it harmless.)
-    assert {key for log in tabs.values() for key in log.keys} == {entry["key"]}
-    assert all(len(log) - offline[tab] <= 1 for tab, log in tabs.items()), tabs
-    assert sum(len(log) - offline[tab] for tab, log in tabs.items()) >= 1
+    sent = {tab: log.keys[offline[tab]:] for tab, log in tabs.items()}
+    posts = sorted(key for keys in sent.values() for key in keys)
+    if keeper == "web-locks":
+        # The promise (README): one tab sends the entry at a time. The browser grants the entry's
+        # lock to one tab, so no two POSTs of it are ever in flight together. (A tab whose view of
+        # localStorage still shows the entry after the other tab's answer may send it once more,
+        # after it: seen once in about a dozen runs; the server replays it, one booking above.)
+        assert set(posts) == {entry["key"]} and all(len(keys) <= 1 for keys in sent.values()), sent
+        spans.sort()
+        assert all(later[0] >= earlier[1] for earlier, later in zip(spans, spans[1:])), spans
+    else:
+        # The lease alone narrows the race without closing it: localStorage reaches the other tab's
+        # renderer a few ms late, so both may claim at once (seen in about 1 run in 6). Each tab tries
+        # once, under the one key, which makes the second POST a replay (one booking, above).
+        assert set(posts) == {entry["key"]} and all(len(keys) <= 1 for keys in sent.values()), sent
 
 
 def test_a_booking_sent_by_another_tab_shows_as_confirmed_in_the_tab_it_was_ordered_in(

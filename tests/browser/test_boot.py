@@ -1,18 +1,25 @@
 """The page boots Python from its own origin and says so on <html data-app-state>."""
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import wait_ready
 
 
 def test_page_shows_a_loading_state_before_python_is_ready(app_page: Page) -> None:
-    app_page.goto("/", wait_until="commit")
+    # Python cannot be ready while its runtime is held back: the runtime's request waits (unanswered,
+    # not faked) until the loading state has been seen, then goes to the real server.
+    held: list[Route] = []
+    app_page.route("**/pyodide.asm.wasm", lambda route: held.append(route))
+    app_page.goto("/")
     expect(app_page.locator("html")).to_have_attribute("data-app-state", "loading")
-    app_page.wait_for_load_state("domcontentloaded")
-    # Asserted before Python could possibly be ready: the loading state is visible HTML.
-    if app_page.locator("html").get_attribute("data-app-state") == "loading":
-        expect(app_page.get_by_text("Loading the booking window")).to_be_visible()
+    expect(app_page.get_by_text("Loading the booking window")).to_be_visible()
+    app_page.wait_for_function("() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd > 0")
+    expect(app_page.locator("html")).to_have_attribute("data-app-state", "loading")
+    assert held, "the runtime was never requested"
+    for route in held:
+        route.continue_()
     wait_ready(app_page)
+    expect(app_page.get_by_text("Loading the booking window")).to_be_hidden()
 
 
 def test_page_reaches_ready_with_only_same_origin_requests(app_page: Page) -> None:

@@ -7,6 +7,7 @@ Every page fails its test on a console error, except the network errors a test c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -241,9 +242,11 @@ def test_a_refused_message_says_not_sent_with_the_reason_and_retry_sends_it(
 
     def refuse_once(route: Route) -> None:
         if route.request.method == "POST" and not refusals:
+            # The page sends nothing the server refuses, so this one POST reaches the real server
+            # with a text it really refuses (a direction override), and its own 422 comes back.
             refusals.append(1)
-            route.fulfill(status=422, json={"detail": "The request is not valid", "errors": [
-                {"field": "message", "message": "must not contain that link", "type": "value_error"}]})
+            body = json.loads(route.request.post_data or "{}")
+            route.continue_(post_data=json.dumps(body | {"message": body["message"] + " \u202e"}))
         else:
             route.continue_()
 
@@ -253,7 +256,7 @@ def test_a_refused_message_says_not_sent_with_the_reason_and_retry_sends_it(
     send_message(app_page, "Refused first")
     mine = own_message(app_page, "Refused first")
     expect(mine.locator(STATE)).to_have_text(words.MESSAGE_NOT_SENT, timeout=DELIVERY_TIMEOUT_MS)
-    expect(mine).to_contain_text("must not contain that link")
+    expect(mine).to_contain_text("must not contain direction overrides")
     mine.get_by_role("button", name="Retry: Refused first").click()
     expect(mine.locator(STATE)).to_have_text(words.MESSAGE_SENT, timeout=DELIVERY_TIMEOUT_MS)
     assert wait_until(lambda: TherapistApi(live_server, ayu_token).customer_texts(session)) == ["Refused first"]

@@ -148,7 +148,8 @@ def test_the_therapist_reads_marks_read_sees_the_booking_and_replies_once(
         expect(bookings).to_contain_text(text)
 
     app_page.get_by_label("Reply").fill("Yes, 3 pm is free.\nSee you then!")
-    app_page.wait_for_timeout(500)  # past the 300 ms debounce... and a reload flushes anyway
+    # Written after the typing pause (debounced), before any reload could flush it:
+    app_page.wait_for_function("() => Object.keys(localStorage).some((k) => k.endsWith(':reply'))")
     app_page.reload()
     wait_ready(app_page)
     conversation(app_page, "Wayan Sudra").get_by_role("button").click()

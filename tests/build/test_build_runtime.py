@@ -291,7 +291,6 @@ def test_the_built_runtime_ships_314_bytecode_for_every_module_and_locks_the_shi
 
 
 @needs_runtime
-@pytest.mark.skipif(not build_runtime.COMPILE_STDLIB, reason="the standard library ships as Pyodide has it")
 def test_the_built_runtime_ships_the_standard_library_as_314_bytecode() -> None:
     with zipfile.ZipFile(VENDOR / "python_stdlib.zip") as stdlib:
         names = stdlib.namelist()

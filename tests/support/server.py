@@ -1,5 +1,11 @@
 """Run the real backend (``python -m backend``) on a free loopback port for a test session.
 
+The server binds port 0 (``PORT=0``: the kernel picks a free port, so no other process can take it
+between our choice and the bind) and the port is read from the process itself: the listening socket
+among its open files (``/proc/<pid>/fd`` and ``/proc/<pid>/net/tcp``). A 200 from ``/api/health`` is
+accepted only from that port, which this process owns; with an explicit ``port`` (a restart on the
+same address) the process must be the one listening on it.
+
 ``database`` is a SQLite file (a ``Path``) or a ``postgresql://`` URL (see ``tests.support.postgres``).
 
 Example::
@@ -42,6 +48,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports that process ``pid`` itself listens on (its sockets, not its neighbours')."""
+    inodes = set()
+    with contextlib.suppress(OSError):
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[len("socket:["):-1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 @dataclass
 class ServerProcess:
     process: subprocess.Popen[bytes]
@@ -52,23 +77,27 @@ class ServerProcess:
 def start_server(database: Path | str, *, env: dict[str, str] | None = None, module: str = "backend",
                  cwd: Path = ROOT, port: int | None = None, args: Sequence[str] = (),
                  timeout: float = 30, output: IO[bytes] | None = None) -> ServerProcess:
-    """Start ``python -m backend`` and wait until ``/api/health`` answers 200; ``output`` gets its
-    stdout and stderr (the access log) when given."""
-    port = port or free_port()
-    environment = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port),
+    """Start ``python -m backend`` on ``port`` (default: one the kernel picks) and wait until it
+    listens there and ``/api/health`` answers 200; ``output`` gets its stdout and stderr (the access
+    log) when given."""
+    environment = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port or 0),
                    "DATABASE_URL": str(database), "LOG_LEVEL": "warning", **(env or {})}
     process = subprocess.Popen([sys.executable, "-m", module, *args], cwd=cwd, env=environment,
                                stdout=output, stderr=output)
-    server = ServerProcess(process, f"http://127.0.0.1:{port}", port)
+    server = ServerProcess(process, "", 0)
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            if httpx.get(server.url + "/api/health", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
+        ports = listening_ports(process.pid)
+        bound = port if port in ports else (min(ports) if ports and not port else None)
+        if bound is not None:
+            server.port, server.url = bound, f"http://127.0.0.1:{bound}"
+            try:
+                if httpx.get(server.url + "/api/health", timeout=1).status_code == 200:
+                    return server
+            except httpx.HTTPError:
+                pass
         if time.monotonic() > deadline:
             stop_server(server)
             raise RuntimeError(f"server did not start within {timeout:.0f} s")

@@ -7,7 +7,9 @@ and outbox do not know each other (``app.checkout`` and ``app.chat`` are where t
 ``app.inbox``, the therapist's side, reuses the chat's poller). Only ``app.browser``
 imports ``js`` / ``pyodide`` / ``pyscript``. The check reads every module's imports with
 ``ast`` (imports inside functions and ``TYPE_CHECKING`` blocks count too: a cycle hidden there
-is still a cycle), so it needs nothing installed and cannot be fooled by lazy imports.
+is still a cycle), relative ones resolved against the module's package, so it needs nothing
+installed and cannot be fooled by lazy or relative imports. The self-check runs ``violations()``
+itself on a small tree of probe modules.
 """
 
 from __future__ import annotations
@@ -48,39 +50,49 @@ def room_of(module: str) -> str | None:
     return parts[1] if len(parts) > 1 else "app"
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def imports_of(path: Path) -> list[str]:
+def imports_of(path: Path, root: Path = ROOT) -> list[str]:
+    """Absolute names of what ``path`` imports: ``from ..checkout import x`` in app/drafts/y.py is
+    ``app.checkout``; ``from app import checkout`` names the room ``app.checkout``."""
     tree = ast.parse(path.read_text(), filename=str(path))
+    package = module_name(path, root).split(".")
+    if path.name != "__init__.py":
+        package.pop()
     found: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "app":  # "from app import checkout" names a room
-                found += [f"app.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[:len(package) - (node.level - 1)] if node.level > 1 else package
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            if base in ("app", "") or not node.module:  # "from app import checkout", "from .. import x"
+                found += [f"{base}.{alias.name}".lstrip(".") for alias in node.names]
             else:
-                found.append(node.module)
+                found.append(base)
     return found
 
 
-def app_modules() -> list[Path]:
-    return sorted(p for p in APP.rglob("*.py") if "__pycache__" not in p.parts)
+def app_modules(app: Path = APP) -> list[Path]:
+    return sorted(p for p in app.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def violations() -> list[str]:
+def violations(app: Path = APP) -> list[str]:
+    """Every import that goes the wrong way in the package at ``app`` (default: ours)."""
     problems = []
-    for path in app_modules():
-        name = module_name(path)
+    for path in app_modules(app):
+        name = module_name(path, app.parent)
         room = room_of(name)
         if room == "app":
             continue  # app/__init__.py: a docstring only
-        for imported in imports_of(path):
+        for imported in imports_of(path, app.parent):
             top = imported.split(".")[0]
             if top in BROWSER_ONLY and room not in BROWSER_ROOMS:
                 problems.append(f"{name} imports {imported}: only app.browser may touch the browser")
@@ -106,21 +118,28 @@ def test_test_doubles_are_not_part_of_the_product() -> None:
     assert all("fake" not in p.name for p in app_modules())
 
 
-@pytest.mark.parametrize("source, room, bad", [
-    ("from app.checkout import Checkout\n", "drafts", True),      # a lower room reaching up
-    ("from app.outbox.store import Outbox\n", "drafts", True),    # two side rooms
-    ("import js\n", "outbox", True),                              # the browser outside app.browser
-    ("from app.domain.models import ChatMessage\n", "outbox", False),
-    ("import js\n", "inbox", True),                               # the inbox core stays plain Python
-    ("from app.browser.inbox_boot import boot\n", "inbox_main", False),
-    ("from app.drafts.session import ChatBookingStorageService\n", "inbox", True),
-    ("from app import checkout\n", "ui", False),
+@pytest.mark.parametrize("source, module, bad", [
+    ("from app.checkout import Checkout\n", "drafts/probe.py", True),      # a lower room reaching up
+    ("from app.outbox.store import Outbox\n", "drafts/probe.py", True),    # two side rooms
+    ("import js\n", "outbox/probe.py", True),                              # the browser outside app.browser
+    ("from app.domain.models import ChatMessage\n", "outbox/probe.py", False),
+    ("import js\n", "inbox/probe.py", True),                               # the inbox core stays plain Python
+    ("from app.browser.inbox_boot import boot\n", "inbox_main.py", False),
+    ("from app.drafts.session import ChatBookingStorageService\n", "inbox/probe.py", True),
+    ("from app import checkout\n", "ui/probe.py", False),
+    ("def later():\n    from app.ui import render\n", "chat/probe.py", True),  # lazy: still counts
+    # relative imports, resolved against the probe's package
+    ("from ..checkout import Checkout\n", "drafts/probe.py", True),
+    ("from .. import checkout\n", "drafts/probe.py", True),
+    ("from ...ui import render\n", "outbox/deep/probe.py", True),
+    ("from .store import Outbox\n", "outbox/probe.py", False),
+    ("from ..domain.models import ChatMessage\n", "outbox/probe.py", False),
+    ("from . import store\n", "outbox/__init__.py", False),
 ])
-def test_the_check_itself_tells_a_wrong_import_from_a_right_one(tmp_path: Path, source: str, room: str,
+def test_the_check_itself_tells_a_wrong_import_from_a_right_one(tmp_path: Path, source: str, module: str,
                                                                bad: bool) -> None:
-    module = tmp_path / "probe.py"
-    module.write_text(source)
-    imported = imports_of(module)
-    wrong = [i for i in imported if (i.split(".")[0] in BROWSER_ONLY and room not in BROWSER_ROOMS)
-             or (room_of(i) not in (None, room) and room_of(i) not in ALLOWED[room])]
-    assert bool(wrong) is bad
+    app = tmp_path / "app"
+    probe = app / module
+    probe.parent.mkdir(parents=True, exist_ok=True)
+    probe.write_text(source)
+    assert bool(violations(app)) is bad, violations(app)

@@ -1,13 +1,19 @@
-"""bench.phone's arithmetic: what a gzip-serving host would send, and the phone rows' verdicts."""
+"""bench.phone's arithmetic (what a gzip-serving host would send), the phone rows' verdicts, and
+``make bench``'s exit status; none of it needs the browser driver."""
 
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
-from bench.__main__ import phone_rows
+from bench.__main__ import exit_status, phone_rows, section_errors
 from bench.phone import gzip_host_bytes
+from bench.report import Row, Target
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def response(name: str, transfer: int, encoded: int, size: int) -> dict:
@@ -55,3 +61,33 @@ def test_phone_rows_say_so_when_the_service_worker_did_not_take_over() -> None:
     rows = phone_rows({"phone": {"app": app, "bare": bare}})
     assert all("service worker NOT" in row.note for row in rows)
     assert all(row.note == "skipped" for row in phone_rows({}))
+
+
+# --- make bench's exit status -------------------------------------------------------------------
+
+def test_a_section_that_could_not_be_measured_makes_bench_exit_1() -> None:
+    raw = {"boot": {"error": "app page not ready"},
+           "api": {"sqlite": {"requests_per_s": 900.0}, "postgresql_1": {"error": "no binaries"}}}
+    errors = section_errors(raw)
+    assert errors == ["boot: app page not ready", "api PostgreSQL, 1 process: no binaries"]
+    assert exit_status([], errors, strict=False) == 1
+
+
+def test_a_miss_is_information_unless_strict() -> None:
+    missed = Row("Typing", "longest main-thread task", 80.0, target=Target(50))
+    passed = Row("Typing", "slowest input handler", 10.0, target=Target(50))
+    assert exit_status([missed, passed], [], strict=False) == 0
+    assert exit_status([missed, passed], [], strict=True) == 1
+    assert exit_status([passed], [], strict=True) == 0
+    assert section_errors({"boot": {"bare": [], "app": []}, "api": {"sqlite": {"requests_per_s": 1}}}) == []
+
+
+def test_the_unit_tier_collects_without_the_browser_driver() -> None:
+    # make test-unit must run where Playwright is not installed: hide it, then collect the tier.
+    script = ("import sys; sys.modules['playwright'] = None; import pytest; "
+              "raise SystemExit(pytest.main(['-q', '--collect-only', '-p', 'no:playwright', "
+              "'-p', 'no:cacheprovider', 'tests/unit', 'tests/build']))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " error" not in result.stdout.splitlines()[-1], result.stdout[-3000:]

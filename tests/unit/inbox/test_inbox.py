@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from app.domain import words
+from app.domain.retention import DAY_MS
 from app.inbox.inbox import Inbox, InboxState
 from app.persistence.keys import INBOX_CONVERSATIONS_KEY, THERAPIST_TOKEN_KEY, reply_key
 from tests.support.fakes import FakeClock, FakeScheduler, FakeStorage
@@ -35,18 +36,20 @@ async def settle(rounds: int = 50) -> None:
 class Page:
     """One page load: an inbox on shared storage (a reload is a new ``Page`` on the same data)."""
 
-    def __init__(self, api: FakeInboxApi, data: dict[str, str] | None = None) -> None:
+    def __init__(self, api: FakeInboxApi, data: dict[str, str] | None = None, *, days_later: float = 0) -> None:
         self.api = api
         self.data = {} if data is None else data
         self.storage = FakeStorage(self.data)
         self.scheduler = FakeScheduler(FakeClock())
+        self.scheduler.clock.set_ms(self.scheduler.clock.now_ms() + round(days_later * DAY_MS))
         self.transport = api.transport()
         self.inbox = Inbox(self.storage, self.transport, self.scheduler, self.scheduler.clock, api_base="./api")
         self.inbox.start()
 
-    def reload(self) -> Page:
+    def reload(self, *, days_later: float = 0) -> Page:
+        """The same data, opened again (``days_later`` days after this page's clock started)."""
         self.inbox.set_visible(False)  # pagehide: drafts flushed, pollers stop
-        return Page(self.api, self.data)
+        return Page(self.api, self.data, days_later=days_later)
 
 
 async def signed_in(api: FakeInboxApi, data: dict[str, str] | None = None) -> Page:
@@ -149,6 +152,23 @@ async def test_a_reply_draft_survives_a_new_page_and_is_written_after_a_pause() 
     page.inbox.drafts.update(session, "See you at 3")
     again = page.reload()  # within the debounce: the pagehide flush keeps it
     assert again.inbox.drafts.text(session) == "See you at 3"
+
+
+@async_test
+async def test_a_reply_draft_is_kept_7_days_after_its_last_edit_then_removed_at_page_load() -> None:
+    api = FakeInboxApi()
+    old, recent = api.add_customer_message("c1", "Hello"), api.add_customer_message("c2", "Hi")
+    page = await signed_in(api)
+    page.inbox.drafts.update(old, "See you at 3")
+    page.scheduler.advance(0.3)
+    week = page.reload(days_later=6.9)
+    assert week.inbox.drafts.text(old) == "See you at 3"  # under 7 days: kept
+    week.inbox.drafts.update(recent, "Tomorrow works")  # edited on day 6.9
+    week.scheduler.advance(0.3)
+    later = week.reload(days_later=7.1)  # the first draft's last edit is now 7.1 days old
+    assert reply_key(old) not in later.data  # gone at load, without opening its conversation
+    assert later.inbox.drafts.text(old) == ""
+    assert later.inbox.drafts.text(recent) == "Tomorrow works"  # 0.2 days old
 
 
 @async_test
