@@ -124,7 +124,9 @@ class View:
         position = {str(element.id): n for n, element in enumerate(self.document.querySelectorAll(selector))}
         return sorted(errors, key=lambda error: position.get(_element_id(error[0]) or "", -1))
 
-    def show_errors(self, errors: Iterable[tuple[str | None, str]]) -> None:
+    def show_errors(self, errors: Iterable[tuple[str | None, str]], *, focus: bool = True) -> None:
+        """The "Please fix the following" list and each field's aria-invalid; ``focus`` moves focus to the
+        first wrong field (on ``Order now``), not while the list follows the customer's corrections."""
         errors = self._in_form_order(list(errors))
         box = self.el("validation-errors")
         for element_id in (*FIELD_IDS.values(), "duration-group"):
@@ -147,6 +149,8 @@ class View:
             if element_id:
                 self.el(element_id).setAttribute("aria-invalid", "true")
                 first = first or element_id
+        if not focus:
+            return
         if first == "duration-group":
             self.document.querySelector("input[name=duration]").focus()
         elif first:

@@ -58,6 +58,7 @@ class ChatWindow:
         self.clock, self.scheduler, self.api_base = clock, scheduler, api_base
         self._ordering = False
         self._sync_text: Indicator | None = None
+        self._shown_errors: list[tuple[str | None, str]] = []  # the "Please fix the following" list
 
     # --- start-up -------------------------------------------------------------------------
 
@@ -138,14 +139,26 @@ class ChatWindow:
             self.service.update_field(name, value)  # memory + debounce timer only
         else:
             self.service.save_draft_immediately({name: value or None})  # a click: save now
-        if event.target.getAttribute("aria-invalid"):
-            event.target.removeAttribute("aria-invalid")
+        self._errors_follow(name)
 
     def _duration_changed(self) -> None:
         duration = self.view.duration()
         self.service.save_draft_immediately({"duration": duration, "price": self.therapist.price_for(duration)})
-        self.view.el("duration-group").removeAttribute("aria-invalid")
+        self._errors_follow("duration")
         self._sync_price()
+
+    def _show_errors(self, errors: list[tuple[str | None, str]], *, focus: bool = True) -> None:
+        self._shown_errors = list(errors)
+        self.view.show_errors(errors, focus=focus)
+
+    def _errors_follow(self, field: str) -> None:
+        """A field changed while the error list shows: its error leaves once it is valid (no new ones)."""
+        if not self._shown_errors:
+            return
+        remaining = presenter.errors_still_shown(self._shown_errors, self.service.get_validation_field_errors(),
+                                                 field)
+        if remaining != self._shown_errors:
+            self._show_errors(remaining, focus=False)
 
     def _sync_price(self) -> None:
         draft = self.service.draft
@@ -232,7 +245,7 @@ class ChatWindow:
             self.service.cancel_booking()
             self.sync.discard(self.service.session_id)
             self.view.fill_form(None)
-            self.view.show_errors([])
+            self._show_errors([])
             self.view.show("recovery", False)
             self._sync_price()
             self._set_sync_text(Indicator(words.DRAFT_DELETED))
@@ -279,7 +292,7 @@ class ChatWindow:
             data["price"] = self.therapist.price_for(data["duration"])
             self.service.save_draft_immediately(data)
             errors = self.service.get_validation_field_errors()
-            self.view.show_errors(errors)
+            self._show_errors(errors)
             if errors:
                 self._set_sync_text(None)
                 return
@@ -294,8 +307,8 @@ class ChatWindow:
         if result:
             return  # booking_confirmed (called by the sync) already switched the view
         if result.status in (SyncStatus.REJECTED, SyncStatus.INVALID):
-            self.view.show_errors(result.fields or [(None, message) for message in result.errors]
-                                  or [(None, result.message)])
+            self._show_errors(result.fields or [(None, message) for message in result.errors]
+                              or [(None, result.message)])
             self._set_sync_text(Indicator(result.message, "error"))
         elif result.status is SyncStatus.CONFLICT:
             self._set_sync_text(Indicator(result.message, "error"))

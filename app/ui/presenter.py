@@ -111,3 +111,33 @@ SENDER_LABELS = words.SENDER_LABELS
 
 def sender_label(sender_type: str, therapist_name: str) -> str:
     return SENDER_LABELS.get(sender_type, therapist_name or words.THERAPIST_FALLBACK)
+
+
+FieldError = tuple[str | None, str]
+
+
+def errors_still_shown(shown: list[FieldError], current: list[FieldError], changed: str) -> list[FieldError]:
+    """The "Please fix the following" list after the customer changed field ``changed``: it follows the fields.
+
+    The changed field's errors leave when it is valid now, or show its current sentence (e.g.
+    "required" became "at least 2 characters"); other fields' errors stay as they were (a server's
+    "not on WhatsApp" is not dropped because the name changed). A field that was not in the list
+    is not added: that waits for the next ``Order now``, so typing is not scolded letter by letter.
+    The duration carries the price: changing one re-checks both.
+
+    Example::
+
+        errors_still_shown([("customer_name", "Your name is required"), ("duration", "Please choose a duration")],
+                           [("duration", "Please choose a duration")], "customer_name")
+        # [("duration", "Please choose a duration")]
+    """
+    fields = {"duration", "price"} if changed in ("duration", "price") else {changed}
+    kept: list[FieldError] = []
+    placed = False
+    for field, message in shown:
+        if field not in fields:
+            kept.append((field, message))
+        elif not placed:
+            placed = True
+            kept.extend(error for error in current if error[0] in fields)
+    return kept

@@ -1,0 +1,62 @@
+"""What a careful first user trips over (issue 21), checked the way they meet it: through labels and roles.
+
+Layout claims are measured (an element's box inside the viewport), not eyeballed. Every page here
+fails its test on a page error, a console error or a CSP violation (``app_page``/``guarded_context``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from app.domain import words
+from tests.browser.helpers import fill_booking, guarded_context, open_window
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 860}
+VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+
+
+def error_list(page: Page):
+    return page.get_by_role("alert").filter(has_text=words.FIX_BEFORE_ORDERING)
+
+
+def in_viewport(page: Page, locator) -> bool:
+    """The element's whole box is inside the viewport (as the person sees the screen now)."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    assert box is not None and size is not None
+    return (box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= size["width"] + 0.5
+            and box["y"] + box["height"] <= size["height"] + 0.5)
+
+
+# --- 1. the error list follows the fields -------------------------------------------------------
+
+
+def test_the_error_list_follows_the_fields_until_the_next_order(app_page: Page) -> None:
+    open_window(app_page)
+    app_page.get_by_role("button", name="Order now").click()
+    errors = error_list(app_page)
+    expect(errors.get_by_role("listitem")).to_have_count(5)
+
+    app_page.get_by_role("radio", name=re.compile("^90 min")).check()
+    app_page.get_by_label("Your name").fill("Ana Putri")
+    app_page.get_by_label("WhatsApp number").fill("+62 812 3456 7890")
+    expect(errors.get_by_role("listitem")).to_have_text(["Please choose a location",
+                                                        "Please choose who the massage is for"])
+    expect(app_page.get_by_label("Your name")).not_to_have_attribute("aria-invalid", "true")
+    expect(app_page.get_by_label("Location")).to_have_attribute("aria-invalid", "true")
+    expect(app_page.get_by_label("WhatsApp number")).to_be_focused()  # following the list never moves focus
+
+    app_page.get_by_label("Your name").fill("")  # wrong again: not added until the next Order now
+    expect(errors.get_by_role("listitem")).to_have_count(2)
+    app_page.get_by_label("Location").select_option(label="Hotel")
+    app_page.get_by_label("Massage for").select_option(label="Myself")
+    expect(errors).to_be_hidden()
+
+    app_page.get_by_role("button", name="Order now").click()
+    expect(errors.get_by_role("listitem")).to_have_text(["Your name is required"])
+    app_page.get_by_label("Your name").fill("Ana Putri")
+    expect(errors).to_be_hidden()
