@@ -28,7 +28,7 @@ def in_viewport(page: Page, locator) -> bool:
     box = locator.bounding_box()
     size = page.viewport_size
     assert box is not None and size is not None
-    return (box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= size["width"] + 0.5
+    return (box["x"] >= -0.5 and box["y"] >= -0.5 and box["x"] + box["width"] <= size["width"] + 0.5
             and box["y"] + box["height"] <= size["height"] + 0.5)
 
 
@@ -60,3 +60,34 @@ def test_the_error_list_follows_the_fields_until_the_next_order(app_page: Page) 
     expect(errors.get_by_role("listitem")).to_have_text(["Your name is required"])
     app_page.get_by_label("Your name").fill("Ana Putri")
     expect(errors).to_be_hidden()
+
+
+# --- 2. on a phone, the way to the booking form is in sight -------------------------------------
+
+
+def test_on_a_phone_book_a_session_is_in_sight_and_takes_the_focus_to_the_form(
+        browser: Browser, live_server: str) -> None:
+    with guarded_context(browser, live_server, viewport=PHONE, has_touch=True, is_mobile=True,
+                         service_workers="block") as (context, _problems):
+        page = context.new_page()
+        open_window(page)
+        go = page.get_by_role("link", name="Book a session")
+        assert in_viewport(page, go)
+        chat = page.get_by_role("list", name="Chat history")
+        assert chat.bounding_box()["height"] < 120  # an empty chat is a line, not a tall empty box
+        assert in_viewport(page, page.get_by_role("heading", name="Book a session"))
+
+        go.click()
+        heading = page.get_by_role("heading", name="Book a session")
+        expect(heading).to_be_focused()
+        assert in_viewport(page, heading)
+        page.keyboard.press("Tab")  # the next stop is the form's first choice
+        expect(page.get_by_role("radio", name=re.compile("^60 min"))).to_be_focused()
+
+
+def test_on_a_desktop_the_form_is_beside_the_chat_and_needs_no_shortcut(browser: Browser, live_server: str) -> None:
+    with guarded_context(browser, live_server, viewport=DESKTOP, service_workers="block") as (context, _problems):
+        page = context.new_page()
+        open_window(page)
+        expect(page.get_by_role("link", name="Book a session")).to_be_hidden()
+        assert in_viewport(page, page.get_by_role("button", name="Order now"))
