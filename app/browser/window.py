@@ -121,7 +121,7 @@ class ChatWindow:
         self._on(el("booking-form"), "submit", self._order_now)
         self._on(el("cancel-booking"), "click", lambda event: self._open_dialog("confirm-cancel"))
         self._on(el("confirm-cancel"), "close", lambda event: self._confirmed_dialog("confirm-cancel"))
-        self._on(el("reset-chat"), "click", lambda event: self._open_dialog("confirm-reset"))
+        self._on(el("reset-chat"), "click", lambda event: self._open_reset_dialog())
         self._on(el("confirm-reset"), "close", lambda event: self._confirmed_dialog("confirm-reset"))
         self._on(el("recovery-continue"), "click", lambda event: self._continue_draft())
         self._on(el("recovery-fresh"), "click", lambda event: self._start_fresh())
@@ -233,6 +233,11 @@ class ChatWindow:
         dialog.showModal()
         dialog.querySelector("button[value=cancel]").focus()
 
+    def _open_reset_dialog(self) -> None:
+        draft = has_customer_data(self.service.draft)
+        self.view.set_text("confirm-reset-text", words.RESET_CHAT_DRAFT_STAYS if draft else words.RESET_CHAT)
+        self._open_dialog("confirm-reset")
+
     def _confirmed_dialog(self, dialog_id: str) -> None:
         dialog = self.view.el(dialog_id)
         if dialog.returnValue != "confirm":
@@ -249,6 +254,7 @@ class ChatWindow:
             self.view.show("recovery", False)
             self._sync_price()
             self._set_sync_text(Indicator(words.DRAFT_DELETED))
+            self.view.focus("booking-title")  # the button that opened the dialog is gone with the draft
 
     def _continue_draft(self) -> None:
         self.view.show("recovery", False)
@@ -379,6 +385,8 @@ class ChatWindow:
                                            last_saved_ms=service.last_saved, now_ms=now,
                                            persistent=service.persistent)
         self.view.set_text("autosave-status", autosave.text, autosave.kind)
+        # "Cancel booking" only when there is a draft to discard: on an empty form it would delete nothing.
+        self.view.show("cancel-booking", has_customer_data(service.draft))
         health = service.get_health_status(include_bytes=False)
         for element_id, indicator in zip(("health-storage", "health-autosave", "health-version"),
                                          presenter.health_texts(health)):

@@ -27,6 +27,9 @@ INVALID_BOOKING = "Please fix the details below before ordering."
 FIX_BEFORE_ORDERING = "Please fix the following before ordering:"
 GENERIC_INVALID = "Please check the booking details"
 DRAFT_DELETED = "Your booking draft was deleted."
+# The "Clear this chat?" dialog: the draft is mentioned only when there is one.
+RESET_CHAT = "The conversation is removed from this device."
+RESET_CHAT_DRAFT_STAYS = "The conversation is removed from this device. Your booking draft stays."
 
 
 def validation_messages(name_max: int) -> dict[str, dict[str, str]]:

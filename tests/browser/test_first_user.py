@@ -91,3 +91,31 @@ def test_on_a_desktop_the_form_is_beside_the_chat_and_needs_no_shortcut(browser:
         open_window(page)
         expect(page.get_by_role("link", name="Book a session")).to_be_hidden()
         assert in_viewport(page, page.get_by_role("button", name="Order now"))
+
+
+# --- 4. "Cancel booking" only when there is a draft to discard ----------------------------------
+
+
+def test_cancel_booking_shows_only_with_a_draft_and_the_reset_dialog_mentions_a_draft_only_then(
+        app_page: Page) -> None:
+    open_window(app_page)
+    cancel = app_page.get_by_role("button", name="Cancel booking")
+    expect(app_page.get_by_role("button", name="Order now")).to_be_visible()
+    expect(cancel).to_be_hidden()
+    app_page.get_by_role("button", name="Reset chat").click()
+    dialog = app_page.get_by_role("dialog", name="Clear this chat?")
+    expect(dialog).to_contain_text(words.RESET_CHAT)
+    expect(dialog).not_to_contain_text("booking draft")
+    dialog.get_by_role("button", name="Keep chat").click()
+
+    app_page.get_by_role("radio", name=re.compile("^60 min")).check()
+    expect(cancel).to_be_visible()
+    app_page.get_by_role("button", name="Reset chat").click()
+    expect(dialog).to_contain_text(words.RESET_CHAT_DRAFT_STAYS)
+    dialog.get_by_role("button", name="Keep chat").click()
+
+    cancel.click()
+    app_page.get_by_role("dialog", name="Delete this booking draft?").get_by_role("button", name="Delete draft").click()
+    expect(app_page.locator("#sync-status")).to_have_text(words.DRAFT_DELETED)
+    expect(cancel).to_be_hidden()
+    expect(app_page.get_by_role("heading", name="Book a session")).to_be_focused()
