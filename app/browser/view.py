@@ -158,6 +158,15 @@ class View:
         else:
             box.focus()
 
+    def set_details(self, element_id: str, pairs: list[tuple[str, str]]) -> None:
+        """A description list of (label, value) pairs, e.g. the confirmation's location and who it is for."""
+        items = []
+        for label, value in pairs:
+            term, detail = self.document.createElement("dt"), self.document.createElement("dd")
+            term.textContent, detail.textContent = label, value
+            items.extend((term, detail))
+        self.el(element_id).replaceChildren(*items)
+
     # --- notices --------------------------------------------------------------------------------
 
     def notice(self, text: str) -> None:

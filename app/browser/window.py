@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 
 import js
-from pyodide.ffi import create_once_callable
+from pyodide.ffi import JsException, create_once_callable
 from pyodide.ffi.wrappers import add_event_listener
 
 from app.browser.chat_panel import ChatPanel
@@ -126,6 +126,7 @@ class ChatWindow:
         self._on(el("recovery-continue"), "click", lambda event: self._continue_draft())
         self._on(el("recovery-fresh"), "click", lambda event: self._start_fresh())
         self._on(el("new-booking"), "click", lambda event: self._new_booking())
+        self._on(el("copy-ref"), "click", self._copy_reference)
         # Leaving or hiding the page inside the debounce window must lose nothing.
         self._on(js.document, "visibilitychange", self._visibility)
         self._on(js.window, "pagehide", self._page_hide)
@@ -275,6 +276,16 @@ class ChatWindow:
         self._sync_price()
         self.view.focus("customer-name")
 
+    async def _copy_reference(self, event) -> None:
+        """One tap copies the booking reference; where the clipboard is refused, it is selected instead."""
+        reference = self.view.el("confirmation-ref")
+        try:
+            await js.navigator.clipboard.writeText(reference.textContent)
+            self.view.set_text("copy-status", words.REFERENCE_COPIED)
+        except (JsException, AttributeError):  # no clipboard (http page, old browser) or refused: select it
+            js.window.getSelection().selectAllChildren(reference)
+            self.view.set_text("copy-status", words.REFERENCE_SELECTED)
+
     def _new_booking(self) -> None:
         self.sync.clear_confirmation(self.service.session_id)
         self.view.show("confirmation", False)
@@ -333,9 +344,12 @@ class ChatWindow:
     def _show_confirmation(self, created: BookingCreated) -> None:
         booking = created.booking
         self.view.set_text("confirmation-ref", created.id)
-        self.view.set_text("confirmation-summary", (
-            f"{booking.duration} min with {self.therapist.name} for {self.catalog.format_price(booking.price)}. "
-            f"We will contact {booking.customer_name} on WhatsApp at {booking.customer_whatsapp}."))
+        summary, details = presenter.confirmation_details(booking, self.therapist.name,
+                                                          self.catalog.format_price(booking.price))
+        self.view.set_text("confirmation-summary", summary)
+        self.view.set_details("confirmation-details", details)
+        self.view.set_text("confirmation-next", words.confirmation_next(self.therapist.name.split()[0]))
+        self.view.set_text("copy-status", "")
         self.view.show("booking-form", False)
         self.view.show("recovery", False)
         self.view.show("confirmation")

@@ -27,6 +27,14 @@ INVALID_BOOKING = "Please fix the details below before ordering."
 FIX_BEFORE_ORDERING = "Please fix the following before ordering:"
 GENERIC_INVALID = "Please check the booking details"
 DRAFT_DELETED = "Your booking draft was deleted."
+# The booking confirmation: what happens next, said once (the customer is already in a chat with them).
+def confirmation_next(therapist_first_name: str) -> str:
+    return f"{therapist_first_name} will agree the exact time with you here in the chat or on WhatsApp."
+
+
+REFERENCE_COPIED = "Copied"
+REFERENCE_SELECTED = "Selected: copy it with your browser's Copy"
+
 # The "Clear this chat?" dialog: the draft is mentioned only when there is one.
 RESET_CHAT = "The conversation is removed from this device."
 RESET_CHAT_DRAFT_STAYS = "The conversation is removed from this device. Your booking draft stays."

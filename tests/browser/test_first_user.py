@@ -119,3 +119,39 @@ def test_cancel_booking_shows_only_with_a_draft_and_the_reset_dialog_mentions_a_
     expect(app_page.locator("#sync-status")).to_have_text(words.DRAFT_DELETED)
     expect(cancel).to_be_hidden()
     expect(app_page.get_by_role("heading", name="Book a session")).to_be_focused()
+
+
+# --- 5. the confirmation is easy to use ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_confirmation_has_a_one_line_reference_to_copy_and_says_each_detail_once(
+        browser: Browser, live_server: str, viewport: str) -> None:
+    with guarded_context(browser, live_server, viewport=VIEWPORTS[viewport], service_workers="block",
+                         permissions=["clipboard-read", "clipboard-write"]) as (context, _problems):
+        page = context.new_page()
+        open_window(page)
+        fill_booking(page, name="Ana Putri", whatsapp="+6281234567890", duration="90 min", location="Hotel",
+                     massage_for="My partner")
+        page.get_by_role("button", name="Order now").click()
+        confirmation = page.get_by_role("region", name="Booking confirmed")
+        expect(confirmation).to_be_visible(timeout=30_000)
+
+        reference = confirmation.get_by_label("Booking reference")
+        expect(reference).to_have_text(re.compile(r"^bk_\w+$"))
+        lines = reference.evaluate("el => el.getClientRects().length")
+        box = reference.bounding_box()
+        assert lines == 1 and box["height"] < 40, "the reference wraps"
+        assert in_viewport(page, reference)
+        confirmation.get_by_role("button", name="Copy reference").click()
+        expect(confirmation.get_by_role("status")).to_have_text(words.REFERENCE_COPIED)
+        assert page.evaluate("navigator.clipboard.readText()") == reference.text_content()
+
+        for term, value in (("Location", "Hotel"), ("Massage for", "My partner"), ("Name", "Ana Putri"),
+                            ("WhatsApp", "+62 812 3456 7890")):
+            expect(confirmation.get_by_role("term").filter(has_text=term).first).to_be_visible()
+            expect(confirmation.get_by_role("definition").filter(has_text=value)).to_have_count(1)
+        expect(confirmation).to_contain_text("90 min with Ayu Lestari")
+        text = confirmation.inner_text()
+        assert text.count("WhatsApp") == 2, text  # the number's label, and "here in the chat or on WhatsApp" once
+        assert "+6281234567890" not in text
