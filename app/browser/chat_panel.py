@@ -3,7 +3,8 @@
 Wires the browser to ``app.chat.conversation.Conversation`` and ``app.chat.poller.Poller``:
 
 - Enter sends (Shift+Enter is a new line); a message shows at once with its state
-  ("Sending…" → "Sent" → "Read", or "Waiting for network", or "Not sent" with Retry / Delete);
+  ("Sending…" → "Sent" → "Read", or "Waiting for network" when offline, or "Service unavailable,
+  will retry" when a server answered 404/501/503…, or "Not sent" with Retry / Delete);
 - replies are polled while the page is visible; hidden, no new poll starts; visible or
   ``online`` again, it catches up at once (``resume``);
 - a reply arriving while the customer is scrolled up does not move the list: a "new messages"

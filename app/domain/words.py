@@ -169,7 +169,8 @@ BOOKING_QUEUED = "Booking queued — it will be sent automatically."
 
 # The state of a chat message, shown inside its list item (a contract: exactly these words).
 MESSAGE_SENDING = "Sending…"
-MESSAGE_WAITING = "Waiting for network"
+MESSAGE_WAITING = "Waiting for network"  # only when this device is offline
+MESSAGE_UNAVAILABLE = "Service unavailable, will retry"  # online, but the server answered 404/501/503...
 MESSAGE_SENT = "Sent"
 MESSAGE_READ = "Read"
 MESSAGE_NOT_SENT = "Not sent"

@@ -155,3 +155,27 @@ def test_the_confirmation_has_a_one_line_reference_to_copy_and_says_each_detail_
         text = confirmation.inner_text()
         assert text.count("WhatsApp") == 2, text  # the number's label, and "here in the chat or on WhatsApp" once
         assert "+6281234567890" not in text
+
+
+# --- 6. an API that is not there is not "Waiting for network" -----------------------------------
+
+WRONG_API_BASE = """new MutationObserver((changes, observer) => {
+  const meta = document.querySelector('meta[name="chatbooking:api-base"]');
+  if (meta) { meta.content = './no-api-here'; observer.disconnect(); }
+}).observe(document, {childList: true, subtree: true});"""
+
+
+def test_with_the_network_up_and_no_api_a_message_says_the_service_is_unavailable(
+        browser: Browser, live_server: str) -> None:
+    """A wrong ``chatbooking:api-base``: the real server answers 404/405 for it, as a host without the API does."""
+    with guarded_context(browser, live_server, service_workers="block", init_scripts=(WRONG_API_BASE,),
+                         allowed_console_errors=("Failed to load resource",)) as (context, _problems):
+        page = context.new_page()
+        open_window(page)
+        page.get_by_label("Message").fill("Hello, is anyone there?")
+        page.get_by_role("button", name="Send").click()
+        bubble = page.get_by_role("list", name="Chat history").get_by_role("listitem").filter(
+            has_text="Hello, is anyone there?")
+        expect(bubble).to_contain_text(words.MESSAGE_UNAVAILABLE)
+        expect(bubble).not_to_contain_text(words.MESSAGE_WAITING)
+        assert page.evaluate("navigator.onLine")
