@@ -1,0 +1,56 @@
+"""What a careful first therapist trips over in the inbox (issue 21), measured in Chromium.
+
+The reply box must be in sight in an open conversation at every size (its box inside the viewport),
+replies show ``Read`` once the customer's page has shown them, and two customers with one name
+can be told apart. Customers are played over HTTP as in ``test_inbox``; tokens come from the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.helpers import guarded_context
+from tests.browser.test_first_user import VIEWPORTS, in_viewport
+from tests.browser.test_inbox import Customer, cli_token, conversation, log, sign_in
+from tests.support.server import GENEROUS_LIMITS, running_server
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("inbox-first") / "bookings.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def live_server(database: Path) -> Iterator[str]:
+    with running_server(database, env={"BOOKING_ADMIN_TOKEN": "", **GENEROUS_LIMITS}) as url:
+        yield url
+
+
+# --- 8. the reply box is in sight ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_reply_box_stays_in_sight_under_a_long_conversation(
+        browser: Browser, live_server: str, database: Path, viewport: str) -> None:
+    customer = Customer(live_server)
+    name = f"Komang {viewport.title()}"  # one per test: the module shares its database
+    customer.book(name)
+    for n in range(1, 16):
+        customer.say(f"Question number {n}: is the oil included?")
+    with guarded_context(browser, live_server, viewport=VIEWPORTS[viewport],
+                         service_workers="block") as (context, _problems):
+        page = context.new_page()
+        sign_in(page, cli_token(database, "t-ayu"))
+        conversation(page, name).get_by_role("button").click()
+        expect(log(page)).to_contain_text("Question number 15")
+        for target in (page.get_by_label("Reply"), page.get_by_role("button", name="Send reply")):
+            assert in_viewport(page, target), f"{viewport}: the reply box is out of sight"
+        newest = log(page).get_by_role("listitem").filter(has_text="Question number 15")
+        assert in_viewport(page, newest), f"{viewport}: the newest message is out of sight"
+        messages = log(page).bounding_box()
+        assert messages["height"] >= 96, f"{viewport}: the messages have no room ({messages['height']} px)"
+        assert page.evaluate("document.scrollingElement.scrollHeight <= innerHeight + 1")  # no page scroll
