@@ -65,6 +65,12 @@ def _find(conn: Connection, session_id: str, message_id: str) -> Any | None:
                         (session_id, message_id)).fetchone()
 
 
+def _replies_read_through(conn: Connection, session_id: str) -> int:
+    row = conn.execute("SELECT replies_read_through FROM conversations WHERE session_id = ?",
+                       (session_id,)).fetchone()
+    return 0 if row is None else int(row["replies_read_through"])
+
+
 def _read_through(conn: Connection, session_id: str) -> int:
     row = conn.execute("SELECT read_through FROM conversations WHERE session_id = ?",
                        (session_id,)).fetchone()
@@ -113,17 +119,21 @@ def message_page(conn: Connection, session_id: str, after: MessageCursor) -> Mes
     conn.execute("BEGIN")
     try:
         read_through = _read_through(conn, session_id)
+        replies_read = _replies_read_through(conn, session_id)
         rows = conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND seq > ?"
                             " ORDER BY seq LIMIT ?", (session_id, after.seq, PAGE_MAX)).fetchall()
     finally:
         conn.execute("COMMIT")
     messages = [_public(row, read_through) for row in rows]
-    cursor = MessageCursor(messages[-1].seq if messages else after.seq, max(read_through, after.read_through))
-    return MessagePage(messages=messages, cursor=str(cursor), read_through=read_through)
+    cursor = MessageCursor(messages[-1].seq if messages else after.seq, max(read_through, after.read_through),
+                           max(replies_read, after.replies_read_through))
+    return MessagePage(messages=messages, cursor=str(cursor), read_through=read_through,
+                       replies_read_through=replies_read)
 
 
 def page_has_news(page: MessagePage, after: MessageCursor) -> bool:
-    return bool(page.messages) or page.read_through > after.read_through
+    return (bool(page.messages) or page.read_through > after.read_through
+            or page.replies_read_through > after.replies_read_through)
 
 
 def conversation_exists(conn: Connection, session_id: str) -> bool:
@@ -149,6 +159,26 @@ def mark_read(conn: Connection, session_id: str) -> int:
         if updated.rowcount == 0:
             return _read_through(conn, session_id)  # a racing mark got at least this far
         return int(newest)
+
+
+def mark_replies_read(conn: Connection, session_id: str, through: int) -> int:
+    """The customer's page showed the therapist's replies up to seq ``through``; the new mark.
+
+    Capped at the newest reply (a mark cannot run ahead of what exists), and only ever moves
+    forward. ConversationMissing when there is no such conversation.
+    """
+    with Database.transaction(conn):
+        row = conn.execute("SELECT replies_read_through FROM conversations WHERE session_id = ?",
+                           (session_id,)).fetchone()
+        if row is None:
+            raise ConversationMissing(session_id)
+        newest = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = ?"
+                              " AND sender_type = 'therapist' AND seq <= ?", (session_id, through)).fetchone()[0]
+        if newest <= row["replies_read_through"]:
+            return int(row["replies_read_through"])
+        conn.execute("UPDATE conversations SET replies_read_through = ? WHERE session_id = ?"
+                     " AND replies_read_through < ?", (newest, session_id, newest))
+        return _replies_read_through(conn, session_id)
 
 
 def note_booking(conn: Connection, session: Session, *, customer_name: str, duration: int) -> None:

@@ -69,7 +69,8 @@ def test_with_nothing_new_a_poll_answers_after_the_wait_with_the_same_cursor(api
                    headers=chat.customer_auth).json()
     took = time.monotonic() - started
     assert 1.1 <= took < 2.5
-    assert page == {"messages": [], "cursor": cursor, "read_through": 0}
+    assert page == {"messages": [], "cursor": cursor, "read_through": 0,
+                    "replies_read_through": 0}
 
 
 def test_a_read_mark_wakes_the_customers_poll_and_advances_read_through(server: Server, api: httpx.Client,
