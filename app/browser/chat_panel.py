@@ -63,6 +63,7 @@ class ChatPanel:
 
     def visible(self) -> None:
         self._poll()
+        self.conversation.replies_shown()  # replies that came while hidden are seen now
 
     def hidden(self) -> None:
         self.poller.pause()
@@ -130,6 +131,8 @@ class ChatPanel:
                             message.message, state.value if state else "",
                             (message.not_sent or "") if state is MessageState.NOT_SENT else ""))
         added = self.view.render(rows)
+        if str(js.document.visibilityState) == "visible":
+            self.conversation.replies_shown()  # read receipts: the therapist's replies are on screen
         if restore_scroll:
             saved = self.drafts.get_scroll_position()
             if saved:

@@ -33,6 +33,7 @@ from typing import Any
 
 import pydantic
 
+from app.chat.receipts import ReadReceipts
 from app.domain import words
 from app.domain.errors import CorruptRecord
 from app.domain.models import MESSAGE_MAX, HistoryMessage, MessagePage, ServerMessage
@@ -76,6 +77,7 @@ class Conversation(Observable):
         self.position = self._load()
         messages.on_delivered = self._delivered
         messages.on_refused = self._refused
+        self.receipts = ReadReceipts(messages.sender, self.session_id)
 
     # --- where we stand -------------------------------------------------------------------------
 
@@ -186,6 +188,12 @@ class Conversation(Observable):
                            cutoff_ms=self.clock.now_ms()))
         self.drafts.reset_chat_window(preserve_booking=True)
         self.notify()
+
+    def replies_shown(self) -> None:
+        """The visible page shows every reply it has: the therapist sees them as ``Read``."""
+        newest = max((m.seq for m in self.drafts.get_messages() if m.sender_type == "therapist" and m.seq),
+                     default=0)
+        self.receipts.shown(newest)
 
     # --- what the page shows ------------------------------------------------------------------------
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.helpers import guarded_context
+from app.domain import words
+from tests.browser.helpers import guarded_context, open_window
 from tests.browser.test_first_user import VIEWPORTS, in_viewport
 from tests.browser.test_inbox import Customer, cli_token, conversation, log, sign_in
 from tests.support.server import GENEROUS_LIMITS, running_server
@@ -54,3 +55,31 @@ def test_the_reply_box_stays_in_sight_under_a_long_conversation(
         messages = log(page).bounding_box()
         assert messages["height"] >= 96, f"{viewport}: the messages have no room ({messages['height']} px)"
         assert page.evaluate("document.scrollingElement.scrollHeight <= innerHeight + 1")  # no page scroll
+
+
+# --- 9. read receipts both ways -----------------------------------------------------------------
+
+
+def test_a_reply_shows_read_once_the_customers_page_has_shown_it(browser: Browser, live_server: str,
+                                                                 database: Path) -> None:
+    with guarded_context(browser, live_server, service_workers="block") as (customer_context, _customer), \
+            guarded_context(browser, live_server, service_workers="block") as (inbox_context, _inbox):
+        customer = customer_context.new_page()
+        open_window(customer)
+        customer.get_by_label("Message").fill("Is Friday at 10 free?")
+        customer.get_by_role("button", name="Send").click()
+        expect(customer.get_by_role("list", name="Chat history").get_by_role("listitem").filter(
+            has_text="Is Friday at 10 free?")).to_contain_text(words.MESSAGE_SENT)
+
+        inbox = inbox_context.new_page()
+        sign_in(inbox, cli_token(database, "t-ayu"))
+        conversation(inbox, "Is Friday at 10 free?").get_by_role("button").click()
+        inbox.get_by_label("Reply").fill("Yes, Friday at 10 works.")
+        inbox.get_by_role("button", name="Send reply").click()
+        reply = log(inbox).get_by_role("listitem").filter(has_text="Yes, Friday at 10 works.")
+        expect(reply).to_contain_text(words.MESSAGE_SENT)
+
+        expect(customer.get_by_role("list", name="Chat history")).to_contain_text("Yes, Friday at 10 works.",
+                                                                                   timeout=15_000)
+        expect(reply).to_contain_text(words.MESSAGE_READ, timeout=15_000)
+        expect(reply).not_to_contain_text(words.MESSAGE_SENT)
