@@ -18,6 +18,7 @@ import asyncio
 import js
 from pyodide.ffi.wrappers import add_event_listener
 
+from app.browser import keyboard
 from app.browser.inbox_view import InboxView, ListRow, LogRow
 from app.domain import words
 from app.domain.catalog import Catalog
@@ -50,6 +51,8 @@ class InboxWindow:
         on(el("back"), "click", lambda event: self._back())
         on(el("reply"), "input", self._reply_input)
         on(el("reply"), "keydown", self._reply_key)
+        self.view.set_text("reply-hint", words.REPLY_HINT_TOUCH if keyboard.touch_keyboard()
+                           else words.REPLY_HINT_KEYBOARD)
         on(el("reply-form"), "submit", self._reply_submit)
         on(el("messages"), "click", self._log_click)
         on(js.document, "visibilitychange", self._visibility)
@@ -97,7 +100,7 @@ class InboxWindow:
             self.inbox.drafts.update(self.inbox.open.session_id, str(event.target.value))
 
     def _reply_key(self, event) -> None:
-        if event.key == "Enter" and not (event.shiftKey or event.isComposing):
+        if keyboard.enter_sends(event):  # a touch keyboard's Enter is a new line; Send reply sends
             event.preventDefault()
             self._send()
 

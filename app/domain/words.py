@@ -176,6 +176,14 @@ MESSAGE_READ = "Read"
 MESSAGE_NOT_SENT = "Not sent"
 
 
+# The composer's hint, true for the device in hand: a touch keyboard's Enter starts a new line (as on
+# WhatsApp on phones), and the Send button sends; a physical keyboard's Enter sends.
+CHAT_HINT_KEYBOARD = "Enter sends, Shift+Enter starts a new line."
+CHAT_HINT_TOUCH = "Enter starts a new line; tap Send to send."
+REPLY_HINT_KEYBOARD = "Enter sends, Shift+Enter starts a new line. What you type is kept on this device."
+REPLY_HINT_TOUCH = "Enter starts a new line; tap Send reply to send. What you type is kept on this device."
+
+
 def new_messages(count: int) -> str:
     return "1 new message ↓" if count == 1 else f"{count} new messages ↓"
 

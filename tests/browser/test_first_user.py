@@ -179,3 +179,34 @@ def test_with_the_network_up_and_no_api_a_message_says_the_service_is_unavailabl
         expect(bubble).to_contain_text(words.MESSAGE_UNAVAILABLE)
         expect(bubble).not_to_contain_text(words.MESSAGE_WAITING)
         assert page.evaluate("navigator.onLine")
+
+
+# --- 3. Enter on a touch keyboard ---------------------------------------------------------------
+
+
+def test_on_a_touch_keyboard_enter_starts_a_new_line_and_send_sends(browser: Browser, live_server: str) -> None:
+    with guarded_context(browser, live_server, viewport=PHONE, has_touch=True, is_mobile=True,
+                         service_workers="block") as (context, _problems):
+        page = context.new_page()
+        open_window(page)
+        box = page.get_by_label("Message")
+        expect(page.get_by_text(words.CHAT_HINT_TOUCH)).to_be_visible()
+        expect(page.get_by_text(words.CHAT_HINT_KEYBOARD)).to_have_count(0)
+        box.type("Two lines")
+        box.press("Enter")
+        box.type("from a phone")
+        expect(box).to_have_value("Two lines\nfrom a phone")
+        expect(page.get_by_role("list", name="Chat history").locator("li.message")).to_have_count(0)
+        page.get_by_role("button", name="Send").click()
+        expect(page.get_by_role("list", name="Chat history").locator(".message__text")).to_have_text(
+            "Two lines\nfrom a phone")
+
+
+def test_on_a_physical_keyboard_enter_sends_and_the_hint_says_so(app_page: Page) -> None:
+    open_window(app_page)
+    expect(app_page.get_by_text(words.CHAT_HINT_KEYBOARD)).to_be_visible()
+    box = app_page.get_by_label("Message")
+    box.type("One line")
+    box.press("Enter")
+    expect(box).to_have_value("")
+    expect(app_page.get_by_role("list", name="Chat history").locator(".message__text")).to_have_text("One line")
