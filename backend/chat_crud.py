@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,13 +195,24 @@ def note_booking(conn: Connection, session: Session, *, customer_name: str, dura
          f"Booking: {duration} min"))
 
 
+def _whatsapp_ending(booking_json: str | None) -> str | None:
+    """The last four digits of the latest booking's WhatsApp number: two customers with one name
+    are told apart in the list. None before a booking."""
+    if not booking_json:
+        return None
+    digits = "".join(ch for ch in str(json.loads(booking_json).get("customer_whatsapp", "")) if ch.isdigit())
+    return digits[-4:] or None
+
+
 def conversation_list(conn: Connection, therapist_id: str) -> ConversationList:
     conn.execute("BEGIN")
     try:
         rows = conn.execute(
             "SELECT c.session_id, c.customer_id, c.customer_name, c.last_message, c.last_sender_type,"
             " c.last_activity, (SELECT COUNT(*) FROM messages m WHERE m.session_id = c.session_id"
-            "  AND m.sender_type = 'customer' AND m.seq > c.read_through) AS unread"
+            "  AND m.sender_type = 'customer' AND m.seq > c.read_through) AS unread,"
+            " (SELECT b.booking_json FROM bookings b WHERE b.customer_id = c.customer_id"
+            "  AND b.therapist_id = c.therapist_id ORDER BY b.created_at DESC, b.seq DESC LIMIT 1) AS last_booking"
             " FROM conversations c WHERE c.therapist_id = ?"
             " ORDER BY c.last_activity DESC, c.session_id LIMIT ?", (therapist_id, LIST_MAX)).fetchall()
         total = conn.execute("SELECT COALESCE(SUM(version), 0) FROM conversations WHERE therapist_id = ?",
@@ -211,5 +223,6 @@ def conversation_list(conn: Connection, therapist_id: str) -> ConversationList:
         session_id=row["session_id"], customer_id=row["customer_id"],
         customer_name=row["customer_name"] or NEW_CUSTOMER, last_message=row["last_message"],
         last_sender_type=row["last_sender_type"], last_activity=row["last_activity"], unread=row["unread"],
+        whatsapp_ending=_whatsapp_ending(row["last_booking"]),
     ) for row in rows]
     return ConversationList(conversations=conversations, cursor=f"c.{total}")

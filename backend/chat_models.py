@@ -84,6 +84,8 @@ class ConversationSummary(BaseModel):
     last_sender_type: Literal["customer", "therapist"] | None
     last_activity: int
     unread: int
+    whatsapp_ending: str | None = Field(None, description="The last four digits of the latest booking's "
+                                                          "WhatsApp number; null before a booking")
 
 
 class ConversationList(BaseModel):
