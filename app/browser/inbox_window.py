@@ -161,7 +161,7 @@ class InboxWindow:
         view.set_text("list-note", words.INBOX_OFFLINE_LIST if inbox.offline or not js.navigator.onLine else "")
         view.render_list([ListRow(c.session_id, c.display_name, c.last_message,
                                   message_time(c.last_activity, now, offset) if c.last_activity else "",
-                                  c.unread, opened is not None and opened.session_id == c.session_id)
+                                  c.unread, opened is not None and opened.session_id == c.session_id, c.who)
                           for c in inbox.conversations.items])
         self._render_conversation(now, offset)
 

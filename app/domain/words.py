@@ -236,3 +236,8 @@ INBOX_NO_BOOKINGS = "No bookings with you yet."
 INBOX_CHOOSE = "Choose a conversation to read it and reply."
 INBOX_LOADING = "Loading the conversation…"
 INBOX_YOU = "You"
+INBOX_NO_BOOKING_YET = "No booking yet"
+
+
+def inbox_whatsapp_ending(digits: str) -> str:
+    return f"WhatsApp …{digits}"

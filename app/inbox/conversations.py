@@ -39,11 +39,19 @@ class ConversationSummary(BaseModel):
     last_message: str = ""
     last_sender_type: Literal["customer", "therapist"] | None = None
     last_activity: int = Field(default=0, ge=0)
+    whatsapp_ending: str | None = None  # the latest booking's number's last digits; None before a booking
     unread: int = Field(default=0, ge=0)
 
     @property
     def display_name(self) -> str:
         return self.customer_name or words.NEW_CUSTOMER
+
+    @property
+    def who(self) -> str:
+        """What tells two customers with one name apart: "WhatsApp …7890", or "No booking yet"."""
+        if self.whatsapp_ending:
+            return words.inbox_whatsapp_ending(self.whatsapp_ending)
+        return words.INBOX_NO_BOOKING_YET
 
 
 class ConversationList(Observable):

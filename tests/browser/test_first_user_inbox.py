@@ -7,9 +7,11 @@ can be told apart. Customers are played over HTTP as in ``test_inbox``; tokens c
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -83,3 +85,27 @@ def test_a_reply_shows_read_once_the_customers_page_has_shown_it(browser: Browse
                                                                                    timeout=15_000)
         expect(reply).to_contain_text(words.MESSAGE_READ, timeout=15_000)
         expect(reply).not_to_contain_text(words.MESSAGE_SENT)
+
+
+# --- 10. two customers with one name ------------------------------------------------------------
+
+
+def test_two_customers_with_one_name_can_be_told_apart_in_the_list(browser: Browser, live_server: str,
+                                                                   database: Path) -> None:
+    first, second, talker = Customer(live_server), Customer(live_server), Customer(live_server)
+    for customer, number in ((first, "+62 812 3456 7890"), (second, "+62 813 9999 1234")):
+        body = {"therapist_id": "t-ayu", "therapist_name": "", "customer_id": customer.customer_id,
+                "customer_name": "Made Twin", "customer_whatsapp": number, "duration": 90, "price": 475000,
+                "location_type": "villa", "massage_for": "myself"}
+        answer = httpx.post(f"{live_server}/api/bookings", json=body, timeout=10,
+                            headers={**customer.auth, "Idempotency-Key": str(uuid.uuid4())})
+        assert answer.status_code == 201, answer.text
+    talker.say("Only a question, no booking")
+    with guarded_context(browser, live_server, service_workers="block") as (context, _problems):
+        page = context.new_page()
+        sign_in(page, cli_token(database, "t-ayu"))
+        twins = page.get_by_role("list", name="Conversations").get_by_role("button").filter(has_text="Made Twin")
+        expect(twins).to_have_count(2)
+        expect(twins.filter(has_text="WhatsApp …7890")).to_have_count(1)
+        expect(twins.filter(has_text="WhatsApp …1234")).to_have_count(1)
+        expect(conversation(page, "Only a question, no booking")).to_contain_text(words.INBOX_NO_BOOKING_YET)
