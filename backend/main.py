@@ -9,13 +9,15 @@ Example::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from backend.api import api_router
+from backend.bodies import UUID4_PATTERN
 from backend.catalog import Catalog
 from backend.config import Settings
 from backend.db import open_database
@@ -35,6 +37,38 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     app.state.notifier.close()
     app.state.database.close()
+
+
+def _customer_ids_as_checked(schema: Any) -> Any:
+    """Every ``customer_id`` property in the schema says what the server checks: a canonical UUID4.
+
+    The shared pydantic model (``app.domain.models.BookingRequest``) allows any id, as the page's
+    own validation does; the server refuses all but a UUID4 (``backend.bodies.check_customer_id``),
+    so /openapi.json says so, and a client generated from it sends what will be accepted.
+    """
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "customer_id" and isinstance(value, dict) and value.get("type") == "string":
+                value.update(pattern=UUID4_PATTERN, minLength=36, maxLength=36)
+            else:
+                _customer_ids_as_checked(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            _customer_ids_as_checked(item)
+    return schema
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    default = app.openapi  # builds the schema once and caches it on the app
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        schema = default()
+        if fresh:
+            _customer_ids_as_checked(schema)
+        return schema
+
+    return openapi
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_headers=["Content-Type", "Authorization", IDEMPOTENCY_HEADER])
 
     app.include_router(api_router)
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
     if settings.serve_site:
         # Last: the catch-all file route must not shadow /api/..., /docs or /openapi.json.
         app.include_router(site_router(settings.site_root))
