@@ -30,6 +30,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 runtime: $(VENV)/.installed node_modules/.package-lock.json
 	$(PY) tools/pyscript_files.py
 	$(PY) tools/build_runtime.py
+	$(PY) tools/build_docs.py
 	$(PY) tools/build_sw.py
 
 browser: $(VENV)/.installed

@@ -21,6 +21,7 @@ from backend.bodies import UUID4_PATTERN
 from backend.catalog import Catalog
 from backend.config import Settings
 from backend.db import open_database
+from backend.docs import DOCS_PATH, DOCS_POLICY, docs_router
 from backend.errors import install_error_handlers
 from backend.headers import SecurityHeaders, page_policy
 from backend.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -73,9 +74,8 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    # /docs (Swagger UI) loads its JavaScript from a CDN, on the page's origin: off unless API_DOCS=1.
-    docs = {} if settings.api_docs else {"docs_url": None, "redoc_url": None}
-    app = FastAPI(title="Chat Booking API", version="1.0.0", lifespan=lifespan, **docs)
+    # FastAPI's own /docs and /redoc load from a CDN: never. API_DOCS=1 serves ours (backend.docs).
+    app = FastAPI(title="Chat Booking API", version="1.0.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.database = open_database(settings)  # SQLite or PostgreSQL, from DATABASE_URL
     app.state.catalog = Catalog.load(settings.catalog_path)
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, page_policy=page_policy(settings.site_root),
-                       frame_ancestors=settings.frame_origins)
+                       frame_ancestors=settings.frame_origins, own_policies={DOCS_PATH: DOCS_POLICY})
     if settings.cors_origins:  # added last = outermost, so even a 413 carries CORS headers
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"],
@@ -93,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api_router)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
+    if settings.api_docs:
+        app.include_router(docs_router())
     if settings.serve_site:
         # Last: the catch-all file route must not shadow /api/..., /docs or /openapi.json.
         app.include_router(site_router(settings.site_root))
