@@ -210,3 +210,29 @@ def test_on_a_physical_keyboard_enter_sends_and_the_hint_says_so(app_page: Page)
     box.press("Enter")
     expect(box).to_have_value("")
     expect(app_page.get_by_role("list", name="Chat history").locator(".message__text")).to_have_text("One line")
+
+
+# --- 7. a calm start: layout shift from navigation to ready -------------------------------------
+
+LAYOUT_SHIFT = """window.__layoutShift = {sum: 0, entries: []};
+new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) {
+    if (entry.hadRecentInput) continue;
+    window.__layoutShift.sum += entry.value;
+    window.__layoutShift.entries.push({value: entry.value, at: entry.startTime,
+      sources: (entry.sources || []).map(s => s.node ? (s.node.id || s.node.className || s.node.nodeName) : '?')});
+  }
+}).observe({type: 'layout-shift', buffered: true});"""
+CLS_LIMIT = 0.02
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_page_does_not_jump_while_it_starts(browser: Browser, live_server: str, viewport: str) -> None:
+    with guarded_context(browser, live_server, viewport=VIEWPORTS[viewport], service_workers="block",
+                         init_scripts=(LAYOUT_SHIFT,)) as (context, _problems):
+        page = context.new_page()
+        open_window(page)
+        expect(page.get_by_role("heading", name="Ayu Lestari")).to_be_visible()
+        page.wait_for_timeout(300)  # a shift painted with the ready frame is reported just after it
+        shift = page.evaluate("window.__layoutShift")
+        assert shift["sum"] < CLS_LIMIT, f"{viewport}: cumulative layout shift {shift['sum']:.4f}: {shift['entries']}"
