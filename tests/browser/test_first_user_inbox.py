@@ -109,3 +109,27 @@ def test_two_customers_with_one_name_can_be_told_apart_in_the_list(browser: Brow
         expect(twins.filter(has_text="WhatsApp …7890")).to_have_count(1)
         expect(twins.filter(has_text="WhatsApp …1234")).to_have_count(1)
         expect(conversation(page, "Only a question, no booking")).to_contain_text(words.INBOX_NO_BOOKING_YET)
+
+
+# --- 3. the reply box on a touch keyboard -------------------------------------------------------
+
+
+def test_on_a_touch_keyboard_enter_starts_a_new_line_in_a_reply(browser: Browser, live_server: str,
+                                                                 database: Path) -> None:
+    customer = Customer(live_server)
+    customer.say("Touch keyboard question")
+    with guarded_context(browser, live_server, viewport=VIEWPORTS["phone"], has_touch=True, is_mobile=True,
+                         service_workers="block") as (context, _problems):
+        page = context.new_page()
+        sign_in(page, cli_token(database, "t-ayu"))
+        conversation(page, "Touch keyboard question").get_by_role("button").click()
+        expect(page.get_by_text(words.REPLY_HINT_TOUCH)).to_be_visible()
+        box = page.get_by_label("Reply")
+        box.type("Line one")
+        box.press("Enter")
+        box.type("line two")
+        expect(box).to_have_value("Line one\nline two")
+        page.get_by_role("button", name="Send reply").click()
+        expect(log(page).get_by_role("listitem").filter(has_text="line two")).to_contain_text(words.MESSAGE_SENT)
+        replies = [m["message"] for m in customer.page()["messages"] if m["sender_type"] == "therapist"]
+        assert replies == ["Line one\nline two"]
