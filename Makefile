@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: setup serve test test-unit test-backend test-browser site bench browser postgres clean
+.PHONY: setup serve test test-unit test-backend test-browser site bench browser postgres clean therapist-token
 
 setup: $(VENV)/.installed node_modules/.package-lock.json runtime
 
@@ -33,6 +33,7 @@ runtime: $(VENV)/.installed node_modules/.package-lock.json
 	$(PY) tools/pyscript_files.py
 	$(PY) tools/build_runtime.py
 	$(PY) tools/i18n.py compile
+	$(PY) tools/build_docs.py
 	$(PY) tools/build_sw.py
 
 browser: $(VENV)/.installed
@@ -46,6 +47,11 @@ postgres: $(VENV)/.installed
 # WORKERS=4 with DATABASE_URL=postgresql://... serves one database from four processes.
 serve: setup
 	$(PY) -m backend
+
+# A new access token for a therapist's inbox: make therapist-token THERAPIST=t-ayu (REVOKE=1 revokes theirs).
+therapist-token: $(VENV)/.installed
+	@test -n "$(THERAPIST)" || { echo "usage: make therapist-token THERAPIST=<therapist_id> [REVOKE=1]" >&2; exit 2; }
+	@$(PY) -m backend therapist-token $(THERAPIST) $(if $(REVOKE),--revoke)
 
 test: setup browser postgres
 	$(PY) -m pytest

@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,12 @@ def _public(row: Any, read_through: int) -> MessagePublic:
 def _find(conn: Connection, session_id: str, message_id: str) -> Any | None:
     return conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND id = ?",
                         (session_id, message_id)).fetchone()
+
+
+def _replies_read_through(conn: Connection, session_id: str) -> int:
+    row = conn.execute("SELECT replies_read_through FROM conversations WHERE session_id = ?",
+                       (session_id,)).fetchone()
+    return 0 if row is None else int(row["replies_read_through"])
 
 
 def _read_through(conn: Connection, session_id: str) -> int:
@@ -113,17 +120,21 @@ def message_page(conn: Connection, session_id: str, after: MessageCursor) -> Mes
     conn.execute("BEGIN")
     try:
         read_through = _read_through(conn, session_id)
+        replies_read = _replies_read_through(conn, session_id)
         rows = conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND seq > ?"
                             " ORDER BY seq LIMIT ?", (session_id, after.seq, PAGE_MAX)).fetchall()
     finally:
         conn.execute("COMMIT")
     messages = [_public(row, read_through) for row in rows]
-    cursor = MessageCursor(messages[-1].seq if messages else after.seq, max(read_through, after.read_through))
-    return MessagePage(messages=messages, cursor=str(cursor), read_through=read_through)
+    cursor = MessageCursor(messages[-1].seq if messages else after.seq, max(read_through, after.read_through),
+                           max(replies_read, after.replies_read_through))
+    return MessagePage(messages=messages, cursor=str(cursor), read_through=read_through,
+                       replies_read_through=replies_read)
 
 
 def page_has_news(page: MessagePage, after: MessageCursor) -> bool:
-    return bool(page.messages) or page.read_through > after.read_through
+    return (bool(page.messages) or page.read_through > after.read_through
+            or page.replies_read_through > after.replies_read_through)
 
 
 def conversation_exists(conn: Connection, session_id: str) -> bool:
@@ -151,6 +162,26 @@ def mark_read(conn: Connection, session_id: str) -> int:
         return int(newest)
 
 
+def mark_replies_read(conn: Connection, session_id: str, through: int) -> int:
+    """The customer's page showed the therapist's replies up to seq ``through``; the new mark.
+
+    Capped at the newest reply (a mark cannot run ahead of what exists), and only ever moves
+    forward. ConversationMissing when there is no such conversation.
+    """
+    with Database.transaction(conn):
+        row = conn.execute("SELECT replies_read_through FROM conversations WHERE session_id = ?",
+                           (session_id,)).fetchone()
+        if row is None:
+            raise ConversationMissing(session_id)
+        newest = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = ?"
+                              " AND sender_type = 'therapist' AND seq <= ?", (session_id, through)).fetchone()[0]
+        if newest <= row["replies_read_through"]:
+            return int(row["replies_read_through"])
+        conn.execute("UPDATE conversations SET replies_read_through = ? WHERE session_id = ?"
+                     " AND replies_read_through < ?", (newest, session_id, newest))
+        return _replies_read_through(conn, session_id)
+
+
 def note_booking(conn: Connection, session: Session, *, customer_name: str, duration: int) -> None:
     """A new booking starts the conversation (or updates it): the name, and a line for the list."""
     now = now_ms()
@@ -164,13 +195,24 @@ def note_booking(conn: Connection, session: Session, *, customer_name: str, dura
          f"Booking: {duration} min"))
 
 
+def _whatsapp_ending(booking_json: str | None) -> str | None:
+    """The last four digits of the latest booking's WhatsApp number: two customers with one name
+    are told apart in the list. None before a booking."""
+    if not booking_json:
+        return None
+    digits = "".join(ch for ch in str(json.loads(booking_json).get("customer_whatsapp", "")) if ch.isdigit())
+    return digits[-4:] or None
+
+
 def conversation_list(conn: Connection, therapist_id: str) -> ConversationList:
     conn.execute("BEGIN")
     try:
         rows = conn.execute(
             "SELECT c.session_id, c.customer_id, c.customer_name, c.last_message, c.last_sender_type,"
             " c.last_activity, (SELECT COUNT(*) FROM messages m WHERE m.session_id = c.session_id"
-            "  AND m.sender_type = 'customer' AND m.seq > c.read_through) AS unread"
+            "  AND m.sender_type = 'customer' AND m.seq > c.read_through) AS unread,"
+            " (SELECT b.booking_json FROM bookings b WHERE b.customer_id = c.customer_id"
+            "  AND b.therapist_id = c.therapist_id ORDER BY b.created_at DESC, b.seq DESC LIMIT 1) AS last_booking"
             " FROM conversations c WHERE c.therapist_id = ?"
             " ORDER BY c.last_activity DESC, c.session_id LIMIT ?", (therapist_id, LIST_MAX)).fetchall()
         total = conn.execute("SELECT COALESCE(SUM(version), 0) FROM conversations WHERE therapist_id = ?",
@@ -181,5 +223,6 @@ def conversation_list(conn: Connection, therapist_id: str) -> ConversationList:
         session_id=row["session_id"], customer_id=row["customer_id"],
         customer_name=row["customer_name"] or NEW_CUSTOMER, last_message=row["last_message"],
         last_sender_type=row["last_sender_type"], last_activity=row["last_activity"], unread=row["unread"],
+        whatsapp_ending=_whatsapp_ending(row["last_booking"]),
     ) for row in rows]
     return ConversationList(conversations=conversations, cursor=f"c.{total}")

@@ -1,7 +1,8 @@
 """The chat API's public shapes and its two opaque cursors.
 
-A message cursor is ``m.<last seq seen>.<read_through seen>``: both numbers, so that a read
-mark (no new message) still counts as news for a waiting poll. A conversation-list cursor is
+A message cursor is ``m.<last seq seen>.<read_through seen>``, with ``.<replies_read_through seen>``
+once the customer has read a reply: every number, so that a read mark either way (no new
+message) still counts as news for a waiting poll. A conversation-list cursor is
 ``c.<sum of the therapist's conversation versions>``; every change bumps one version, so the
 sum grows with every message, reply, booking and read mark. Clients treat both as opaque.
 
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.domain.models import MESSAGE_MAX, BookingCreated, _Id  # noqa: F401 (the shared id rules)
 
 _INT = r"(0|[1-9][0-9]{0,17})"
-MESSAGE_CURSOR_PATTERN = rf"^m\.{_INT}\.{_INT}$"
+MESSAGE_CURSOR_PATTERN = rf"^m\.{_INT}\.{_INT}(\.{_INT})?$"
 LIST_CURSOR_PATTERN = rf"^c\.{_INT}$"
 WAIT_MAX = 30.0
 SNIPPET_MAX = 120
@@ -31,16 +32,19 @@ SNIPPET_MAX = 120
 class MessageCursor:
     seq: int = 0
     read_through: int = 0
+    replies_read_through: int = 0
 
     @classmethod
     def parse(cls, text: str | None) -> MessageCursor:
         if not text:
             return cls()
-        _, seq, read_through = text.split(".")  # already matched MESSAGE_CURSOR_PATTERN
-        return cls(int(seq), int(read_through))
+        _, *numbers = text.split(".")  # already matched MESSAGE_CURSOR_PATTERN
+        return cls(*(int(n) for n in numbers))
 
     def __str__(self) -> str:
-        return f"m.{self.seq}.{self.read_through}"
+        # The third number only once there is one: cursors from before read receipts stay as they were.
+        tail = f".{self.replies_read_through}" if self.replies_read_through else ""
+        return f"m.{self.seq}.{self.read_through}{tail}"
 
 
 class MessagePublic(BaseModel):
@@ -59,6 +63,8 @@ class MessagePage(BaseModel):
     messages: list[MessagePublic]
     cursor: str
     read_through: int = Field(description="Customer messages with seq <= this are read")
+    replies_read_through: int = Field(0, description="Therapist replies with seq <= this were shown "
+                                                     "to the customer on a visible page")
 
 
 class ReplyRequest(BaseModel):
@@ -78,6 +84,8 @@ class ConversationSummary(BaseModel):
     last_sender_type: Literal["customer", "therapist"] | None
     last_activity: int
     unread: int
+    whatsapp_ending: str | None = Field(None, description="The last four digits of the latest booking's "
+                                                          "WhatsApp number; null before a booking")
 
 
 class ConversationList(BaseModel):

@@ -13,7 +13,7 @@
 | SERVE_SITE            | 1                         | also serve the page itself from this origin      |
 | LOG_LEVEL             | info                      | uvicorn's log level                              |
 | SITE_ROOT             | the repository            | folder whose page files are served (a build)     |
-| API_DOCS              | 0                         | serve /docs (Swagger UI, which loads from a CDN)  |
+| API_DOCS              | 0                         | serve /docs (Swagger UI from our origin)         |
 | FRAME_ANCESTORS       | unset (same origin only)  | space-separated origins that may frame the page  |
 | TRUSTED_PROXIES       | unset (none)              | proxy IPs/networks whose X-Forwarded-For we trust |
 | RATE_LIMIT_STORE      | database                  | where rate counters live: database or memory     |

@@ -138,6 +138,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         WHERE customer_id NOT IN (SELECT customer_id FROM customers)
         """,
     ),
+    (   # 4: read receipts both ways: the therapist's replies up to this seq were shown to the customer.
+        "ALTER TABLE conversations ADD COLUMN replies_read_through INTEGER NOT NULL DEFAULT 0",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")

@@ -8,7 +8,8 @@ frame-ancestors ignore it then anyway).
 
     every answer   X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer
     /api/...       Cache-Control: no-store (answers carry personal data), a CSP of default-src 'none'
-    text/html      the page's CSP + frame-ancestors (+ X-Frame-Options when framing is same-origin)
+    text/html      the page's CSP + frame-ancestors (+ X-Frame-Options when framing is same-origin),
+                   or a path's own policy (``own_policies``: /docs, see backend.docs)
 
 Example::
 
@@ -45,8 +46,10 @@ def page_policy(root: Path) -> str:
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, page_policy: str, frame_ancestors: Sequence[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, page_policy: str, frame_ancestors: Sequence[str] = (),
+                 own_policies: dict[str, str] | None = None) -> None:
         self.app = app
+        self.own_policies = own_policies or {}
         self.html_policy = "; ".join([page_policy, " ".join(["frame-ancestors 'self'", *frame_ancestors])])
         self.same_origin_only = not frame_ancestors
 
@@ -61,7 +64,9 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "no-referrer")
-                if headers.get("content-type", "").startswith("text/html"):
+                if scope["path"] in self.own_policies:
+                    headers["Content-Security-Policy"] = self.own_policies[scope["path"]]
+                elif headers.get("content-type", "").startswith("text/html"):
                     headers["Content-Security-Policy"] = self.html_policy
                     if self.same_origin_only:
                         headers["X-Frame-Options"] = "SAMEORIGIN"

@@ -23,6 +23,13 @@ SERVICE_WORKER_BUILD = "static/vendor/sw.js"
 # Compressed copies the build writes next to runtime files (tools/build_runtime.py): the backend
 # sends them as a Content-Encoding of the file they copy; they are never published or precached.
 PRECOMPRESSED_SUFFIXES = (".br", ".gz")
+# The operator's API docs (backend/docs.py serves them at /docs when API_DOCS=1): not part of the
+# page, so never published, precached by the service worker, or served as a page file.
+OPERATOR_ONLY = ("static/vendor/swagger-ui/", "static/js/docs.js")
+
+
+def _operator_only(relative: str) -> bool:
+    return relative.startswith(OPERATOR_ONLY)
 
 
 def browser_modules(root: Path = ROOT) -> list[str]:
@@ -40,6 +47,7 @@ def publishable_files(root: Path = ROOT) -> list[str]:
         for p in (root / "static").rglob("*")
         if p.is_file() and not p.name.startswith(".") and not p.name.endswith(PRECOMPRESSED_SUFFIXES)
         and p.relative_to(root).as_posix() != SERVICE_WORKER_BUILD
+        and not _operator_only(p.relative_to(root).as_posix())
     )
     return sorted(files)
 
@@ -50,6 +58,6 @@ def is_publishable(relative: str, root: Path = ROOT) -> bool:
         return True
     if relative.startswith("app/"):
         return relative in browser_modules(root)
-    if relative == SERVICE_WORKER_BUILD or relative.endswith(PRECOMPRESSED_SUFFIXES):
+    if relative == SERVICE_WORKER_BUILD or relative.endswith(PRECOMPRESSED_SUFFIXES) or _operator_only(relative):
         return False
     return relative.startswith("static/") and "/." not in "/" + relative and ".." not in relative.split("/")

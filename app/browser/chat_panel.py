@@ -2,8 +2,10 @@
 
 Wires the browser to ``app.chat.conversation.Conversation`` and ``app.chat.poller.Poller``:
 
-- Enter sends (Shift+Enter is a new line); a message shows at once with its state
-  ("Sending…" → "Sent" → "Read", or "Waiting for network", or "Not sent" with Retry / Delete);
+- Enter sends (Shift+Enter is a new line) on a physical keyboard; on a touch keyboard Enter is a
+  new line and ``Send`` sends, and the hint under the box says which; a message shows at once with its state
+  ("Sending…" → "Sent" → "Read", or "Waiting for network" when offline, or "Service unavailable,
+  will retry" when a server answered 404/501/503…, or "Not sent" with Retry / Delete);
 - replies are polled while the page is visible; hidden, no new poll starts; visible or
   ``online`` again, it catches up at once (``resume``);
 - a reply arriving while the customer is scrolled up does not move the list: a "new messages"
@@ -20,7 +22,7 @@ from __future__ import annotations
 import js
 from pyodide.ffi.wrappers import add_event_listener
 
-from app.browser import language
+from app.browser import keyboard, language
 from app.browser.chat_view import ChatView, Row
 from app.chat.conversation import Conversation, MessageState
 from app.chat.poller import Poller
@@ -48,6 +50,8 @@ class ChatPanel:
         el = self.document.getElementById
         add_event_listener(el("chat-form"), "submit", self._submit)
         add_event_listener(self.box, "keydown", self._key)
+        el("message-hint").textContent = (words.CHAT_HINT_TOUCH if keyboard.touch_keyboard()
+                                          else words.CHAT_HINT_KEYBOARD)
         add_event_listener(el("messages"), "scroll", self._scrolled)
         add_event_listener(el("messages"), "click", self._clicked)
         add_event_listener(el("new-messages"), "click", lambda event: self._jump_to_end())
@@ -64,6 +68,7 @@ class ChatPanel:
 
     def visible(self) -> None:
         self._poll()
+        self.conversation.replies_shown()  # replies that came while hidden are seen now
 
     def hidden(self) -> None:
         self.poller.pause()
@@ -94,7 +99,7 @@ class ChatPanel:
     # --- composing --------------------------------------------------------------------------------
 
     def _key(self, event) -> None:
-        if event.key == "Enter" and not (event.shiftKey or event.isComposing):
+        if keyboard.enter_sends(event):
             event.preventDefault()
             self._send()
 
@@ -135,6 +140,8 @@ class ChatPanel:
                             message.message, state.value if state else "",
                             (message.not_sent or "") if state is MessageState.NOT_SENT else ""))
         added = self.view.render(rows)
+        if str(js.document.visibilityState) == "visible":
+            self.conversation.replies_shown()  # read receipts: the therapist's replies are on screen
         if restore_scroll:
             saved = self.drafts.get_scroll_position()
             if saved:

@@ -38,6 +38,7 @@ class ListRow:
     time: str
     unread: int
     current: bool
+    who: str = ""  # "WhatsApp …7890" / "No booking yet": two customers with one name differ here
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class InboxView:
         items = []
         for row in rows:
             known = self._rows.get(row.session_id)
-            signature = (row.name, row.snippet, row.time, row.unread, row.current)
+            signature = (row.name, row.who, row.snippet, row.time, row.unread, row.current)
             if known is None or known[1] != signature:
                 item = known[0] if known else self._make("li", "conversations__item")
                 self._fill_list_item(item, row)
@@ -131,8 +132,10 @@ class InboxView:
         if row.current:
             button.setAttribute("aria-current", "true")
         head = self._make("span", "conversation__head")
-        head.append(self._make("span", "conversation__name", _ours(row.name)),
-                    self._make("span", "conversation__time", row.time))
+        name = self._make("span", "conversation__name", _ours(row.name))
+        if row.who:
+            name.append(self._make("span", "conversation__who", " · " + translate(row.who)))
+        head.append(name, self._make("span", "conversation__time", row.time))
         foot = self._make("span", "conversation__foot")
         foot.append(self._make("span", "conversation__snippet", _ours(row.snippet)))
         if row.unread:

@@ -18,7 +18,7 @@ import asyncio
 import js
 from pyodide.ffi.wrappers import add_event_listener
 
-from app.browser import language
+from app.browser import keyboard, language
 from app.browser.inbox_view import InboxView, ListRow, LogRow
 from app.domain import words
 from app.domain.i18n import Text, translate
@@ -60,6 +60,8 @@ class InboxWindow:
         on(el("back"), "click", lambda event: self._back())
         on(el("reply"), "input", self._reply_input)
         on(el("reply"), "keydown", self._reply_key)
+        self.view.set_text("reply-hint", words.REPLY_HINT_TOUCH if keyboard.touch_keyboard()
+                           else words.REPLY_HINT_KEYBOARD)
         on(el("reply-form"), "submit", self._reply_submit)
         on(el("messages"), "click", self._log_click)
         on(js.document, "visibilitychange", self._visibility)
@@ -107,7 +109,7 @@ class InboxWindow:
             self.inbox.drafts.update(self.inbox.open.session_id, str(event.target.value))
 
     def _reply_key(self, event) -> None:
-        if event.key == "Enter" and not (event.shiftKey or event.isComposing):
+        if keyboard.enter_sends(event):  # a touch keyboard's Enter is a new line; Send reply sends
             event.preventDefault()
             self._send()
 
@@ -168,7 +170,7 @@ class InboxWindow:
         view.set_text("list-note", words.INBOX_OFFLINE_LIST if inbox.offline or not js.navigator.onLine else "")
         view.render_list([ListRow(c.session_id, c.display_name, c.snippet,
                                   language.message_time(c.last_activity, now) if c.last_activity else "",
-                                  c.unread, opened is not None and opened.session_id == c.session_id)
+                                  c.unread, opened is not None and opened.session_id == c.session_id, c.who)
                           for c in inbox.conversations.items])
         self._render_conversation(now)
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from app.browser.storage import nullable
 from app.domain import words
-from app.domain.i18n import translate
+from app.domain.i18n import Text, translate
 
 FIELD_IDS = {
     "customer_name": "customer-name",
@@ -27,6 +27,11 @@ FIELD_IDS = {
     "massage_for": "massage-for",
 }
 TEXT_FIELDS = ("customer_name", "customer_whatsapp")
+
+
+def _said(value: str) -> str:
+    """Our words in the reader's language; what a person typed (a name, a number) as it is."""
+    return translate(value) if isinstance(value, Text) else value
 
 
 def _element_id(field: str | None) -> str | None:
@@ -154,7 +159,9 @@ class View:
             items.append(item)
         box.append(heading, items)
 
-    def show_errors(self, errors: Iterable[tuple[str | None, str]]) -> None:
+    def show_errors(self, errors: Iterable[tuple[str | None, str]], *, focus: bool = True) -> None:
+        """The "Please fix the following" list and each field's aria-invalid; ``focus`` moves focus to the
+        first wrong field (on ``Order now``), not while the list follows the customer's corrections."""
         errors = self._in_form_order(list(errors))
         box = self.el("validation-errors")
         for element_id in (*FIELD_IDS.values(), "duration-group"):
@@ -168,12 +175,23 @@ class View:
             if element_id:
                 self.el(element_id).setAttribute("aria-invalid", "true")
                 first = first or element_id
+        if not focus:
+            return
         if first == "duration-group":
             self.document.querySelector("input[name=duration]").focus()
         elif first:
             self.focus(first)
         else:
             box.focus()
+
+    def set_details(self, element_id: str, pairs: list[tuple[str, str]]) -> None:
+        """A description list of (label, value) pairs, e.g. the confirmation's location and who it is for."""
+        items = []
+        for label, value in pairs:
+            term, detail = self.document.createElement("dt"), self.document.createElement("dd")
+            term.textContent, detail.textContent = _said(label), _said(value)
+            items.extend((term, detail))
+        self.el(element_id).replaceChildren(*items)
 
     # --- notices --------------------------------------------------------------------------------
 

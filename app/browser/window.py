@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 
 import js
-from pyodide.ffi import create_once_callable
+from pyodide.ffi import JsException, create_once_callable
 from pyodide.ffi.wrappers import add_event_listener
 
 from app.browser.chat_panel import ChatPanel
@@ -59,6 +59,7 @@ class ChatWindow:
         self.clock, self.scheduler, self.api_base = clock, scheduler, api_base
         self._ordering = False
         self._sync_text: Indicator | None = None
+        self._shown_errors: list[tuple[str | None, str]] = []  # the "Please fix the following" list
 
     # --- start-up -------------------------------------------------------------------------
 
@@ -129,11 +130,12 @@ class ChatWindow:
         self._on(el("booking-form"), "submit", self._order_now)
         self._on(el("cancel-booking"), "click", lambda event: self._open_dialog("confirm-cancel"))
         self._on(el("confirm-cancel"), "close", lambda event: self._confirmed_dialog("confirm-cancel"))
-        self._on(el("reset-chat"), "click", lambda event: self._open_dialog("confirm-reset"))
+        self._on(el("reset-chat"), "click", lambda event: self._open_reset_dialog())
         self._on(el("confirm-reset"), "close", lambda event: self._confirmed_dialog("confirm-reset"))
         self._on(el("recovery-continue"), "click", lambda event: self._continue_draft())
         self._on(el("recovery-fresh"), "click", lambda event: self._start_fresh())
         self._on(el("new-booking"), "click", lambda event: self._new_booking())
+        self._on(el("copy-ref"), "click", self._copy_reference)
         # Leaving or hiding the page inside the debounce window must lose nothing.
         self._on(js.document, "visibilitychange", self._visibility)
         self._on(js.window, "pagehide", self._page_hide)
@@ -147,14 +149,26 @@ class ChatWindow:
             self.service.update_field(name, value)  # memory + debounce timer only
         else:
             self.service.save_draft_immediately({name: value or None})  # a click: save now
-        if event.target.getAttribute("aria-invalid"):
-            event.target.removeAttribute("aria-invalid")
+        self._errors_follow(name)
 
     def _duration_changed(self) -> None:
         duration = self.view.duration()
         self.service.save_draft_immediately({"duration": duration, "price": self.therapist.price_for(duration)})
-        self.view.el("duration-group").removeAttribute("aria-invalid")
+        self._errors_follow("duration")
         self._sync_price()
+
+    def _show_errors(self, errors: list[tuple[str | None, str]], *, focus: bool = True) -> None:
+        self._shown_errors = list(errors)
+        self.view.show_errors(errors, focus=focus)
+
+    def _errors_follow(self, field: str) -> None:
+        """A field changed while the error list shows: its error leaves once it is valid (no new ones)."""
+        if not self._shown_errors:
+            return
+        remaining = presenter.errors_still_shown(self._shown_errors, self.service.get_validation_field_errors(),
+                                                 field)
+        if remaining != self._shown_errors:
+            self._show_errors(remaining, focus=False)
 
     def _sync_price(self) -> None:
         draft = self.service.draft
@@ -229,6 +243,11 @@ class ChatWindow:
         dialog.showModal()
         dialog.querySelector("button[value=cancel]").focus()
 
+    def _open_reset_dialog(self) -> None:
+        draft = has_customer_data(self.service.draft)
+        self.view.set_text("confirm-reset-text", words.RESET_CHAT_DRAFT_STAYS if draft else words.RESET_CHAT)
+        self._open_dialog("confirm-reset")
+
     def _confirmed_dialog(self, dialog_id: str) -> None:
         dialog = self.view.el(dialog_id)
         if dialog.returnValue != "confirm":
@@ -241,10 +260,11 @@ class ChatWindow:
             self.service.cancel_booking()
             self.sync.discard(self.service.session_id)
             self.view.fill_form(None)
-            self.view.show_errors([])
+            self._show_errors([])
             self.view.show("recovery", False)
             self._sync_price()
             self._set_sync_text(Indicator(words.DRAFT_DELETED))
+            self.view.focus("booking-title")  # the button that opened the dialog is gone with the draft
 
     def _continue_draft(self) -> None:
         self.view.show("recovery", False)
@@ -264,6 +284,16 @@ class ChatWindow:
         self.view.show("recovery", False)
         self._sync_price()
         self.view.focus("customer-name")
+
+    async def _copy_reference(self, event) -> None:
+        """One tap copies the booking reference; where the clipboard is refused, it is selected instead."""
+        reference = self.view.el("confirmation-ref")
+        try:
+            await js.navigator.clipboard.writeText(reference.textContent)
+            self.view.set_text("copy-status", words.REFERENCE_COPIED)
+        except (JsException, AttributeError):  # no clipboard (http page, old browser) or refused: select it
+            js.window.getSelection().selectAllChildren(reference)
+            self.view.set_text("copy-status", words.REFERENCE_SELECTED)
 
     def _new_booking(self) -> None:
         self.sync.clear_confirmation(self.service.session_id)
@@ -288,7 +318,7 @@ class ChatWindow:
             data["price"] = self.therapist.price_for(data["duration"])
             self.service.save_draft_immediately(data)
             errors = self.service.get_validation_field_errors()
-            self.view.show_errors(errors)
+            self._show_errors(errors)
             if errors:
                 self._set_sync_text(None)
                 return
@@ -303,8 +333,8 @@ class ChatWindow:
         if result:
             return  # booking_confirmed (called by the sync) already switched the view
         if result.status in (SyncStatus.REJECTED, SyncStatus.INVALID):
-            self.view.show_errors(result.fields or [(None, message) for message in result.errors]
-                                  or [(None, result.message)])
+            self._show_errors(result.fields or [(None, message) for message in result.errors]
+                              or [(None, result.message)])
             self._set_sync_text(Indicator(result.message, "error"))
         elif result.status is SyncStatus.CONFLICT:
             self._set_sync_text(Indicator(result.message, "error"))
@@ -323,10 +353,12 @@ class ChatWindow:
     def _show_confirmation(self, created: BookingCreated) -> None:
         booking = created.booking
         self.view.set_text("confirmation-ref", created.id)
-        self.view.set_text("confirmation-summary", Text(
-            "{minutes} min with {therapist} for {price}. We will contact {name} on WhatsApp at {whatsapp}.",
-            minutes=booking.duration, therapist=self.therapist.name, price=self.catalog.format_price(booking.price),
-            name=booking.customer_name, whatsapp=booking.customer_whatsapp))
+        summary, details = presenter.confirmation_details(booking, self.therapist.name,
+                                                          self.catalog.format_price(booking.price))
+        self.view.set_text("confirmation-summary", summary)
+        self.view.set_details("confirmation-details", details)
+        self.view.set_text("confirmation-next", words.confirmation_next(self.therapist.name.split()[0]))
+        self.view.set_text("copy-status", "")
         self.view.show("booking-form", False)
         self.view.show("recovery", False)
         self.view.show("confirmation")
@@ -376,6 +408,8 @@ class ChatWindow:
                                            last_saved_ms=service.last_saved, now_ms=now,
                                            persistent=service.persistent)
         self.view.set_text("autosave-status", autosave.text, autosave.kind)
+        # "Cancel booking" only when there is a draft to discard: on an empty form it would delete nothing.
+        self.view.show("cancel-booking", has_customer_data(service.draft))
         health = service.get_health_status(include_bytes=False)
         for element_id, indicator in zip(("health-storage", "health-autosave", "health-version"),
                                          presenter.health_texts(health)):

@@ -12,8 +12,9 @@ server. It
   therapist's read mark (``read_through``), and the reset cut-off: after **Reset chat** nothing
   from before the reset comes back (the server keeps it for the therapist), while the
   conversation itself goes on;
-- says, for each of the customer's messages, exactly one state: Sending…, Waiting for network,
-  Sent, Read, or Not sent (with the server's reason).
+- says, for each of the customer's messages, exactly one state: Sending…, Waiting for network
+  (offline), Service unavailable, will retry (a server answered 404/501/503…), Sent, Read, or
+  Not sent (with the server's reason).
 
 Example::
 
@@ -32,6 +33,7 @@ from typing import Any
 
 import pydantic
 
+from app.chat.receipts import ReadReceipts
 from app.domain import words
 from app.domain.errors import CorruptRecord
 from app.domain.models import MESSAGE_MAX, HistoryMessage, MessagePage, ServerMessage
@@ -48,7 +50,8 @@ CHAT_CODEC = Codec("chat", schema=1)
 
 class MessageState(Enum):
     SENDING = words.MESSAGE_SENDING    # on its way (a request is out, or about to be)
-    WAITING = words.MESSAGE_WAITING    # offline or the server unreachable: goes out by itself later
+    WAITING = words.MESSAGE_WAITING    # offline: goes out by itself later
+    UNAVAILABLE = words.MESSAGE_UNAVAILABLE  # online, but the service answered 404/501/503...: kept, retried
     SENT = words.MESSAGE_SENT          # the server stored it
     READ = words.MESSAGE_READ          # the therapist opened the conversation after it
     NOT_SENT = words.MESSAGE_NOT_SENT  # the server refused it: Retry or Delete
@@ -74,6 +77,7 @@ class Conversation(Observable):
         self.position = self._load()
         messages.on_delivered = self._delivered
         messages.on_refused = self._refused
+        self.receipts = ReadReceipts(messages.sender, self.session_id)
 
     # --- where we stand -------------------------------------------------------------------------
 
@@ -185,6 +189,12 @@ class Conversation(Observable):
         self.drafts.reset_chat_window(preserve_booking=True)
         self.notify()
 
+    def replies_shown(self) -> None:
+        """The visible page shows every reply it has: the therapist sees them as ``Read``."""
+        newest = max((m.seq for m in self.drafts.get_messages() if m.sender_type == "therapist" and m.seq),
+                     default=0)
+        self.receipts.shown(newest)
+
     # --- what the page shows ------------------------------------------------------------------------
 
     def state_of(self, message: HistoryMessage, pending: dict | None = None) -> MessageState | None:
@@ -203,7 +213,8 @@ class Conversation(Observable):
             return MessageState.SENDING
         if entry.state is SendState.NOT_SENT:
             return MessageState.NOT_SENT
-        return MessageState.SENDING if entry.state is SendState.SENDING else MessageState.WAITING
+        return {SendState.SENDING: MessageState.SENDING,
+                SendState.UNAVAILABLE: MessageState.UNAVAILABLE}.get(entry.state, MessageState.WAITING)
 
     def requeue_orphans(self) -> int:
         """Our messages with neither a seq nor an outbox entry (outbox cleared, storage lost): queue them."""

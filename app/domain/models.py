@@ -205,3 +205,4 @@ class MessagePage(BaseModel):
     messages: list[ServerMessage] = Field(default_factory=list)
     cursor: str
     read_through: int = Field(default=0, ge=0)
+    replies_read_through: int = Field(default=0, ge=0)  # the therapist's replies the customer was shown

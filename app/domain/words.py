@@ -39,6 +39,20 @@ DRAFT_DELETED = Text("Your booking draft was deleted.")
 SERVER_REFUSED = Text("This was not accepted. Please check it and try again.")
 
 
+# The booking confirmation: what happens next, said once (the customer is already in a chat with them).
+def confirmation_next(therapist_first_name: str) -> str:
+    return Text("{name} will agree the exact time with you here in the chat or on WhatsApp.",
+                name=therapist_first_name)
+
+
+REFERENCE_COPIED = Text("Copied")
+REFERENCE_SELECTED = Text("Selected: copy it with your browser's Copy")
+
+# The "Clear this chat?" dialog: the draft is mentioned only when there is one.
+RESET_CHAT = Text("The conversation is removed from this device.")
+RESET_CHAT_DRAFT_STAYS = Text("The conversation is removed from this device. Your booking draft stays.")
+
+
 def validation_messages(name_max: int) -> dict[str, dict[str, str]]:
     """Per field: pydantic error type -> sentence; "*" is the field's fallback."""
     return {
@@ -170,10 +184,19 @@ BOOKING_QUEUED = Text("Booking queued — it will be sent automatically.")
 
 # The state of a chat message, shown inside its list item (a contract: exactly these words).
 MESSAGE_SENDING = Text("Sending…")
-MESSAGE_WAITING = Text("Waiting for network")
+MESSAGE_WAITING = Text("Waiting for network")  # only when this device is offline
+MESSAGE_UNAVAILABLE = Text("Service unavailable, will retry")  # online, but the server answered 404/501/503...
 MESSAGE_SENT = Text("Sent")
 MESSAGE_READ = Text("Read")
 MESSAGE_NOT_SENT = Text("Not sent")
+
+
+# The composer's hint, true for the device in hand: a touch keyboard's Enter starts a new line (as on
+# WhatsApp on phones), and the Send button sends; a physical keyboard's Enter sends.
+CHAT_HINT_KEYBOARD = Text("Enter sends, Shift+Enter starts a new line.")
+CHAT_HINT_TOUCH = Text("Enter starts a new line; tap Send to send.")
+REPLY_HINT_KEYBOARD = Text("Enter sends, Shift+Enter starts a new line. What you type is kept on this device.")
+REPLY_HINT_TOUCH = Text("Enter starts a new line; tap Send reply to send. What you type is kept on this device.")
 
 
 def new_messages(count: int) -> str:
@@ -229,3 +252,8 @@ INBOX_NO_BOOKINGS = Text("No bookings with you yet.")
 INBOX_CHOOSE = Text("Choose a conversation to read it and reply.")
 INBOX_LOADING = Text("Loading the conversation…")
 INBOX_YOU = Text("You")
+INBOX_NO_BOOKING_YET = Text("No booking yet")
+
+
+def inbox_whatsapp_ending(digits: str) -> str:
+    return Text("WhatsApp …{digits}", digits=digits)

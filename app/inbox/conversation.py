@@ -30,6 +30,7 @@ class OpenConversation:
         self.session_id = session_id
         self.messages: dict[str, ServerMessage] = {}
         self.read_through = 0  # the server's: customer messages with seq <= this are read
+        self.replies_read_through = 0  # the server's: own replies with seq <= this the customer was shown
         self.read_requested = 0  # the highest seq a read mark is under way (or was sent) for
         self.loaded = False  # the first answer came
         self.bookings: list[BookingCreated] = []
@@ -47,6 +48,7 @@ class OpenConversation:
         for message in page.messages:
             self.messages[message.id] = message
         self.read_through = max(self.read_through, page.read_through)
+        self.replies_read_through = max(self.replies_read_through, page.replies_read_through)
         self.loaded = True
         return page.cursor
 

@@ -42,6 +42,7 @@ class ConversationSummary(BaseModel):
     last_message: str = ""
     last_sender_type: Literal["customer", "therapist"] | None = None
     last_activity: int = Field(default=0, ge=0)
+    whatsapp_ending: str | None = None  # the latest booking's number's last digits; None before a booking
     unread: int = Field(default=0, ge=0)
 
     @property
@@ -59,6 +60,13 @@ class ConversationSummary(BaseModel):
         ``"Booking: 90 min"`` (backend/chat_crud.py, English) in the page's own words."""
         booking = _BOOKING_LINE.fullmatch(self.last_message) if self.last_sender_type is None else None
         return Text("Booking: {minutes} min", minutes=int(booking[1])) if booking else self.last_message
+
+    @property
+    def who(self) -> str:
+        """What tells two customers with one name apart: "WhatsApp …7890", or "No booking yet"."""
+        if self.whatsapp_ending:
+            return words.inbox_whatsapp_ending(self.whatsapp_ending)
+        return words.INBOX_NO_BOOKING_YET
 
 
 class ConversationList(Observable):

@@ -285,8 +285,11 @@ class Inbox(Observable):
         conversation = self.open
         if conversation is None:
             return []
-        rows = [MessageRow(m.id, m.sender_type, m.message, m.timestamp,
-                           words.MESSAGE_SENT if m.sender_type == "therapist" else None)
-                for m in conversation.ordered()]
+        def status(m: ServerMessage) -> str | None:
+            if m.sender_type != "therapist":
+                return None
+            return words.MESSAGE_READ if m.seq <= conversation.replies_read_through else words.MESSAGE_SENT
+
+        rows = [MessageRow(m.id, m.sender_type, m.message, m.timestamp, status(m)) for m in conversation.ordered()]
         return rows + [MessageRow(p.id, "therapist", p.text, p.created_at, p.status, p.reason, p.actionable)
                        for p in self.outgoing.rows(conversation.session_id, set(conversation.messages))]

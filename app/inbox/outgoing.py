@@ -31,7 +31,7 @@ from app.outbox.sender import OutboxSender
 from app.outbox.store import OutboxEntry
 
 STATUS_WORDS = {SendState.SENDING: words.MESSAGE_SENDING, SendState.WAITING: words.MESSAGE_WAITING,
-                SendState.NOT_SENT: words.MESSAGE_NOT_SENT}
+                SendState.UNAVAILABLE: words.MESSAGE_UNAVAILABLE, SendState.NOT_SENT: words.MESSAGE_NOT_SENT}
 
 
 @dataclass(frozen=True)

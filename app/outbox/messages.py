@@ -30,6 +30,7 @@ from app.domain import words
 from app.domain.i18n import join
 from app.domain.models import ServerMessage
 from app.domain.ports import HttpResponse
+from app.outbox.responses import answered_status
 from app.outbox.results import Request, SyncResult, SyncStatus
 from app.outbox.sender import OutboxSender
 from app.outbox.store import EntryState, OutboxEntry
@@ -42,7 +43,8 @@ _PATHS = {CUSTOMER_KIND: "conversations/{session}/messages",
 
 class SendState(Enum):
     SENDING = "sending"  # a request is under way, or about to be (first attempt, online)
-    WAITING = "waiting"  # offline or the server unreachable: it goes out by itself later
+    WAITING = "waiting"  # offline (no server answered): it goes out by itself later
+    UNAVAILABLE = "unavailable"  # a server answered but not with a result (404, 501, 503...): kept, retried
     NOT_SENT = "not_sent"  # parked: the server refused or conflicted; the person decides
 
 
@@ -108,6 +110,8 @@ class MessageSync:
             return SendState.NOT_SENT
         if self.sender.busy(entry) or (entry.attempts == 0 and not entry.last_error):
             return SendState.SENDING
+        if answered_status(entry.last_error) is not None:
+            return SendState.UNAVAILABLE  # not "Waiting for network": the network is up, the service is not
         return SendState.WAITING
 
     # --- the Delivery protocol (called by the sender) -------------------------------------------

@@ -14,6 +14,8 @@ Example::
     classify(503)                       # Outcome.RETRY
     server_field_errors('{"errors": [{"field": "customer_name", "message": "Too short"}]}')
     # [("customer_name", "Your name: Too short")]
+    answered_status("server answered 404")   # 404: a server answered, so the device is not offline
+    answered_status("no connection (TypeError: Failed to fetch)")   # None
 """
 
 from __future__ import annotations
@@ -44,6 +46,27 @@ def classify(status: int) -> Outcome:
     if status in (408, 429) or 500 <= status < 600:
         return Outcome.RETRY
     return Outcome.UNEXPECTED
+
+
+ANSWERED = "server answered "  # how the sender records an attempt that got an HTTP answer
+
+
+def answered(status: int) -> str:
+    """The ``last_error`` of an attempt that got ``status`` back (not delivered)."""
+    return f"{ANSWERED}{status}"
+
+
+def answered_status(last_error: str) -> int | None:
+    """The HTTP status of the last failed attempt, from its ``last_error``; None when no server answered.
+
+    Why it matters: "Waiting for network" means this device is offline. A server that answered
+    404 or 501 (a page published without its API, a wrong ``chatbooking:api-base``) or 503 is
+    there to be reached: the page says the service is unavailable instead, and still retries.
+    """
+    if not last_error.startswith(ANSWERED):
+        return None
+    code = last_error.removeprefix(ANSWERED).split(maxsplit=1)[0] if last_error != ANSWERED else ""
+    return int(code) if code.isdigit() else None
 
 
 def id_from(text: str) -> str | None:

@@ -37,7 +37,7 @@ from app.domain.ports import Clock, HttpResponse, Locks, Scheduler, Storage, Tim
 from app.domain.words import SendTexts
 from app.outbox.backoff import parse_retry_after, retry_delay
 from app.outbox.lease import Lease
-from app.outbox.responses import Outcome, classify, server_errors, server_field_errors
+from app.outbox.responses import Outcome, answered, classify, server_errors, server_field_errors
 from app.outbox.results import Delivery, SyncResult, SyncSnapshot, SyncStatus
 from app.outbox.store import EntryState, Outbox, OutboxEntry
 
@@ -212,7 +212,7 @@ class OutboxSender:
             self._finish(entry, None)
             return delivery.delivered(entry, response)
         if outcome in (Outcome.REJECTED, Outcome.CONFLICT) and entry.body_changed_after_send:
-            return self._park(entry, f"server answered {status}", texts.changed_after_send, [])
+            return self._park(entry, answered(status), texts.changed_after_send, [])
         if outcome is Outcome.REJECTED:
             self._finish(entry, None)
             fields = server_field_errors(response.text) or [(None, texts.rejected_fallback)]
@@ -221,15 +221,15 @@ class OutboxSender:
             delivery.refused(entry, result)
             return result
         if outcome is Outcome.CONFLICT:
-            return self._park(entry, "server answered 409", texts.conflict, server_errors(response.text))
+            return self._park(entry, answered(409), texts.conflict, server_errors(response.text))
         retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.now_ms())
         if outcome is Outcome.RETRY:
-            return self._retry_later(entry, f"server answered {status}", retry_after,
+            return self._retry_later(entry, answered(status), retry_after,
                                      texts.wait if retry_after else texts.busy)
         if entry.attempts + 1 >= MAX_UNEXPECTED_ATTEMPTS:
-            return self._park(entry, f"server answered {status}", texts.unexpected.format(status=status),
+            return self._park(entry, answered(status), texts.unexpected.format(status=status),
                               [], state=EntryState.GAVE_UP)
-        return self._retry_later(entry, f"server answered {status}", retry_after,
+        return self._retry_later(entry, answered(status), retry_after,
                                  texts.unexpected.format(status=status))
 
     def _retry_later(self, entry: OutboxEntry, error: str, retry_after_s: float | None,

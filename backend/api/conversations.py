@@ -2,6 +2,7 @@
 
     POST /api/conversations/{session_id}/messages    ChatMessage → 201 stored, 200 replay, 422
     GET  /api/conversations/{session_id}/messages?after=&wait=   → MessagePage (long poll)
+    POST /api/conversations/{session_id}/read?through=<seq>      → {read_through}: replies shown
 
 A conversation that does not exist yet reads as empty (the page polls before its first
 message); the first message creates it.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.domain.models import ChatMessage
 from backend.api.chat_common import (
@@ -32,11 +33,13 @@ from backend.api.chat_common import (
     request_body,
     store_message,
 )
+from backend import chat_crud
+from backend.api.chat_common import NOT_FOUND, conversation_topic
 from backend.auth import CustomerSession, CustomerWriteLimit
 from backend.chat_crud import NewMessage
-from backend.chat_models import MessagePage, MessagePublic
+from backend.chat_models import MessagePage, MessagePublic, ReadMark
 from backend.deps import Conn, DatabaseDep, NotifierDep, json_body
-from backend.errors import FieldError, InvalidRequest
+from backend.errors import ApiError, FieldError, InvalidRequest
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 MessageBody = Annotated[ChatMessage, Depends(json_body(ChatMessage))]
@@ -72,3 +75,18 @@ def post_message(session: CustomerSession, message: MessageBody, conn: Conn, not
 async def read_messages(session: CustomerSession, database: DatabaseDep, notifier: NotifierDep,
                         after: After = None, wait: Wait = 0) -> MessagePage:
     return await poll_messages(database, notifier, session.session_id, after, wait)
+
+
+Through = Annotated[int, Query(ge=0, le=10**18, description="The newest reply's seq the page showed")]
+
+
+@router.post("/{session_id}/read", response_model=ReadMark, responses={**RESPONSES, **NOT_FOUND},
+             dependencies=[CustomerWriteLimit],
+             summary="The therapist's replies up to a seq were shown to the customer (read receipts)")
+def mark_replies_read(session: CustomerSession, through: Through, conn: Conn, notifier: NotifierDep) -> ReadMark:
+    try:
+        read_through = chat_crud.mark_replies_read(conn, session.session_id, through)
+    except chat_crud.ConversationMissing:
+        raise ApiError(404, "No such conversation.") from None
+    notifier.publish(conversation_topic(session.session_id))  # the therapist's open conversation hears it
+    return ReadMark(read_through=read_through)

@@ -142,7 +142,8 @@ def test_both_sides_read_the_conversation_oldest_first_and_resume_from_the_curso
     reply = therapist["messages"][2]
     assert (reply["sender_type"], reply["sender_id"], reply["read"]) == ("therapist", "t-ayu", None)
     nothing = api.get(chat.customer_path, params={"after": rest["cursor"]}, headers=chat.customer_auth).json()
-    assert nothing == {"messages": [], "cursor": rest["cursor"], "read_through": 0}
+    assert nothing == {"messages": [], "cursor": rest["cursor"], "read_through": 0,
+                       "replies_read_through": 0}
 
 
 @pytest.mark.parametrize("params", [{"after": "garbage"}, {"after": "m.1"}, {"after": "m.-1.0"}],

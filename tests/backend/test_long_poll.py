@@ -55,7 +55,8 @@ def test_with_nothing_new_a_poll_answers_after_the_wait_with_the_same_cursor(api
                    headers=chat.customer_auth).json()
     took = time.monotonic() - started
     assert 1.1 <= took < 5  # its own 1.2 s, far from the server's 30 s cap
-    assert page == {"messages": [], "cursor": cursor, "read_through": 0}
+    assert page == {"messages": [], "cursor": cursor, "read_through": 0,
+                    "replies_read_through": 0}
 
 
 def test_a_read_mark_wakes_the_customers_poll_and_advances_read_through(server: Server, api: httpx.Client,

@@ -35,7 +35,7 @@ CONVERSATION = "/api/conversations/{session_id}/messages"
 THERAPIST_CONVERSATION = "/api/therapist/conversations/{session_id}"
 OPERATIONS = [("GET", "/api/health"), ("POST", "/api/bookings"), ("GET", "/api/bookings"),
               ("GET", "/api/bookings/last"), ("GET", "/api/bookings/{booking_id}"),
-              ("POST", CONVERSATION), ("GET", CONVERSATION),
+              ("POST", CONVERSATION), ("GET", CONVERSATION), ("POST", "/api/conversations/{session_id}/read"),
               ("GET", "/api/therapist/me"), ("GET", "/api/therapist/conversations"),
               ("GET", THERAPIST_CONVERSATION + "/messages"), ("POST", THERAPIST_CONVERSATION + "/messages"),
               ("POST", THERAPIST_CONVERSATION + "/read"), ("GET", THERAPIST_CONVERSATION + "/bookings")]

@@ -18,7 +18,8 @@ def test_a_booking_without_a_message_shows_up_with_the_customers_name_and_its_bo
     entry = _entry(api, chat.therapist_auth, chat.session_id)
     assert entry == {"session_id": chat.session_id, "customer_id": chat.customer_id,
                      "customer_name": "Wayan Sudra", "last_message": "Booking: 90 min",
-                     "last_sender_type": None, "last_activity": entry["last_activity"], "unread": 0}
+                     "last_sender_type": None, "last_activity": entry["last_activity"], "unread": 0,
+                     "whatsapp_ending": created["booking"]["customer_whatsapp"][-4:]}
     assert abs(entry["last_activity"] - created["created_at"]) < 5_000  # type: ignore[operator]
     history = api.get(chat.therapist_path + "/bookings", headers=chat.therapist_auth)
     assert history.status_code == 200 and history.json() == {"bookings": [created]}

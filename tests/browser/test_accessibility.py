@@ -114,6 +114,7 @@ def test_a_booking_can_be_made_with_the_keyboard_alone_and_the_focus_is_always_v
     expect(confirmation).to_be_visible(timeout=30_000)
     expect(confirmation).to_contain_text("120 min with Made Wirawan")
     expect(confirmation).to_be_focused()  # a screen reader lands on the result
+    tab_to(app_page, "copy-ref")
     tab_to(app_page, "new-booking")
 
 

@@ -31,7 +31,7 @@ def test_every_sentence_has_an_indonesian_translation_with_its_placeholders() ->
 def test_the_catalog_covers_python_the_pages_and_the_javascript() -> None:
     msgids = {message.id for message in tool.extract()}
     assert words.MESSAGE_NOT_SENT in msgids  # app/domain/words.py
-    assert "Your booking reference:" in msgids  # index.html, data-i18n
+    assert "Booking reference" in msgids  # index.html, data-i18n
     assert "Chat history" in msgids  # index.html, data-i18n-attrs="aria-label"
     assert "Sign in to your inbox" in msgids  # inbox.html
     assert "Reload to update" in msgids  # static/js/sw-register.js
