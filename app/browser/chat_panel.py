@@ -50,8 +50,7 @@ class ChatPanel:
         el = self.document.getElementById
         add_event_listener(el("chat-form"), "submit", self._submit)
         add_event_listener(self.box, "keydown", self._key)
-        el("message-hint").textContent = (words.CHAT_HINT_TOUCH if keyboard.touch_keyboard()
-                                          else words.CHAT_HINT_KEYBOARD)
+        self._say_hint()
         add_event_listener(el("messages"), "scroll", self._scrolled)
         add_event_listener(el("messages"), "click", self._clicked)
         add_event_listener(el("new-messages"), "click", lambda event: self._jump_to_end())
@@ -89,7 +88,15 @@ class ChatPanel:
     def relocalize(self) -> None:
         """The language switched: every row's words again (states, times, Retry / Delete)."""
         self.view.relocalize()
+        self._say_hint()
         self.render()
+
+    def _say_hint(self) -> None:
+        """What Enter does on the keyboard in hand, in the reader's language."""
+        hint = self.document.getElementById("message-hint")
+        hint.removeAttribute("data-i18n")  # Python writes this one now, not static/js/i18n.js
+        touch = keyboard.touch_keyboard()
+        hint.textContent = translate(words.CHAT_HINT_TOUCH if touch else words.CHAT_HINT_KEYBOARD)
 
     def reset(self) -> None:
         self.conversation.reset()
