@@ -53,6 +53,7 @@ class ChatView:
         ids = [row.message_id for row in rows]
         if not rows:
             self._rows, self._order = {}, []
+            self.empty.hidden = False  # static/js/boot.js hides it for a message sent before Python was ready
             self.listing.replaceChildren(self.empty)
             return []
         if self._order and ids[:len(self._order)] == self._order:
