@@ -1,10 +1,9 @@
-"""Write pyscript.toml's ``[files]`` table from the package tree, so a new module cannot be forgotten.
+"""Write pyscript.toml's ``[files]`` table: the data files the page's Python reads from its file system.
 
-The page's Python reaches Pyodide's file system only through that table: a module missing from
-it is an ``ImportError`` in the browser and nowhere else. So the table is generated from
-``backend.site_files.browser_modules`` (every ``app/**/*.py`` except the page scripts
-``app/main.py`` and ``app/inbox_main.py``, each a page's ``<script>`` itself) plus the catalog, and ``make runtime`` rewrites it. ``--check``
-exits 1 when the committed file is out of date (the unit tests call ``render`` the same way).
+The app's modules are not in it: they arrive as one wheel of bytecode listed with the other
+packages (``tools/build_app.py``; ``packages = ["pydantic", "chatbooking-app"]``), not one fetch
+per module. What is left is the catalog. ``make runtime`` rewrites the table; ``--check`` exits 1
+when the committed file is out of date (the unit tests call ``render`` the same way).
 
 Example::
 
@@ -20,17 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.site_files import browser_modules  # noqa: E402
-
 CONFIG = ROOT / "pyscript.toml"
 MARKER = "[files]"
 EXTRA_FILES = ("static/data/therapists.json",)
-# The pages' own <script type="py" src=...> (index.html, inbox.html): loaded by URL, not imported.
-PAGE_SCRIPTS = ("app/main.py", "app/inbox_main.py")
 
 
 def files_table(root: Path = ROOT) -> str:
-    paths = [p for p in browser_modules(root) if p not in PAGE_SCRIPTS] + list(EXTRA_FILES)
+    paths = list(EXTRA_FILES)
     lines = [MARKER] + [f'"./{p}" = "./{p}"' for p in paths]
     return "\n".join(lines) + "\n"
 
@@ -52,7 +47,7 @@ def main(argv: list[str]) -> int:
         print("pyscript.toml's [files] is out of date: run 'python tools/pyscript_files.py'", file=sys.stderr)
         return 1
     CONFIG.write_text(wanted)
-    print("pyscript.toml: [files] regenerated from app/")
+    print("pyscript.toml: [files] regenerated")
     return 0
 
 

@@ -51,6 +51,20 @@ for (const [name, rel] of [["pyodide.asm.wasm", "preload"], ["python_stdlib.zip"
   link.addEventListener("error", () => showBootError(`The runtime (${name}) could not be downloaded.`));
   document.head.append(link);
 }
+// The packages (pydantic, its dependencies and the app itself, one wheel each: tools/build_app.py) are
+// asked for by Pyodide only once the interpreter is up. Start them now, each exactly as Pyodide will
+// ask (with the lock's sha256 as integrity), so they arrive while the runtime starts. A failure here
+// changes nothing: Pyodide fetches them itself and reports what it cannot get.
+fetch(RUNTIME + "pyodide-lock.json").then((answer) => answer.json()).then((lock) => {
+  for (const entry of Object.values(lock.packages || {})) {
+    const link = document.createElement("link");
+    link.rel = "preload";
+    link.as = "fetch";
+    link.crossOrigin = "anonymous";
+    link.href = RUNTIME + entry.file_name;
+    document.head.append(link);
+  }
+}).catch(() => {});
 
 // Nothing waits for Python. Before it is ready the form is already typeable, and Send and Order now
 // already work: this script keeps what the person did on the device at once, in ONE small
