@@ -228,5 +228,18 @@ document.addEventListener("keydown", (event) => {
 restoreEarlyInput();
 
 // Offline-first: registers ./sw.js once the page has booted. Loaded after the watchdog is armed,
-// and dynamically, so a missing or broken file can never stop the watchdog itself.
-import("./sw-register.js").catch((error) => console.warn("Offline support did not load:", error));
+// and dynamically, so a missing or broken file can never stop the watchdog itself; and only once
+// the page has booted, so not even its download competes with the runtime's on a phone.
+function offlineSupport() {
+  import("./sw-register.js").catch((error) => console.warn("Offline support did not load:", error));
+}
+if (!loading()) {
+  offlineSupport();
+} else {
+  const booted = new MutationObserver(() => {
+    if (loading()) return;
+    booted.disconnect();
+    offlineSupport();
+  });
+  booted.observe(root, { attributes: true, attributeFilter: ["data-app-state"] });
+}
