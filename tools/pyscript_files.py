@@ -10,7 +10,8 @@ every plugin the py config turns off (six requests for nothing).
 
 ``[files]``: the data files the page's Python reads from its file system. The app's modules are not in
 it: they arrive as one wheel of bytecode listed with the other packages (``tools/build_app.py``;
-``packages = ["pydantic", "chatbooking-app"]``). What is left is the catalog.
+``packages = ["chatbooking-app"]``), with the catalog. The table is empty; it stays for a file the
+page may need one day.
 
 Example::
 
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pyscript.toml"
 PAGES = ("index.html", "inbox.html")
 MARKER = "[files]"
-EXTRA_FILES = ("static/data/therapists.json",)
+EXTRA_FILES: tuple[str, ...] = ()  # the catalog rides in the app's wheel (tools/build_app.py)
 _PY_CONFIG = re.compile(r"""(<script type="py" src="[^"]+" config=)('[^']*'|"[^"]*")""")
 _MPY_CONFIG = re.compile(r"(<mpy-config hidden>)(.*?)(</mpy-config>)", re.S)
 

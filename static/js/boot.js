@@ -34,12 +34,14 @@ setTimeout(() => showBootError(`The ${APP_NAME} took too long to start.`), BOOT_
 window.chatBookingBootError = showBootError;
 
 // Start the runtime's big downloads at once: on a phone the network is the bottleneck, and they
-// would otherwise wait until PyScript has loaded and read its config (~1.5 s on mobile data). Each
+// would otherwise wait until PyScript has loaded and read its config (~1.5 s on mobile data), or, for
+// the app's wheel (app/ and pydantic, one file: tools/build_app.py), until the interpreter is up. Each
 // is requested exactly as Pyodide requests it, so it is downloaded once (tests/browser/test_boot.py).
 // Made here rather than in the HTML so that a failed download is seen: Pyodide itself only warns
 // on the console and waits forever.
 const RUNTIME = "./static/vendor/pyodide/";
 for (const [name, rel] of [["pyodide.asm.wasm", "preload"], ["python_stdlib.zip", "preload"],
+                           ["chatbooking_app-1.0-cp314-none-any.whl", "preload"],
                            ["pyodide.mjs", "modulepreload"], ["pyodide.asm.mjs", "modulepreload"]]) {
   const link = document.createElement("link");
   link.rel = rel;
@@ -51,25 +53,12 @@ for (const [name, rel] of [["pyodide.asm.wasm", "preload"], ["python_stdlib.zip"
   link.addEventListener("error", () => showBootError(`The runtime (${name}) could not be downloaded.`));
   document.head.append(link);
 }
-// The packages (pydantic, its dependencies and the app itself, one wheel each: tools/build_app.py) are
-// asked for by Pyodide only once the interpreter is up. Start them now, each exactly as Pyodide will
-// ask (with the lock's sha256 as integrity), so they arrive while the runtime starts. A failure here
-// changes nothing: Pyodide fetches them itself and reports what it cannot get.
-fetch(RUNTIME + "pyodide-lock.json").then((answer) => answer.json()).then((lock) => {
-  for (const entry of Object.values(lock.packages || {})) {
-    const link = document.createElement("link");
-    link.rel = "preload";
-    link.as = "fetch";
-    link.crossOrigin = "anonymous";
-    link.href = RUNTIME + entry.file_name;
-    document.head.append(link);
-  }
-}).catch(() => {});
 
 // Nothing waits for Python. Before it is ready the form is already typeable, and Send and Order now
-// already work: this script keeps what the person did on the device at once, in ONE small
-// record, and Python adopts it at start-up (app/persistence/early_input.py, app/browser/early.py), then removes it. Python stays the
-// one owner of the outbox; this script writes nothing else. The record (chatbooking:v1:early_input):
+// already work: this script keeps what the person did on the device at once, in ONE small record,
+// and Python adopts it at start-up (app/browser/boot.py, app/persistence/early_input.py), then removes
+// it. Python stays the one owner of the outbox; this script writes nothing else. The record
+// (chatbooking:v1:early_input):
 //   {"fields": {name: value}, "message": "...", "at": <ms>,        typing in the booking form and box
 //    "messages": [{"id", "text", "at", "therapist"}],              Send: each with the id it will keep
 //    "order": {"at", "therapist"}}                                  Order now, pressed on this load

@@ -1,4 +1,4 @@
-"""The page boots from the app archive: app/ arrives as one wheel, fetched once, early (tools/build_app.py)."""
+"""The page boots from the app archive: app/ and pydantic arrive as one wheel, fetched once, early (tools/build_app.py)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ def test_the_app_arrives_as_one_wheel_fetched_once_with_the_runtime_not_module_b
         .map((e) => new URL(e.name).pathname)""")
     assert [n for n in names if n.startswith("/app/")] == ["/app/main.py"]  # the page's own <script>
     wheels = [n for n in names if n.endswith(".whl")]
-    assert "/static/vendor/pyodide/chatbooking_app-1.0-cp314-none-any.whl" in wheels
-    assert len(wheels) == len(set(wheels)) == 6, wheels  # pydantic, its four dependencies, the app
+    assert wheels == ["/static/vendor/pyodide/chatbooking_app-1.0-cp314-none-any.whl"]  # app/ + pydantic
     initiators = app_page.evaluate("""() => Object.fromEntries(performance.getEntriesByType("resource")
         .map((e) => [new URL(e.name).pathname, e.initiatorType]))""")
     # Started by boot.js's preload (with the runtime), not by Pyodide once the interpreter is up;
-    # used by Pyodide (no second download, no "preload not used" warning below):
+    # used by Pyodide (no second download, no "preload not used" warning below), so the page's
+    # name for it is the build's:
     assert {initiators[w] for w in wheels} == {"link"}
+    assert names.count("/static/vendor/pyodide/pyodide-lock.json") == 1  # read by Pyodide alone
     app_page.wait_for_timeout(3500)  # Chromium warns ~3 s after load about a preload nobody used
     assert warnings == []
 

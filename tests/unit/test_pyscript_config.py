@@ -29,9 +29,13 @@ def test_every_url_in_the_config_is_relative_to_the_page() -> None:
 
 
 def test_packages_load_from_the_local_lock_without_micropip() -> None:
-    assert CONFIG["packages"] == ["pydantic", "chatbooking-app"]
+    assert CONFIG["packages"] == ["chatbooking-app"]  # app/ and pydantic in one wheel (tools/build_app.py)
     assert CONFIG["packages_cache"] == "passthrough"
 
 
 def test_the_page_gets_the_therapist_catalog_with_its_python() -> None:
-    assert CONFIG["files"]["./static/data/therapists.json"] == "./static/data/therapists.json"
+    sys.path.insert(0, str(ROOT / "tools"))
+    from build_app import DATA_FILES
+
+    assert CONFIG["files"] == {}  # not fetched on its own: it rides in the app's wheel
+    assert DATA_FILES["static/data/therapists.json"] == "app/data/therapists.json"
