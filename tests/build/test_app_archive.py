@@ -127,3 +127,8 @@ def test_the_archive_is_reproducible_from_the_tree_with_pyodides_python(tmp_path
     assert first == second
     if (VENDOR / build_app.WHEEL).is_file() and build_app.is_current(ROOT):
         assert (VENDOR / build_app.WHEEL).read_bytes() == first
+
+
+def test_boot_js_preloads_the_wheel_under_the_name_the_build_gives_it() -> None:
+    boot = (ROOT / "static" / "js" / "boot.js").read_text()
+    assert f'["{build_app.WHEEL}", "preload"]' in boot
