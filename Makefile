@@ -26,14 +26,16 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Cheap when nothing changed: the script compares a digest of its inputs. tools/i18n.py compile writes
-# the translations (static/locale/: .mo for Python, .json for boot.js) only when they change. The service worker
+# Cheap when nothing changed: the scripts compare a digest of their inputs (build_app.py: app/ as one
+# wheel of bytecode, rebuilt when a module changed). tools/i18n.py compile writes the translations
+# (static/locale/: .mo for Python, .json for boot.js) only when they change. The service worker
 # (static/vendor/sw.js) is regenerated every time (~0.1 s) but only rewritten when it changes.
 runtime: $(VENV)/.installed node_modules/.package-lock.json
 	$(PY) tools/pyscript_files.py
 	$(PY) tools/build_runtime.py
 	$(PY) tools/i18n.py compile
 	$(PY) tools/build_docs.py
+	$(PY) tools/build_app.py
 	$(PY) tools/build_sw.py
 
 browser: $(VENV)/.installed

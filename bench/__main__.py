@@ -288,12 +288,34 @@ def phone_rows(raw: dict) -> list[Row]:
             Row("Phone", f"{label}: navigation → ready", med(app, visit, "ready"),
                 floor=med(bare, visit, "ready"), target=ready_target, note=note),
             Row("Phone", f"{label}: requests", med(app, visit, "requests"), unit="",
-                floor=med(bare, visit, "requests"), note=note),
+                floor=med(bare, visit, "requests"),
+                target=Target(15, text="≤ 15") if visit == "first" else None, note=note),
             Row("Phone", f"{label}: bytes (make serve)", med(app, visit, "served_bytes"), unit="B",
                 floor=med(bare, visit, "served_bytes"), note=note),
             Row("Phone", f"{label}: bytes (gzip host)", med(app, visit, "gzip_host_bytes"), unit="B",
                 floor=med(bare, visit, "gzip_host_bytes"),
                 target=Target(1.0, on="ratio") if visit == "first" else None, note=note),
+        ]
+    inbox, sends = phone.get("inbox") or [], phone.get("send") or []
+    if inbox or note:
+        rows += [
+            Row("Phone", "inbox first visit: navigation → ready", med(inbox, "first", "ready"),
+                floor=med(bare, "first", "ready"), target=Target(0.85, on="ratio"), note=note),
+            Row("Phone", "inbox first visit: requests", med(inbox, "first", "requests"), unit="",
+                floor=med(bare, "first", "requests"), target=Target(15, text="≤ 15"), note=note),
+            Row("Phone", "inbox repeat visit: navigation → ready", med(inbox, "repeat", "ready"),
+                floor=med(bare, "repeat", "ready"), target=Target(4000), note=note),
+        ]
+    if sends or note:
+        done = [s for s in sends if s.get("sent") is not None and s.get("ready") is not None]
+        shown = [s["shown"] - s["pressed"] for s in sends if s.get("shown") is not None]
+        early = sum(1 for s in sends if s.get("state") == "loading")
+        rows += [
+            Row("Phone", "Send pressed 1 s after load → shown", median(shown), target=Target(100),
+                note=note or f"{early}/{len(sends)} pressed before ready"),
+            Row("Phone", "Send pressed 1 s after load → stored, after ready", median(
+                s["sent"] - s["ready"] for s in done), target=Target(1000, text="≤ ready + 1 s"),
+                note=note or (f"stored at {median(s['sent'] for s in done):.0f} ms" if done else "never stored")),
         ]
     return rows
 

@@ -47,6 +47,7 @@ from bench.page import READY_TIMEOUT_MS, PageNotReady, wait_for_service_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+from build_app import build as build_app  # noqa: E402
 from build_runtime import precompress  # noqa: E402
 from build_site import build_site  # noqa: E402
 
@@ -55,7 +56,8 @@ STOCK_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_std
                "pyodide-lock.json", "package.json")
 BARE_PAGE = Path(__file__).with_name("bare.html")
 BARE_SCRIPT = Path(__file__).with_name("bare.js")
-PAGES = {"app": "/?therapist=t-ayu", "bare": "/static/stock/bare.html"}
+PAGES = {"app": "/?therapist=t-ayu", "bare": "/static/stock/bare.html", "inbox": "/inbox.html"}
+SEND_AFTER_MS = 1000  # the early Send: pressed this long after navigation start, on a first visit
 CPU_SLOWDOWN = 4
 NETWORK = {"offline": False, "latency": 150, "downloadThroughput": 9_000_000 / 8,
            "uploadThroughput": 9_000_000 / 8}
@@ -70,6 +72,7 @@ def phone_site() -> Iterator[str]:
 
     with tempfile.TemporaryDirectory(prefix="chat-booking-phone-") as directory:
         folder = Path(directory) / "site"
+        build_app()  # the page runs app/ from its wheel: measure this tree's
         build_site(folder)
         vendor = ROOT / "static" / "vendor"
         for packed in [*vendor.rglob("*.br"), *vendor.rglob("*.gz")]:
@@ -161,7 +164,7 @@ def phone_pair(browser: Browser, origin: str, which: str) -> dict:
     result: dict = {}
     try:
         first = _visit(context, origin, which)
-        if which == "app":
+        if which != "bare":
             result["sw_active"] = wait_for_service_worker(first["page"])
         time.sleep(1.0)
         first.pop("page").close()
@@ -173,10 +176,47 @@ def phone_pair(browser: Browser, origin: str, which: str) -> dict:
     return result
 
 
+# Send pressed before Python is ready: when the row shows (the next frame after the press), when it
+# says "Sent" (the server answered that it stored it), both relative to navigation start.
+SEND_PROBE = r"""(text) => new Promise((resolve) => {
+  const box = document.getElementById("message");
+  const result = {pressed: null, shown: null, sent: null, state: document.documentElement.dataset.appState};
+  const status = () => document.querySelector("#messages li.message--customer .message__status");
+  new MutationObserver(() => {
+    if (result.sent === null && status() && status().textContent === "Sent") {
+      result.sent = performance.now();
+      resolve(result);
+    }
+  }).observe(document.getElementById("messages"), {subtree: true, childList: true, characterData: true});
+  box.value = text;
+  result.pressed = performance.now();
+  document.getElementById("send").click();
+  requestAnimationFrame(() => { if (status()) result.shown = performance.now(); window.__send = result; });
+})"""
+
+
+def phone_send(browser: Browser, origin: str) -> dict:
+    """A first visit on which Send is pressed ``SEND_AFTER_MS`` after navigation start."""
+    context = browser.new_context(viewport={"width": 412, "height": 915}, is_mobile=True, has_touch=True)
+    context.add_init_script(inpage.probe_script())
+    try:
+        page = _emulated_page(context)
+        page.goto(origin + PAGES["app"], wait_until="commit")
+        page.wait_for_function(f"performance.now() >= {SEND_AFTER_MS} && document.getElementById('send')",
+                               timeout=READY_TIMEOUT_MS)
+        sent = page.evaluate(SEND_PROBE, "Bench: is 3 pm free tomorrow?")
+        bench = page.evaluate("() => window.__bench")
+        return {**sent, "ready": bench["ready"]}
+    finally:
+        context.close()
+
+
 def measure_phone(browser: Browser, origin: str, runs: int) -> dict:
-    """``runs`` first+repeat pairs of each page, interleaved (order alternating) so drift hits both."""
-    pairs: dict[str, list[dict]] = {"app": [], "bare": []}
+    """``runs`` first+repeat pairs of each page, interleaved (order alternating) so drift hits both,
+    and ``runs`` first visits with an early Send (``send``)."""
+    pairs: dict[str, list[dict]] = {"app": [], "bare": [], "inbox": [], "send": []}
     for run in range(runs):
-        for which in (("app", "bare") if run % 2 == 0 else ("bare", "app")):
+        for which in (("app", "bare", "inbox") if run % 2 == 0 else ("inbox", "bare", "app")):
             pairs[which].append(phone_pair(browser, origin, which))
+        pairs["send"].append(phone_send(browser, origin))
     return pairs

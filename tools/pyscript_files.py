@@ -1,34 +1,42 @@
-"""Write pyscript.toml's ``[files]`` table from the package tree, so a new module cannot be forgotten.
+"""pyscript.toml is the page's PyScript config; this writes it into the pages, and its ``[files]`` table.
 
-The page's Python reaches Pyodide's file system only through that table: a module missing from
-it is an ``ImportError`` in the browser and nowhere else. So the table is generated from
-``backend.site_files.browser_modules`` (every ``app/**/*.py`` except the page scripts
-``app/main.py`` and ``app/inbox_main.py``, each a page's ``<script>`` itself) plus the catalog, and ``make runtime`` rewrites it. ``--check``
-exits 1 when the committed file is out of date (the unit tests call ``render`` the same way).
+The pages do not fetch pyscript.toml: each ``<script type="py">`` carries the same config inline, as
+JSON (``config='{...}'``), so PyScript starts without a fetch and without loading its TOML parser
+(two round trips on a phone before anything else could start). pyscript.toml stays the one place to
+edit; ``make runtime`` (this script) rewrites the inline copies from it, and the unit tests fail when a
+page's copy is stale. Each page also has a ``<mpy-config hidden>`` with the same ``plugins``: PyScript
+reads a config per script type, and without one for MicroPython (which the pages never run) it imports
+every plugin the py config turns off (six requests for nothing).
+
+``[files]``: the data files the page's Python reads from its file system. The app's modules are not in
+it: they arrive as one wheel of bytecode listed with the other packages (``tools/build_app.py``;
+``packages = ["chatbooking-app"]``), with the catalog. The table is empty; it stays for a file the
+page may need one day.
 
 Example::
 
-    python tools/pyscript_files.py           # rewrite pyscript.toml if needed
-    python tools/pyscript_files.py --check   # exit 1 when it is stale
+    python tools/pyscript_files.py           # rewrite pyscript.toml's [files] and the pages' copies if needed
+    python tools/pyscript_files.py --check   # exit 1 when something is stale
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from backend.site_files import browser_modules  # noqa: E402
 
 CONFIG = ROOT / "pyscript.toml"
+PAGES = ("index.html", "inbox.html")
 MARKER = "[files]"
-EXTRA_FILES = ("static/data/therapists.json",)
-# The compiled catalogs (tools/i18n.py, one per locale/<lang>/LC_MESSAGES/chatbooking.po) that
-# app.browser.language opens with gettext.
-# The pages' own <script type="py" src=...> (index.html, inbox.html): loaded by URL, not imported.
-PAGE_SCRIPTS = ("app/main.py", "app/inbox_main.py")
+EXTRA_FILES: tuple[str, ...] = ()  # the catalog rides in the app's wheel (tools/build_app.py)
+# The compiled translations (tools/i18n.py, one per locale/<lang>/LC_MESSAGES/chatbooking.po) that
+# app.browser.language opens with gettext: files of their own, built after the app's wheel is.
+_PY_CONFIG = re.compile(r"""(<script type="py" src="[^"]+" config=)('[^']*'|"[^"]*")""")
+_MPY_CONFIG = re.compile(r"(<mpy-config hidden>)(.*?)(</mpy-config>)", re.S)
 
 
 def catalogs(root: Path = ROOT) -> list[str]:
@@ -37,7 +45,7 @@ def catalogs(root: Path = ROOT) -> list[str]:
 
 
 def files_table(root: Path = ROOT) -> str:
-    paths = [p for p in browser_modules(root) if p not in PAGE_SCRIPTS] + list(EXTRA_FILES) + catalogs(root)
+    paths = list(EXTRA_FILES) + catalogs(root)
     lines = [MARKER] + [f'"./{p}" = "./{p}"' for p in paths]
     return "\n".join(lines) + "\n"
 
@@ -50,16 +58,36 @@ def render(text: str, root: Path = ROOT) -> str:
     return head + files_table(root)
 
 
+def _attribute(value: str) -> str:
+    return "'" + value.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;") + "'"
+
+
+def render_page(html: str, config_text: str) -> str:
+    """``html`` with its inline py config and its ``<mpy-config>`` written from ``config_text`` (TOML)."""
+    config = tomllib.loads(config_text)
+    inline = json.dumps(config, separators=(",", ":"))
+    if not _PY_CONFIG.search(html) or not _MPY_CONFIG.search(html):
+        raise ValueError("a page needs <script type=\"py\" src=... config=...> and <mpy-config hidden>")
+    html = _PY_CONFIG.sub(lambda m: m[1] + _attribute(inline), html, count=1)
+    plugins = json.dumps({"plugins": config.get("plugins", [])})
+    return _MPY_CONFIG.sub(lambda m: m[1] + plugins + m[3], html, count=1)
+
+
 def main(argv: list[str]) -> int:
     current = CONFIG.read_text()
-    wanted = render(current)
-    if current == wanted:
+    wanted = {CONFIG: render(current)}
+    for name in PAGES:
+        wanted[ROOT / name] = render_page((ROOT / name).read_text(), wanted[CONFIG])
+    stale = [path for path, text in wanted.items() if path.read_text() != text]
+    if not stale:
         return 0
     if "--check" in argv:
-        print("pyscript.toml's [files] is out of date: run 'python tools/pyscript_files.py'", file=sys.stderr)
+        print(f"{', '.join(p.name for p in stale)} out of date: run 'python tools/pyscript_files.py'",
+              file=sys.stderr)
         return 1
-    CONFIG.write_text(wanted)
-    print("pyscript.toml: [files] regenerated from app/")
+    for path in stale:
+        path.write_text(wanted[path])
+    print(f"pyscript_files: wrote {', '.join(p.name for p in stale)} from pyscript.toml")
     return 0
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import sys
 from urllib.parse import quote
 
@@ -36,6 +35,7 @@ from app.drafts.session import ChatBookingStorageService
 from app.outbox.bookings import BookingSync
 from app.outbox.messages import MessageSync
 from app.outbox.sender import OutboxSender, api_url
+from app.persistence.early_input import EarlyInput
 from app.persistence.identity import CustomerIdentity
 from app.persistence.keys import CUSTOMER_ID_KEY, EARLY_INPUT_KEY, HAS_BOOKED_KEY
 
@@ -99,14 +99,22 @@ def _boot() -> ChatWindow | None:
                     headers=identity.auth_headers, on_answer=conversation.merge)
     chat = ChatPanel(js.document, service, conversation, poller, clock=clock, therapist_name=therapist.name,
                      show_notice=view.notice)
+    # What the customer did before Python was ready (static/js/boot.js): their typing, the
+    # messages they sent (under the ids the page showed), an Order now press.
+    early = EarlyInput.parse(_read(storage, EARLY_INPUT_KEY))
+    ours = lambda param: catalog.find(param) is therapist  # noqa: E731 - "?therapist=" as boot.js saw it
+    conversation.adopt(early.messages_for(ours))  # before the chat's first render
     window = ChatWindow(view, service, checkout, catalog, therapist, customer_id=identity.customer_id,
                         clock=clock, scheduler=scheduler, api_base=api_base, chat=chat, storage=storage,
-                        early_record_at=_early_record_at(storage))
+                        early_record_at=early.at)
     checkout.on_confirmed = _remember_booking(storage, window)
     window.start()
     language.follow(window.relocalize)
-    _remove(storage, EARLY_INPUT_KEY)  # adopted by start(): the draft holds it now
+    _keep_rest(storage, early.rest(ours))  # adopted: the draft, history and outbox hold it now
     page.set_state("ready")
+    view.el("order-now").removeAttribute("aria-busy")
+    if early.ordered(ours, since_ms=float(js.performance.timeOrigin)):
+        window.order_now()  # pressed while loading: checked and queued now, as a press would be
     # Everything built so far lives as long as the page: keep it out of the collector's scans,
     # so a collection during typing or saving stays short.
     gc.freeze()
@@ -131,23 +139,15 @@ def _imported() -> str:
     return diagnostics.imported_modules()
 
 
-def _early_record_at(storage) -> int | None:
-    """When boot.js's early-input record was last written (ms), or None when there is none usable."""
-    raw = _read(storage, EARLY_INPUT_KEY)
-    if raw is None:
-        return None
-    try:
-        at = json.loads(raw).get("at")
-    except (ValueError, AttributeError):
-        return None  # damaged: boot.js restored nothing from it, and it is removed after start()
-    return int(at) if isinstance(at, (int, float)) else None
-
-
-def _remove(storage, key: str) -> None:
+def _keep_rest(storage, rest: str | None) -> None:
+    """Remove the early-input record, or keep only what another therapist's page will adopt."""
     if storage is None:
         return
     try:
-        storage.removeItem(key)
+        if rest is None:
+            storage.removeItem(EARLY_INPUT_KEY)
+        else:
+            storage.setItem(EARLY_INPUT_KEY, rest)
     except StorageError:
         pass  # blocked storage: there is no record to remove (the core reports the state on the page)
 

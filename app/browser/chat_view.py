@@ -62,6 +62,7 @@ class ChatView:
             # Out of the page while there were messages, static/js/i18n.js could not re-say it.
             self.empty.removeAttribute("data-i18n")
             self.empty.textContent = translate(EMPTY)
+            self.empty.hidden = False  # static/js/boot.js hides it for a message sent before Python was ready
             self.listing.replaceChildren(self.empty)
             return []
         if self._order and ids[:len(self._order)] == self._order:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import js
 
-CATALOG_FILE = Path("static/data/therapists.json")  # written into Python's FS by pyscript.toml [files]
+# static/data/therapists.json, as the app's wheel carries it (tools/build_app.py): no request of its own.
+CATALOG_FILE = Path(__file__).resolve().parent.parent / "data" / "therapists.json"
 DEFAULT_API_BASE = "./api"
 
 

@@ -306,6 +306,10 @@ class ChatWindow:
 
     def _order_now(self, event) -> None:
         event.preventDefault()
+        self.order_now()
+
+    def order_now(self) -> None:
+        """Order now (also a press kept by static/js/boot.js before Python was ready)."""
         if not self._ordering:
             asyncio.ensure_future(self._order())
 

@@ -42,6 +42,7 @@ from app.domain.ports import Clock, Storage
 from app.drafts.session import ChatBookingStorageService
 from app.outbox.messages import MessageSync, SendState
 from app.persistence import keys
+from app.persistence.early_input import EarlyMessage
 from app.persistence.envelope import Codec
 from app.persistence.safe_storage import SafeStorage
 
@@ -124,6 +125,21 @@ class Conversation(Observable):
         self.messages.sender.trigger()
         self.notify()
         return message
+
+    def adopt(self, early: list[EarlyMessage]) -> list[HistoryMessage]:
+        """Messages sent before Python was ready (``static/js/boot.js``): into the history and the
+        outbox under the ids they were shown with, in their order; the sender sends each once.
+
+        Adopting twice (a crash before the record was removed) changes nothing: a known id is skipped."""
+        known = {m.id for m in self.drafts.get_messages()}
+        adopted = [HistoryMessage(id=m.id, sender_id=self.customer_id, sender_type="customer", message=m.text,
+                                  timestamp=m.at) for m in early if m.id not in known]
+        if adopted:
+            self.drafts.add_messages(adopted)
+            for message in adopted:
+                self.messages.queue(self.session_id, message.id, message.api_body())
+            self.notify()
+        return adopted
 
     def retry(self, message_id: str) -> bool:
         """Send a refused message again (same id: it can still only arrive once)."""

@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from tests.support.server import GENEROUS_LIMITS, ROOT, TEST_ADMIN_TOKEN, running_server
 
 sys.path.insert(0, str(ROOT / "tools"))
+from build_app import build as build_app  # noqa: E402
 from ensure_browser import chromium_executable  # noqa: E402
 
 READY = "html[data-app-state='ready']"
@@ -79,6 +80,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(scope="session")
 def live_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The real server on a real SQLite file: (base URL, database path)."""
+    build_app()  # the page runs app/ from its wheel (tools/build_app.py): never a stale one
     database = tmp_path_factory.mktemp("db") / "bookings.sqlite3"
     with running_server(database, env={"BOOKING_ADMIN_TOKEN": TEST_ADMIN_TOKEN, **GENEROUS_LIMITS}) as base_url:
         yield base_url, database

@@ -60,7 +60,7 @@ def test_the_runtime_is_fetched_early_and_only_once(app_page: Page) -> None:
         assert names.count(f"/static/vendor/pyodide/{name}") == 1, (name, names)
     started = app_page.evaluate("""() => Object.fromEntries(performance.getEntriesByType("resource")
         .map((e) => [new URL(e.name).pathname, e.startTime]))""")
-    # Requested before PyScript has even read pyscript.toml:
-    assert started["/static/vendor/pyodide/pyodide.asm.wasm"] < started["/pyscript.toml"]
+    # Requested before PyScript has even fetched the page's script (its config is inline):
+    assert started["/static/vendor/pyodide/pyodide.asm.wasm"] < started["/app/main.py"]
     app_page.wait_for_timeout(3500)  # Chromium warns ~3 s after load about a preload nobody used
     assert warnings == []

@@ -277,7 +277,7 @@ def test_the_built_runtime_ships_314_bytecode_for_every_module_and_locks_the_shi
     lock = json.loads((VENDOR / "pyodide-lock.json").read_text())
     pins = build_runtime.parse_pins((ROOT / "requirements" / "browser-wheels.txt").read_text())
     assert {entry["name"] for entry in lock["packages"].values()} >= {"pydantic", "pydantic_core"}
-    assert len(lock["packages"]) == len(pins)
+    assert len(lock["packages"]) == len(pins) + 1  # and the app itself, one wheel (tools/build_app.py)
     for entry in lock["packages"].values():
         path = VENDOR / entry["file_name"]
         assert entry["sha256"] == digest(path), entry["file_name"]
@@ -370,6 +370,9 @@ def test_the_trimmed_runtime_is_reproducible_from_the_lock_files(tmp_path: Path)
     assert stamp.split(":")[0] == inputs, "static/vendor is stale: run 'make runtime'"
     again = tmp_path / "vendor"
     assert build_runtime.build(ROOT, vendor=again, compress=False) is True
+    import build_app  # make runtime's next step: the app's wheel, added to the lock
+
+    assert build_app.build(ROOT, vendor=again) is True
 
     def files(folder: Path) -> dict[str, str]:
         return {p.relative_to(folder).as_posix(): digest(p) for p in folder.rglob("*")

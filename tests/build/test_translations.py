@@ -120,7 +120,7 @@ class _Unmarked(HTMLParser):
             if value and attribute not in listed and value not in NOT_WORDS:
                 self.found.append(f"<{tag} {attribute}={value!r}>")
         if tag not in tool._PageTexts.VOID:
-            self._marked.append("data-i18n" in named or tag in ("script", "style"))
+            self._marked.append("data-i18n" in named or tag in ("script", "style", "mpy-config"))
 
     def handle_endtag(self, tag: str) -> None:
         if tag not in tool._PageTexts.VOID and self._marked:
