@@ -26,10 +26,10 @@ import sys
 
 from pydantic import ValidationError
 
-from backend.catalog import Catalog
-from backend.config import Settings
-from backend.db import UNAVAILABLE_ERRORS, SchemaTooNew, open_database
-from backend.tokens import issue_therapist_token, new_token, revoke_therapist_tokens
+from backend.services.catalog import Catalog
+from backend.core.config import Settings
+from backend.db.engine import UNAVAILABLE_ERRORS, SchemaTooNew, open_database
+from backend.core.security import issue_therapist_token, new_token, revoke_therapist_tokens
 
 
 def _settings() -> Settings | None:
@@ -63,7 +63,7 @@ def serve(workers: int | None = None) -> int:
     import uvicorn  # only the server needs it
 
     from backend.main import create_app
-    from backend.server import WORKER_PROTOCOL, uvicorn_options
+    from backend.http.server import WORKER_PROTOCOL, uvicorn_options
 
     settings = _settings()
     if settings is None:

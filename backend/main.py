@@ -16,16 +16,16 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from backend.api import api_router
-from backend.catalog import Catalog
-from backend.config import Settings
-from backend.db import open_database
-from backend.errors import install_error_handlers
-from backend.headers import SecurityHeaders, page_policy
-from backend.idempotency import HEADER as IDEMPOTENCY_HEADER
-from backend.limits import BodySizeLimit
-from backend.notify import make_notifier
-from backend.ratelimit import limits_for
-from backend.site import site_router
+from backend.services.catalog import Catalog
+from backend.core.config import Settings
+from backend.db.engine import open_database
+from backend.core.errors import install_error_handlers
+from backend.http.headers import SecurityHeaders, page_policy
+from backend.services.idempotency import HEADER as IDEMPOTENCY_HEADER
+from backend.http.limits import BodySizeLimit
+from backend.services.notify import make_notifier
+from backend.services.ratelimit import limits_for
+from backend.site.serve import site_router
 
 
 @asynccontextmanager

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from build_sw import ServiceWorkerError, write_service_worker  # noqa: E402
 
-from backend.site_files import SERVICE_WORKER_BUILD, publishable_files  # noqa: E402
+from backend.site.files import SERVICE_WORKER_BUILD, publishable_files  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "dist" / "site"
 # What every build writes at the top: an existing folder without these is never deleted.

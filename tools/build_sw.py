@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from backend.site_files import SERVICE_WORKER_BUILD, publishable_files  # noqa: E402
+from backend.site.files import SERVICE_WORKER_BUILD, publishable_files  # noqa: E402
 
 CACHE_PREFIX = "chat-booking-"
 # Without these the precache could not boot the page offline: refuse to write a worker

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.site_files import browser_modules  # noqa: E402
+from backend.site.files import browser_modules  # noqa: E402
 
 CONFIG = ROOT / "pyscript.toml"
 MARKER = "[files]"

@@ -22,11 +22,14 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from app.domain.models import BookingCreated, BookingRequest, LastBooking
-from backend import chat_crud, crud, customers, idempotency
+from backend.crud import bookings as crud
+from backend.crud import chat as chat_crud
+from backend.crud import customers
+from backend.services import idempotency
 from backend.api.chat_common import TOO_MANY, therapist_topic
-from backend.auth import BookingOwner, CustomerToken, CustomerWriteLimit, OwnedCustomerId
-from backend.db import Database
-from backend.deps import (
+from backend.api.auth import BookingOwner, CustomerToken, CustomerWriteLimit, OwnedCustomerId
+from backend.db.engine import Database
+from backend.api.deps import (
     AdminAccess,
     BookingBody,
     CatalogDep,
@@ -35,8 +38,8 @@ from backend.deps import (
     LimitsDep,
     NotifierDep,
 )
-from backend.errors import ApiError, ErrorBody, ValidationErrorBody
-from backend.sessions import Session, session_id_for
+from backend.core.errors import ApiError, ErrorBody, ValidationErrorBody
+from backend.services.sessions import Session, session_id_for
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 

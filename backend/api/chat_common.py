@@ -14,19 +14,19 @@ from typing import Annotated, Any
 
 from fastapi import Query, Response
 
-from backend import chat_crud
-from backend.chat_crud import NewMessage
-from backend.chat_models import (
+from backend.crud import chat as chat_crud
+from backend.crud.chat import NewMessage
+from backend.core.models import (
     LIST_CURSOR_PATTERN,
     MESSAGE_CURSOR_PATTERN,
     WAIT_MAX,
     MessageCursor,
     MessagePage,
 )
-from backend.db import Database
-from backend.errors import ErrorBody, FieldError, InvalidRequest, ValidationErrorBody
-from backend.notify import Notifier, long_poll
-from backend.sessions import Session
+from backend.db.engine import Database
+from backend.core.errors import ErrorBody, FieldError, InvalidRequest, ValidationErrorBody
+from backend.services.notify import Notifier, long_poll
+from backend.services.sessions import Session
 
 After = Annotated[str | None, Query(pattern=MESSAGE_CURSOR_PATTERN, max_length=64,
                                     description="The cursor of the previous answer; none = from the start")]

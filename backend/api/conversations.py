@@ -32,11 +32,11 @@ from backend.api.chat_common import (
     request_body,
     store_message,
 )
-from backend.auth import CustomerSession, CustomerWriteLimit
-from backend.chat_crud import NewMessage
-from backend.chat_models import MessagePage, MessagePublic
-from backend.deps import Conn, DatabaseDep, NotifierDep, json_body
-from backend.errors import FieldError, InvalidRequest
+from backend.api.auth import CustomerSession, CustomerWriteLimit
+from backend.crud.chat import NewMessage
+from backend.core.models import MessagePage, MessagePublic
+from backend.api.deps import Conn, DatabaseDep, NotifierDep, json_body
+from backend.core.errors import FieldError, InvalidRequest
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 MessageBody = Annotated[ChatMessage, Depends(json_body(ChatMessage))]

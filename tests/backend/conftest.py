@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.db import SCHEMA_VERSION, Database, is_postgres_url
+from backend.db.engine import SCHEMA_VERSION, Database, is_postgres_url
 from tests.support import postgres
 from tests.support.server import ROOT, running_server
 
@@ -137,7 +137,7 @@ def rows(database: Location, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     if isinstance(database, str) and is_postgres_url(database):
         import psycopg
 
-        from backend.engines.postgres import translate
+        from backend.db.postgres import translate
 
         with psycopg.connect(database, autocommit=True) as conn:
             conn.read_only = True

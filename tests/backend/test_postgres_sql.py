@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from backend.config import Settings
-from backend.db import INTEGRITY_ERRORS, UNAVAILABLE_ERRORS, Database, open_database
-from backend.engines.postgres import ddl, translate
+from backend.core.config import Settings
+from backend.db.engine import INTEGRITY_ERRORS, UNAVAILABLE_ERRORS, Database, open_database
+from backend.db.postgres import ddl, translate
 from tests.backend.conftest import Location
 
 

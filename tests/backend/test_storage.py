@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from app.domain.models import BookingCreated, BookingRequest
-from backend import crud
-from backend.config import Settings
-from backend.db import INTEGRITY_ERRORS, SCHEMA_VERSION, Database, is_postgres_url, open_database
+from backend.crud import bookings as crud
+from backend.core.config import Settings
+from backend.db.engine import INTEGRITY_ERRORS, SCHEMA_VERSION, Database, is_postgres_url, open_database
 from tests.backend.conftest import (
     QUIET_ENV,
     Location,

@@ -10,7 +10,7 @@ The page's models (``app.domain.models``) stay lenient for drafts; the API is st
 - names and messages refuse bidi embeddings/overrides/isolates (U+202A–U+202E, U+2066–U+2069),
   C1 controls (U+0080–U+009F), U+2028/U+2029, and names made only of invisible characters.
 
-Every refusal is a 422 naming the field (``backend.errors.InvalidRequest``).
+Every refusal is a 422 naming the field (``backend.core.errors.InvalidRequest``).
 
 Example::
 
@@ -29,8 +29,8 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from app.domain.models import BookingRequest, ChatMessage
-from backend.chat_models import ReplyRequest
-from backend.errors import FieldError, InvalidRequest, field_errors
+from backend.core.models import ReplyRequest
+from backend.core.errors import FieldError, InvalidRequest, field_errors
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 if TYPE_CHECKING:
-    from backend.db import Database
+    from backend.db.engine import Database
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ Shapes (``detail`` is always a sentence a person can read)::
     └── InvalidRequest           422 with field errors (catalog checks, key reuse)
     RequestValidationError       FastAPI's own (query/path params) → the 422 shape above
     pydantic.ValidationError     from parsing the body                → the 422 shape above
-    backend.db.UNAVAILABLE_ERRORS  locked/busy/disk trouble, PostgreSQL connection lost or
+    backend.db.engine.UNAVAILABLE_ERRORS  locked/busy/disk trouble, PostgreSQL connection lost or
                                  pool exhausted (sqlite3/psycopg OperationalError) → 503 + Retry-After
-    backend.db.INVALID_VALUE_ERRORS  a value PostgreSQL cannot store (psycopg.DataError) → 422
+    backend.db.engine.INVALID_VALUE_ERRORS  a value PostgreSQL cannot store (psycopg.DataError) → 422
     anything else                                                      → 500 {"detail": ...}
 """
 
@@ -29,7 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
-from backend.db import INVALID_VALUE_ERRORS, UNAVAILABLE_ERRORS
+from backend.db.engine import INVALID_VALUE_ERRORS, UNAVAILABLE_ERRORS
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The SQL for bookings: small functions over a connection (``backend.db``: SQLite or PostgreSQL),
+"""The SQL for bookings: small functions over a connection (``backend.db.engine``: SQLite or PostgreSQL),
 no FastAPI in sight. Plain portable SQL with ``?`` placeholders.
 
 Example::
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.models import BookingCreated, BookingRequest, LastBooking
-from backend.db import Connection
+from backend.db.engine import Connection
 
 _COLUMNS = "id, created_at, booking_json, request_hash"
 

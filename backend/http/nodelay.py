@@ -6,7 +6,7 @@ i.e. with ``proto=0``; asyncio only sets ``TCP_NODELAY`` on accepted sockets who
 ACK (about 40 ms: ``/api/health`` took 50 ms instead of 2 ms). This protocol sets the option
 itself; a single process (asyncio's own listening socket) is unaffected by it.
 
-``backend.server.GuardedH11Protocol`` (the one protocol the server runs) calls ``nodelay`` on
+``backend.http.server.GuardedH11Protocol`` (the one protocol the server runs) calls ``nodelay`` on
 every connection.
 
 Example::

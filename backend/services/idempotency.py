@@ -26,7 +26,7 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from app.domain.canonical import canonical_json
-from backend.errors import ApiError, FieldError, InvalidRequest
+from backend.core.errors import ApiError, FieldError, InvalidRequest
 
 HEADER = "Idempotency-Key"
 KEY_MAX = 128

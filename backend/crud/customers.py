@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from backend.crud import now_ms
-from backend.tokens import same_hash, token_hash
+from backend.crud.bookings import now_ms
+from backend.core.security import same_hash, token_hash
 
 
 def claim(conn: sqlite3.Connection, customer_id: str, token: str) -> bool:

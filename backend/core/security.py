@@ -20,7 +20,7 @@ import re
 import secrets
 import sqlite3
 
-from backend.crud import now_ms
+from backend.crud.bookings import now_ms
 
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{22,128}$"  # 22 base64url characters = 132 bits, the least we take
 _TOKEN = re.compile(TOKEN_PATTERN)

@@ -48,7 +48,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from backend.site_files import ROOT
+from backend.site.files import ROOT
 
 MAX_BODY_BYTES = 16 * 1024
 DEFAULT_DATABASE = "var/bookings.sqlite3"

@@ -1,7 +1,7 @@
 """The database: SQLite in one file (the embedded default) or PostgreSQL, one migration history.
 
 ``open_database(settings)`` picks the engine from ``DATABASE_URL``: ``postgresql://...`` (or
-``postgres://``) is PostgreSQL (``backend.engines.postgres``: psycopg 3 and its pool), anything
+``postgres://``) is PostgreSQL (``backend.db.postgres``: psycopg 3 and its pool), anything
 else (a path, ``sqlite:///path``) is the SQLite file below. Both give the same API to the code
 that uses them: ``with database.connection() as conn``, ``conn.execute(sql, params)`` with ``?``
 placeholders and rows readable by name and by index, and ``Database.transaction(conn)``. The
@@ -26,9 +26,9 @@ records it in a ``schema_migrations`` table, each in one transaction with the DD
 newer than this code is refused (``SchemaTooNew``). The statements are written in the SQL both
 engines share; the only words PostgreSQL reads differently (``INTEGER`` is 64-bit in SQLite, so
 it becomes ``BIGINT``, and ``INTEGER PRIMARY KEY`` an identity column) are translated in one
-function, ``backend.engines.postgres.ddl``.
+function, ``backend.db.postgres.ddl``.
 
-Errors a route may meet, whatever the engine (``backend.errors`` maps them)::
+Errors a route may meet, whatever the engine (``backend.core.errors`` maps them)::
 
     UNAVAILABLE_ERRORS      locked, busy, connection lost, pool exhausted  → 503 + Retry-After
     INVALID_VALUE_ERRORS    a value the database cannot store (PostgreSQL) → 422
@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from backend.config import Settings
+    from backend.core.config import Settings
 
 # Migration N (1-based) brings the schema from user_version N-1 to N. Append, never edit.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -121,7 +121,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
-    (   # 3: rate limits shared by every process (backend.ratelimit); tokens required on bookings.
+    (   # 3: rate limits shared by every process (backend.services.ratelimit); tokens required on bookings.
         """
         CREATE TABLE rate_limits (
             bucket       TEXT    PRIMARY KEY,           -- <kind>:<client address>
@@ -197,7 +197,7 @@ def is_postgres_url(url: str) -> bool:
 def open_database(settings: Settings) -> Database:
     """The engine ``settings.database_url`` names, not yet migrated (call ``migrate()``)."""
     if is_postgres_url(settings.database_url):
-        from backend.engines.postgres import PostgresDatabase  # only PostgreSQL needs psycopg
+        from backend.db.postgres import PostgresDatabase  # only PostgreSQL needs psycopg
 
         return PostgresDatabase(settings.database_url, pool_size=settings.db_pool_size,
                                 pool_timeout=settings.db_pool_timeout)
@@ -207,11 +207,11 @@ def open_database(settings: Settings) -> Database:
 class Database:
     """A SQLite file and a pool of connections to it (safe to share between threads).
 
-    Also the API every engine keeps: ``backend.engines.postgres.PostgresDatabase`` subclasses it.
+    Also the API every engine keeps: ``backend.db.postgres.PostgresDatabase`` subclasses it.
     """
 
     engine = "sqlite"
-    several_processes = False  # long-poll wake-ups live in one process (backend.notify)
+    several_processes = False  # long-poll wake-ups live in one process (backend.services.notify)
 
     def __init__(self, path: Path, *, busy_timeout_s: float = 5.0, max_idle: int = 16) -> None:
         self.path = path

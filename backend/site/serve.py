@@ -1,6 +1,6 @@
 """Serve the page's files (and only those) from the backend's origin, for ``make serve``.
 
-The allow-list is ``backend.site_files``; anything else is a 404, so ``.git``,
+The allow-list is ``backend.site.files``; anything else is a 404, so ``.git``,
 ``.venv`` and ``node_modules`` are never exposed. ``/sw.js`` is the service worker
 that ``tools/build_sw.py`` generates into ``static/vendor/sw.js``. ``HEAD`` answers like ``GET``
 without the body; a path the file system cannot even look up (a segment over 255 bytes) is a 404.
@@ -34,7 +34,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
-from backend.site_files import PRECOMPRESSED_SUFFIXES, SERVICE_WORKER_BUILD, is_publishable
+from backend.site.files import PRECOMPRESSED_SUFFIXES, SERVICE_WORKER_BUILD, is_publishable
 
 MEDIA_TYPES = {
     ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
@@ -43,7 +43,7 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml", ".css": "text/css", ".html": "text/html; charset=utf-8",
 }
 COMPRESSIBLE = {".mjs", ".js", ".wasm", ".py", ".toml", ".json", ".svg", ".css", ".html", ".txt"}
-# Preferred first. The suffix is the one the build writes (backend.site_files.PRECOMPRESSED_SUFFIXES).
+# Preferred first. The suffix is the one the build writes (backend.site.files.PRECOMPRESSED_SUFFIXES).
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 ON_THE_FLY_LIMIT = 1 << 20  # bigger files are precompressed by the build, or sent as they are
 NO_CACHE = "no-cache"

@@ -18,14 +18,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from app.domain.models import BookingRequest
-from backend import idempotency
-from backend.bodies import parse_body
-from backend.catalog import Catalog
-from backend.config import Settings
-from backend.db import Database
-from backend.errors import ApiError
-from backend.notify import Notifier
-from backend.ratelimit import Limits, get_limits
+from backend.services import idempotency
+from backend.core.bodies import parse_body
+from backend.services.catalog import Catalog
+from backend.core.config import Settings
+from backend.db.engine import Database
+from backend.core.errors import ApiError
+from backend.services.notify import Notifier
+from backend.services.ratelimit import Limits, get_limits
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -54,7 +54,7 @@ async def get_connection(request: Request) -> AsyncIterator[sqlite3.Connection]:
 
 
 def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
-    """A dependency that parses the body as ``model`` ourselves, strictly (``backend.bodies``):
+    """A dependency that parses the body as ``model`` ourselves, strictly (``backend.core.bodies``):
     invalid JSON, bad UTF-8, deep nesting, duplicate keys all become a 422 naming the field, never
     FastAPI's 400 or a 500."""
     async def parse(request: Request) -> M:

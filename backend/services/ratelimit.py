@@ -33,10 +33,10 @@ from typing import Protocol
 
 from fastapi import Request
 
-from backend.clients import client_of
-from backend.config import Settings
-from backend.db import Database
-from backend.errors import ApiError
+from backend.services.clients import client_of
+from backend.core.config import Settings
+from backend.db.engine import Database
+from backend.core.errors import ApiError
 
 Clock = Callable[[], float]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from app.domain.catalog import Catalog as SharedCatalog
 from app.domain.catalog import Therapist
 from app.domain.models import BookingRequest
-from backend.errors import FieldError, InvalidRequest
+from backend.core.errors import FieldError, InvalidRequest
 
 __all__ = ["Catalog", "Therapist"]
 

@@ -27,9 +27,9 @@ from typing import Any, ClassVar
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from backend.clients import Network
-from backend.config import Settings
-from backend.nodelay import nodelay
+from backend.services.clients import Network
+from backend.core.config import Settings
+from backend.http.nodelay import nodelay
 
 MAX_HEADER_BYTES = 16 * 1024
 READ_CHUNK = 64 * 1024
@@ -156,7 +156,7 @@ def _trusted(peer: str, networks: tuple[Network, ...]) -> bool:
 
 # What each worker process of ``--workers`` imports: a worker cannot be handed a class made in the
 # parent, so it builds the same configured protocol from its own environment (PEP 562 below).
-WORKER_PROTOCOL = "backend.server:WorkerH11Protocol"
+WORKER_PROTOCOL = "backend.http.server:WorkerH11Protocol"
 
 
 def __getattr__(name: str) -> Any:
@@ -179,6 +179,6 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "limit_concurrency": settings.max_connections,
         "timeout_keep_alive": 5,
         "server_header": False,
-        # Behind a proxy the client is worked out by backend.clients from TRUSTED_PROXIES, not here.
+        # Behind a proxy the client is worked out by backend.services.clients from TRUSTED_PROXIES, not here.
         "proxy_headers": False,
     }

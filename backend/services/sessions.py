@@ -1,7 +1,7 @@
 """Session ids: ``session_<therapist_id>_<customer_id>``, checked against the catalog.
 
 The therapist id is a catalog id (``t-ayu``); the customer id is the rest, a canonical UUID4 as
-the page makes it (``backend.bodies.is_customer_id``; anything else is a 422 on ``customer_id``).
+the page makes it (``backend.core.bodies.is_customer_id``; anything else is a 422 on ``customer_id``).
 Matching catalog ids as prefixes keeps the split unambiguous.
 
 Example::
@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.domain.models import ID_MAX
-from backend.bodies import is_customer_id
-from backend.catalog import Catalog
-from backend.errors import FieldError, InvalidRequest
+from backend.core.bodies import is_customer_id
+from backend.services.catalog import Catalog
+from backend.core.errors import FieldError, InvalidRequest
 
 PREFIX = "session_"
 # What /openapi.json documents (and FastAPI checks first); the catalog is checked in code.

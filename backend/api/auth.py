@@ -8,7 +8,7 @@
     too many failed checks from this client        → 429 + Retry-After, before any check
                                                      (every 401 and 403 above counts)
 
-Customer ids are UUID4s (``backend.bodies.check_customer_id``: 422 on ``customer_id``); the token
+Customer ids are UUID4s (``backend.core.bodies.check_customer_id``: 422 on ``customer_id``); the token
 travels only in the Authorization header, never in a URL.
 
 Example::
@@ -17,7 +17,7 @@ Example::
     async def read(session: CustomerSession): ...        # Session, the token owns its customer
 
     @router.get("/me")
-    def me(therapist: TherapistAuth): ...                # backend.catalog.Therapist
+    def me(therapist: TherapistAuth): ...                # backend.services.catalog.Therapist
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from backend import customers
-from backend.bodies import UUID4_PATTERN, check_customer_id
-from backend.catalog import Therapist
-from backend.deps import BookingBody, CatalogDep, DatabaseDep, LimitsDep
-from backend.errors import ApiError
-from backend.sessions import SESSION_MAX, SESSION_PATTERN, Session, parse_session_id
-from backend.tokens import therapist_for_token, well_formed
+from backend.crud import customers
+from backend.core.bodies import UUID4_PATTERN, check_customer_id
+from backend.services.catalog import Therapist
+from backend.api.deps import BookingBody, CatalogDep, DatabaseDep, LimitsDep
+from backend.core.errors import ApiError
+from backend.services.sessions import SESSION_MAX, SESSION_PATTERN, Session, parse_session_id
+from backend.core.security import therapist_for_token, well_formed
 
 _customer_bearer = HTTPBearer(auto_error=False, scheme_name="CustomerToken",
                               description="The random token (22–128 of A-Z a-z 0-9 _ -) the page made; "

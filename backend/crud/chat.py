@@ -5,7 +5,7 @@ transaction that inserts it, so seqs are gap-free and strictly increasing per co
 and commit in order (the write lock, or on PostgreSQL the conversation's row lock, orders
 them). ``UNIQUE (session_id, id)`` makes a message id count once, whatever the races.
 Plain portable SQL only (``ON CONFLICT``, correlated subqueries; no SQLite functions): it runs
-unchanged on SQLite and PostgreSQL (``backend.db``), and is right under both engines' locking.
+unchanged on SQLite and PostgreSQL (``backend.db.engine``), and is right under both engines' locking.
 
 Example::
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from backend.chat_models import (
+from backend.core.models import (
     ConversationList,
     ConversationSummary,
     MessageCursor,
@@ -29,9 +29,9 @@ from backend.chat_models import (
     MessagePublic,
     snippet,
 )
-from backend.crud import now_ms
-from backend.db import INTEGRITY_ERRORS, Connection, Database
-from backend.sessions import Session
+from backend.crud.bookings import now_ms
+from backend.db.engine import INTEGRITY_ERRORS, Connection, Database
+from backend.services.sessions import Session
 
 PAGE_MAX = 200  # messages per answer; the cursor continues from the last one returned
 LIST_MAX = 200  # conversations per answer, newest activity first
