@@ -28,8 +28,10 @@ from pydantic import ValidationError
 
 from backend.services.catalog import Catalog
 from backend.core.config import Settings
-from backend.db.engine import UNAVAILABLE_ERRORS, SchemaTooNew, open_database
-from backend.core.security import issue_therapist_token, new_token, revoke_therapist_tokens
+from backend.core.security import new_token
+from backend.crud.tokens import issue_therapist_token, revoke_therapist_tokens
+from backend.db.engine import is_unavailable, open_database
+from backend.db.migrations import SchemaTooNew
 
 
 def _settings() -> Settings | None:
@@ -51,8 +53,10 @@ def migrate(settings: Settings) -> int:
     except SchemaTooNew as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except UNAVAILABLE_ERRORS as exc:
-        print(f"error: the database cannot be reached ({settings.database_engine}): {exc}", file=sys.stderr)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        print(f"error: the database cannot be reached ({settings.database.redacted}): {exc}", file=sys.stderr)
         return 1
     finally:
         database.close()

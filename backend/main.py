@@ -19,11 +19,11 @@ from backend.api import api_router
 from backend.services.catalog import Catalog
 from backend.core.config import Settings
 from backend.db.engine import open_database
-from backend.core.errors import install_error_handlers
+from backend.api.errors import install_error_handlers
 from backend.http.headers import SecurityHeaders, page_policy
 from backend.services.idempotency import HEADER as IDEMPOTENCY_HEADER
 from backend.http.limits import BodySizeLimit
-from backend.services.notify import make_notifier
+from backend.db.notify import make_notifier
 from backend.services.ratelimit import limits_for
 from backend.site.serve import site_router
 
@@ -34,6 +34,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.notifier.bind(asyncio.get_running_loop())
     yield
     app.state.notifier.close()
+    app.state.limits.close()
     app.state.database.close()
 
 

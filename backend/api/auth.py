@@ -33,7 +33,8 @@ from backend.services.catalog import Therapist
 from backend.api.deps import BookingBody, CatalogDep, DatabaseDep, LimitsDep
 from backend.core.errors import ApiError
 from backend.services.sessions import SESSION_MAX, SESSION_PATTERN, Session, parse_session_id
-from backend.core.security import therapist_for_token, well_formed
+from backend.core.security import well_formed
+from backend.crud.tokens import therapist_for_token
 
 _customer_bearer = HTTPBearer(auto_error=False, scheme_name="CustomerToken",
                               description="The random token (22–128 of A-Z a-z 0-9 _ -) the page made; "

@@ -28,7 +28,7 @@ from backend.crud import customers
 from backend.services import idempotency
 from backend.api.chat_common import TOO_MANY, therapist_topic
 from backend.api.auth import BookingOwner, CustomerToken, CustomerWriteLimit, OwnedCustomerId
-from backend.db.engine import Database
+from backend.db.engine import transaction
 from backend.api.deps import (
     AdminAccess,
     BookingBody,
@@ -82,7 +82,7 @@ def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalo
         created = BookingCreated(id=crud.new_booking_id(), created_at=crud.now_ms(), booking=booking)
         session = Session(session_id_for(booking.therapist_id, booking.customer_id),
                           booking.therapist_id, booking.customer_id)
-        with Database.transaction(conn):  # the booking and its conversation, or neither
+        with transaction(conn):  # the booking and its conversation, or neither
             inserted = crud.insert_booking(conn, key=key, request_hash=request_hash, created=created)
             if inserted:
                 chat_crud.note_booking(conn, session, customer_name=booking.customer_name,

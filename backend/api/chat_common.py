@@ -9,10 +9,10 @@ Example::
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Annotated, Any
 
 from fastapi import Query, Response
+from sqlalchemy import Connection
 
 from backend.crud import chat as chat_crud
 from backend.crud.chat import NewMessage
@@ -25,7 +25,7 @@ from backend.core.models import (
 )
 from backend.db.engine import Database
 from backend.core.errors import ErrorBody, FieldError, InvalidRequest, ValidationErrorBody
-from backend.services.notify import Notifier, long_poll
+from backend.core.notify import Notifier, long_poll
 from backend.services.sessions import Session
 
 After = Annotated[str | None, Query(pattern=MESSAGE_CURSOR_PATTERN, max_length=64,
@@ -64,7 +64,7 @@ def therapist_topic(therapist_id: str) -> str:
     return f"therapist:{therapist_id}"
 
 
-def store_message(conn: sqlite3.Connection, session: Session, new: NewMessage, response: Response,
+def store_message(conn: Connection, session: Session, new: NewMessage, response: Response,
                   notifier: Notifier, *, may_create: bool) -> chat_crud.MessagePublic:
     """Store once; 201 when new, 200 + Idempotent-Replayed for the same content, 422 on ``id`` else."""
     stored, created = chat_crud.add_message(conn, session, new, may_create=may_create)

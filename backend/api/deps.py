@@ -9,13 +9,13 @@ Example::
 from __future__ import annotations
 
 import hmac
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from sqlalchemy import Connection
 
 from app.domain.models import BookingRequest
 from backend.services import idempotency
@@ -24,7 +24,7 @@ from backend.services.catalog import Catalog
 from backend.core.config import Settings
 from backend.db.engine import Database
 from backend.core.errors import ApiError
-from backend.services.notify import Notifier
+from backend.core.notify import Notifier
 from backend.services.ratelimit import Limits, get_limits
 
 M = TypeVar("M", bound=BaseModel)
@@ -46,9 +46,9 @@ def get_notifier(request: Request) -> Notifier:
     return request.app.state.notifier
 
 
-async def get_connection(request: Request) -> AsyncIterator[sqlite3.Connection]:
-    # Borrowing from the pool never blocks for long, so this stays on the event loop; the
-    # (sync) routes that use the connection run in the worker threads.
+def get_connection(request: Request) -> Iterator[Connection]:
+    # A plain (sync) dependency: FastAPI runs it in a worker thread, so a pool that must wait (all
+    # connections busy, or the server gone) never stalls the event loop; so do the routes using it.
     with request.app.state.database.connection() as conn:
         yield conn
 
@@ -87,7 +87,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
-Conn = Annotated[sqlite3.Connection, Depends(get_connection)]
+Conn = Annotated[Connection, Depends(get_connection)]
 BookingBody = Annotated[BookingRequest, Depends(get_booking_body)]
 IdempotencyKey = Annotated[str, Depends(idempotency.read_key)]
 AdminAccess = Depends(require_admin)

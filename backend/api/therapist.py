@@ -52,7 +52,7 @@ from backend.core.models import (
 from backend.crud.bookings import now_ms
 from backend.api.deps import Conn, DatabaseDep, NotifierDep, json_body
 from backend.core.errors import ApiError
-from backend.services.notify import long_poll
+from backend.core.notify import long_poll
 from backend.services.sessions import Session
 
 router = APIRouter(prefix="/api/therapist", tags=["therapist"])

@@ -5,6 +5,7 @@
 | HOST / PORT           | 127.0.0.1 / 8000          | where ``python -m backend`` (``make serve``) listens |
 | DATABASE_URL          | var/bookings.sqlite3      | SQLite file (``sqlite:///path`` or a plain path), |
 |                       |                           | or ``postgresql://user:password@host:port/db``    |
+|                       |                           | (``postgresql+psycopg://`` too); nothing else     |
 | WORKERS               | 1                         | API processes (more than 1 needs PostgreSQL)     |
 | DB_POOL_SIZE          | 10                        | PostgreSQL connections per process, at most      |
 | DB_POOL_TIMEOUT       | 5                         | seconds a request waits for one, then 503        |
@@ -48,8 +49,10 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from backend.site.files import ROOT
+from backend.core.database_url import DatabaseUrl
+from backend.core.paths import ROOT
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 MAX_BODY_BYTES = 16 * 1024
 DEFAULT_DATABASE = "var/bookings.sqlite3"
 ADMIN_TOKEN_MIN = 32
@@ -132,20 +135,24 @@ class Settings(BaseSettings):
     def _empty_is_default(cls, value: object) -> object:
         return value or DEFAULT_DATABASE
 
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        DatabaseUrl.parse(value, ROOT)  # a ValueError names the forms we take; the server stops (exit 2)
+        return value
+
+    @property
+    def database(self) -> DatabaseUrl:
+        return DatabaseUrl.parse(self.database_url, ROOT)
+
     @property
     def database_engine(self) -> str:
-        return "postgresql" if self.database_url.startswith(("postgresql://", "postgres://")) else "sqlite"
+        return self.database.engine
 
     @property
     def database_path(self) -> Path:
         """The SQLite file (meaningless for PostgreSQL)."""
-        value = self.database_url
-        for prefix in ("sqlite:///", "sqlite://"):
-            if value.startswith(prefix):
-                value = value[len(prefix):]
-                break
-        path = Path(value)
-        return path if path.is_absolute() else ROOT / path
+        return self.database.path or ROOT / DEFAULT_DATABASE
 
     @property
     def cors_origins(self) -> tuple[str, ...]:
@@ -156,5 +163,5 @@ class Settings(BaseSettings):
         return tuple(self.frame_ancestors.split())
 
     @property
-    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    def proxy_networks(self) -> tuple[Network, ...]:
         return tuple(ipaddress.ip_network(e, strict=False) for e in self.trusted_proxies.replace(",", " ").split())

@@ -43,6 +43,15 @@ class MessageCursor:
         return f"m.{self.seq}.{self.read_through}"
 
 
+@dataclass(frozen=True)
+class Session:
+    """A conversation's parts: ``session_<therapist_id>_<customer_id>`` (``backend.services.sessions``)."""
+
+    session_id: str
+    therapist_id: str
+    customer_id: str
+
+
 class MessagePublic(BaseModel):
     id: str
     session_id: str

@@ -1,5 +1,5 @@
 """The SQL for bookings: small functions over a connection (``backend.db.engine``: SQLite or PostgreSQL),
-no FastAPI in sight. Plain portable SQL with ``?`` placeholders.
+no FastAPI in sight. Plain portable SQL in SQLAlchemy ``text()`` with ``:name`` parameters.
 
 Example::
 
@@ -11,12 +11,16 @@ Example::
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection, text
+
 from app.domain.models import BookingCreated, BookingRequest, LastBooking
-from backend.db.engine import Connection
+from backend.core.clock import now_ms
+
+__all__ = ["StoredBooking", "bookings_between", "find_by_key", "get_booking", "insert_booking",
+           "last_for_customer", "list_bookings", "new_booking_id", "now_ms"]
 
 _COLUMNS = "id, created_at, booking_json, request_hash"
 
@@ -32,45 +36,41 @@ def new_booking_id() -> str:
     return "bk_" + secrets.token_urlsafe(12)
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 def _created(row: Any) -> BookingCreated:
-    return BookingCreated(id=row["id"], created_at=row["created_at"],
-                          booking=BookingRequest.model_validate_json(row["booking_json"]))
+    return BookingCreated(id=row.id, created_at=row.created_at,
+                          booking=BookingRequest.model_validate_json(row.booking_json))
 
 
 def insert_booking(conn: Connection, *, key: str, request_hash: str,
                    created: BookingCreated) -> bool:
     """Insert and commit; False (and nothing written) when the key is already taken."""
     booking = created.booking
-    cursor = conn.execute(
+    cursor = conn.execute(text(
         "INSERT INTO bookings (id, idempotency_key, request_hash, customer_id, therapist_id,"
-        " created_at, booking_json) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (idempotency_key) DO NOTHING",
-        (created.id, key, request_hash, booking.customer_id, booking.therapist_id,
-         created.created_at, booking.model_dump_json()),
-    )
+        " created_at, booking_json) VALUES (:id, :key, :hash, :customer, :therapist, :at, :json)"
+        " ON CONFLICT (idempotency_key) DO NOTHING"),
+        {"id": created.id, "key": key, "hash": request_hash, "customer": booking.customer_id,
+         "therapist": booking.therapist_id, "at": created.created_at, "json": booking.model_dump_json()})
     return cursor.rowcount == 1
 
 
 def find_by_key(conn: Connection, key: str) -> StoredBooking | None:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM bookings WHERE idempotency_key = ?", (key,)).fetchone()
-    return None if row is None else StoredBooking(_created(row), row["request_hash"])
+    row = conn.execute(text(f"SELECT {_COLUMNS} FROM bookings WHERE idempotency_key = :key"),
+                       {"key": key}).first()
+    return None if row is None else StoredBooking(_created(row), row.request_hash)
 
 
 def get_booking(conn: Connection, booking_id: str) -> BookingCreated | None:
     if "\x00" in booking_id:
         return None  # no stored id holds a NUL, and PostgreSQL refuses to even compare one
-    row = conn.execute(f"SELECT {_COLUMNS} FROM bookings WHERE id = ?", (booking_id,)).fetchone()
+    row = conn.execute(text(f"SELECT {_COLUMNS} FROM bookings WHERE id = :id"), {"id": booking_id}).first()
     return None if row is None else _created(row)
 
 
 def last_for_customer(conn: Connection, customer_id: str) -> LastBooking | None:
-    row = conn.execute(
-        f"SELECT {_COLUMNS} FROM bookings WHERE customer_id = ?"
-        " ORDER BY created_at DESC, seq DESC LIMIT 1", (customer_id,)).fetchone()
+    row = conn.execute(text(
+        f"SELECT {_COLUMNS} FROM bookings WHERE customer_id = :customer"
+        " ORDER BY created_at DESC, seq DESC LIMIT 1"), {"customer": customer_id}).first()
     if row is None:
         return None
     booking = _created(row).booking
@@ -80,15 +80,16 @@ def last_for_customer(conn: Connection, customer_id: str) -> LastBooking | None:
 
 
 def list_bookings(conn: Connection, limit: int) -> list[BookingCreated]:
-    rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM bookings ORDER BY created_at DESC, seq DESC LIMIT ?", (limit,))
+    rows = conn.execute(text(
+        f"SELECT {_COLUMNS} FROM bookings ORDER BY created_at DESC, seq DESC LIMIT :limit"), {"limit": limit})
     return [_created(row) for row in rows]
 
 
 def bookings_between(conn: Connection, therapist_id: str, customer_id: str,
                      limit: int = 100) -> list[BookingCreated]:
     """This customer's bookings with this therapist, newest first (the therapist's side panel)."""
-    rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM bookings WHERE customer_id = ? AND therapist_id = ?"
-        " ORDER BY created_at DESC, seq DESC LIMIT ?", (customer_id, therapist_id, limit))
+    rows = conn.execute(text(
+        f"SELECT {_COLUMNS} FROM bookings WHERE customer_id = :customer AND therapist_id = :therapist"
+        " ORDER BY created_at DESC, seq DESC LIMIT :limit"),
+        {"customer": customer_id, "therapist": therapist_id, "limit": limit})
     return [_created(row) for row in rows]

@@ -21,17 +21,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection, text
+
+from backend.core.clock import now_ms
 from backend.core.models import (
     ConversationList,
     ConversationSummary,
     MessageCursor,
     MessagePage,
     MessagePublic,
+    Session,
     snippet,
 )
-from backend.crud.bookings import now_ms
-from backend.db.engine import INTEGRITY_ERRORS, Connection, Database
-from backend.services.sessions import Session
+from backend.db.engine import INTEGRITY_ERRORS, snapshot, transaction
 
 PAGE_MAX = 200  # messages per answer; the cursor continues from the last one returned
 LIST_MAX = 200  # conversations per answer, newest activity first
@@ -53,22 +55,22 @@ class NewMessage:
 
 
 def _public(row: Any, read_through: int) -> MessagePublic:
-    customer = row["sender_type"] == "customer"
-    return MessagePublic(id=row["id"], session_id=row["session_id"], sender_type=row["sender_type"],
-                         sender_id=row["sender_id"], message=row["message"], timestamp=row["timestamp"],
-                         server_time=row["server_time"], seq=row["seq"],
-                         read=(row["seq"] <= read_through) if customer else None)
+    customer = row.sender_type == "customer"
+    return MessagePublic(id=row.id, session_id=row.session_id, sender_type=row.sender_type,
+                         sender_id=row.sender_id, message=row.message, timestamp=row.timestamp,
+                         server_time=row.server_time, seq=row.seq,
+                         read=(row.seq <= read_through) if customer else None)
 
 
 def _find(conn: Connection, session_id: str, message_id: str) -> Any | None:
-    return conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND id = ?",
-                        (session_id, message_id)).fetchone()
+    return conn.execute(text(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = :s AND id = :id"),
+                        {"s": session_id, "id": message_id}).first()
 
 
 def _read_through(conn: Connection, session_id: str) -> int:
-    row = conn.execute("SELECT read_through FROM conversations WHERE session_id = ?",
-                       (session_id,)).fetchone()
-    return 0 if row is None else int(row["read_through"])
+    value = conn.execute(text("SELECT read_through FROM conversations WHERE session_id = :s"),
+                         {"s": session_id}).scalar()
+    return 0 if value is None else int(value)
 
 
 def add_message(conn: Connection, session: Session, new: NewMessage, *,
@@ -77,26 +79,26 @@ def add_message(conn: Connection, session: Session, new: NewMessage, *,
     taken. ConversationMissing when the conversation does not exist and may not be created."""
     now = now_ms()
     try:
-        with Database.transaction(conn):
+        with transaction(conn):
             if may_create:
-                conn.execute(
+                conn.execute(text(
                     "INSERT INTO conversations (session_id, therapist_id, customer_id, created_at,"
-                    " last_activity, version) VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (session_id) DO NOTHING",
-                    (session.session_id, session.therapist_id, session.customer_id, now, now))
+                    " last_activity, version) VALUES (:s, :t, :c, :now, :now, 0)"
+                    " ON CONFLICT (session_id) DO NOTHING"),
+                    {"s": session.session_id, "t": session.therapist_id, "c": session.customer_id, "now": now})
             existing = _find(conn, session.session_id, new.id)
             if existing is not None:
                 return _public(existing, _read_through(conn, session.session_id)), False
-            updated = conn.execute(
-                "UPDATE conversations SET last_seq = last_seq + 1, last_activity = ?, last_message = ?,"
-                " last_sender_type = ?, version = version + 1 WHERE session_id = ?",
-                (now, snippet(new.message), new.sender_type, session.session_id))
-            if updated.rowcount == 0:
+            seq = conn.execute(text(
+                "UPDATE conversations SET last_seq = last_seq + 1, last_activity = :now, last_message = :m,"
+                " last_sender_type = :st, version = version + 1 WHERE session_id = :s RETURNING last_seq"),
+                {"now": now, "m": snippet(new.message), "st": new.sender_type, "s": session.session_id}).scalar()
+            if seq is None:
                 raise ConversationMissing(session.session_id)
-            seq = conn.execute("SELECT last_seq FROM conversations WHERE session_id = ?",
-                               (session.session_id,)).fetchone()[0]
-            conn.execute(f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         (session.session_id, seq, new.id, new.sender_type, new.sender_id, new.message,
-                          new.timestamp, now))
+            conn.execute(text(f"INSERT INTO messages ({_MESSAGE_COLUMNS})"
+                              " VALUES (:s, :seq, :id, :st, :sid, :m, :ts, :now)"),
+                         {"s": session.session_id, "seq": seq, "id": new.id, "st": new.sender_type,
+                          "sid": new.sender_id, "m": new.message, "ts": new.timestamp, "now": now})
             stored = _find(conn, session.session_id, new.id)
             return _public(stored, _read_through(conn, session.session_id)), True
     except INTEGRITY_ERRORS:
@@ -110,13 +112,11 @@ def add_message(conn: Connection, session: Session, new: NewMessage, *,
 
 def message_page(conn: Connection, session_id: str, after: MessageCursor) -> MessagePage:
     """Messages after the cursor, oldest first, and the read mark: one consistent snapshot."""
-    conn.execute("BEGIN")
-    try:
+    with snapshot(conn):
         read_through = _read_through(conn, session_id)
-        rows = conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND seq > ?"
-                            " ORDER BY seq LIMIT ?", (session_id, after.seq, PAGE_MAX)).fetchall()
-    finally:
-        conn.execute("COMMIT")
+        rows = conn.execute(text(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = :s AND seq > :after"
+                                 " ORDER BY seq LIMIT :limit"),
+                            {"s": session_id, "after": after.seq, "limit": PAGE_MAX}).all()
     messages = [_public(row, read_through) for row in rows]
     cursor = MessageCursor(messages[-1].seq if messages else after.seq, max(read_through, after.read_through))
     return MessagePage(messages=messages, cursor=str(cursor), read_through=read_through)
@@ -127,25 +127,25 @@ def page_has_news(page: MessagePage, after: MessageCursor) -> bool:
 
 
 def conversation_exists(conn: Connection, session_id: str) -> bool:
-    row = conn.execute("SELECT 1 FROM conversations WHERE session_id = ?", (session_id,)).fetchone()
+    row = conn.execute(text("SELECT 1 FROM conversations WHERE session_id = :s"), {"s": session_id}).first()
     return row is not None
 
 
 def mark_read(conn: Connection, session_id: str) -> int:
     """Every customer message so far is read; the new read_through. ConversationMissing if none."""
-    with Database.transaction(conn):
-        row = conn.execute("SELECT read_through FROM conversations WHERE session_id = ?",
-                           (session_id,)).fetchone()
-        if row is None:
+    with transaction(conn):
+        current = conn.execute(text("SELECT read_through FROM conversations WHERE session_id = :s"),
+                               {"s": session_id}).scalar()
+        if current is None:
             raise ConversationMissing(session_id)
-        newest = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = ?"
-                              " AND sender_type = 'customer'", (session_id,)).fetchone()[0]
-        if newest <= row["read_through"]:
-            return int(row["read_through"])  # nothing new read: no version bump, no wake-up
-        # "AND read_through < ?": a mark only ever moves forward, even when two marks race on an
+        newest = conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = :s"
+                                   " AND sender_type = 'customer'"), {"s": session_id}).scalar_one()
+        if newest <= current:
+            return int(current)  # nothing new read: no version bump, no wake-up
+        # "AND read_through < :n": a mark only ever moves forward, even when two marks race on an
         # engine whose transactions do not take the write lock up front (PostgreSQL).
-        updated = conn.execute("UPDATE conversations SET read_through = ?, version = version + 1"
-                               " WHERE session_id = ? AND read_through < ?", (newest, session_id, newest))
+        updated = conn.execute(text("UPDATE conversations SET read_through = :n, version = version + 1"
+                                    " WHERE session_id = :s AND read_through < :n"), {"n": newest, "s": session_id})
         if updated.rowcount == 0:
             return _read_through(conn, session_id)  # a racing mark got at least this far
         return int(newest)
@@ -154,32 +154,29 @@ def mark_read(conn: Connection, session_id: str) -> int:
 def note_booking(conn: Connection, session: Session, *, customer_name: str, duration: int) -> None:
     """A new booking starts the conversation (or updates it): the name, and a line for the list."""
     now = now_ms()
-    conn.execute(
+    conn.execute(text(
         "INSERT INTO conversations (session_id, therapist_id, customer_id, customer_name, created_at,"
-        " last_activity, last_message) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " last_activity, last_message) VALUES (:s, :t, :c, :name, :now, :now, :line)"
         " ON CONFLICT (session_id) DO UPDATE SET customer_name = excluded.customer_name,"
         " last_activity = excluded.last_activity, last_message = excluded.last_message,"
-        " last_sender_type = NULL, version = conversations.version + 1",
-        (session.session_id, session.therapist_id, session.customer_id, customer_name, now, now,
-         f"Booking: {duration} min"))
+        " last_sender_type = NULL, version = conversations.version + 1"),
+        {"s": session.session_id, "t": session.therapist_id, "c": session.customer_id, "name": customer_name,
+         "now": now, "line": f"Booking: {duration} min"})
 
 
 def conversation_list(conn: Connection, therapist_id: str) -> ConversationList:
-    conn.execute("BEGIN")
-    try:
-        rows = conn.execute(
+    with snapshot(conn):
+        rows = conn.execute(text(
             "SELECT c.session_id, c.customer_id, c.customer_name, c.last_message, c.last_sender_type,"
             " c.last_activity, (SELECT COUNT(*) FROM messages m WHERE m.session_id = c.session_id"
             "  AND m.sender_type = 'customer' AND m.seq > c.read_through) AS unread"
-            " FROM conversations c WHERE c.therapist_id = ?"
-            " ORDER BY c.last_activity DESC, c.session_id LIMIT ?", (therapist_id, LIST_MAX)).fetchall()
-        total = conn.execute("SELECT COALESCE(SUM(version), 0) FROM conversations WHERE therapist_id = ?",
-                             (therapist_id,)).fetchone()[0]
-    finally:
-        conn.execute("COMMIT")
+            " FROM conversations c WHERE c.therapist_id = :t"
+            " ORDER BY c.last_activity DESC, c.session_id LIMIT :limit"), {"t": therapist_id, "limit": LIST_MAX}).all()
+        total = conn.execute(text("SELECT COALESCE(SUM(version), 0) FROM conversations WHERE therapist_id = :t"),
+                             {"t": therapist_id}).scalar_one()
     conversations = [ConversationSummary(
-        session_id=row["session_id"], customer_id=row["customer_id"],
-        customer_name=row["customer_name"] or NEW_CUSTOMER, last_message=row["last_message"],
-        last_sender_type=row["last_sender_type"], last_activity=row["last_activity"], unread=row["unread"],
+        session_id=row.session_id, customer_id=row.customer_id,
+        customer_name=row.customer_name or NEW_CUSTOMER, last_message=row.last_message,
+        last_sender_type=row.last_sender_type, last_activity=row.last_activity, unread=row.unread,
     ) for row in rows]
     return ConversationList(conversations=conversations, cursor=f"c.{total}")

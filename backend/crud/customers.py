@@ -2,8 +2,9 @@
 
 The page makes a random customer id and a random token and keeps both; the server binds
 the id to the token's sha256 the first time it sees them together, and from then on
-refuses that id with any other token. ``INSERT ... ON CONFLICT DO NOTHING`` then a read
-makes the first writer win even when two requests race.
+refuses that id with any other token. A read comes first (every authenticated request asks,
+long polls included, and a read takes no write lock); only an unknown id is inserted, with
+``ON CONFLICT DO NOTHING`` then a read, so the first writer wins even when two requests race.
 
 Example::
 
@@ -14,22 +15,26 @@ Example::
 
 from __future__ import annotations
 
-import sqlite3
+from sqlalchemy import Connection, text
 
-from backend.crud.bookings import now_ms
+from backend.core.clock import now_ms
 from backend.core.security import same_hash, token_hash
 
+_OWNER = text("SELECT token_hash FROM customers WHERE customer_id = :c")
 
-def claim(conn: sqlite3.Connection, customer_id: str, token: str) -> bool:
+
+def claim(conn: Connection, customer_id: str, token: str) -> bool:
     """Bind ``customer_id`` to ``token`` if unclaimed; True when the token owns the id."""
     wanted = token_hash(token)
-    conn.execute("INSERT INTO customers (customer_id, token_hash, created_at) VALUES (?, ?, ?)"
-                 " ON CONFLICT (customer_id) DO NOTHING", (customer_id, wanted, now_ms()))
-    row = conn.execute("SELECT token_hash FROM customers WHERE customer_id = ?", (customer_id,)).fetchone()
-    return row is not None and same_hash(row["token_hash"], wanted)
+    owner = conn.execute(_OWNER, {"c": customer_id}).scalar()
+    if owner is None:
+        conn.execute(text("INSERT INTO customers (customer_id, token_hash, created_at) VALUES (:c, :h, :now)"
+                          " ON CONFLICT (customer_id) DO NOTHING"), {"c": customer_id, "h": wanted, "now": now_ms()})
+        owner = conn.execute(_OWNER, {"c": customer_id}).scalar()
+    return owner is not None and same_hash(owner, wanted)
 
 
-def owns(conn: sqlite3.Connection, customer_id: str, token: str) -> bool:
+def owns(conn: Connection, customer_id: str, token: str) -> bool:
     """True when ``token`` already owns ``customer_id`` (never claims it)."""
-    row = conn.execute("SELECT token_hash FROM customers WHERE customer_id = ?", (customer_id,)).fetchone()
-    return row is not None and same_hash(row["token_hash"], token_hash(token))
+    owner = conn.execute(_OWNER, {"c": customer_id}).scalar()
+    return owner is not None and same_hash(owner, token_hash(token))

@@ -1,297 +1,171 @@
-"""The database: SQLite in one file (the embedded default) or PostgreSQL, one migration history.
+"""The database: a SQLAlchemy 2 Core engine on a SQLite file (the default) or PostgreSQL (psycopg 3).
 
-``open_database(settings)`` picks the engine from ``DATABASE_URL``: ``postgresql://...`` (or
-``postgres://``) is PostgreSQL (``backend.db.postgres``: psycopg 3 and its pool), anything
-else (a path, ``sqlite:///path``) is the SQLite file below. Both give the same API to the code
-that uses them: ``with database.connection() as conn``, ``conn.execute(sql, params)`` with ``?``
-placeholders and rows readable by name and by index, and ``Database.transaction(conn)``. The
-SQL in ``crud.py``/``chat_crud.py`` is plain portable SQL and runs unchanged on both.
+SQLAlchemy gives the pool, the dialects, parameters (``text("… WHERE id = :id")``) and rows
+(``row.id``, ``row[0]``); this module only says how our two engines must behave:
 
-SQLite durability: every write is a single autocommit statement (or an explicit transaction)
-that is committed *before* the route returns, and the connections run with
-``synchronous=FULL``. In WAL mode that fsyncs the write-ahead log on every commit, so a booking
-answered with 201 survives a crash of the process *and* of the machine (power loss).
-``synchronous=NORMAL`` would be faster but, in WAL mode, may lose the last commits on power loss
-(they survive an application crash only), which is not what a 201 promises. (PostgreSQL: every
-connection runs with ``synchronous_commit=on``, the same promise.)
+    connection()              driver autocommit: each statement commits on its own (a 201 is durable
+                              when the statement returns), until a ``transaction`` says otherwise
+    transaction(conn)         BEGIN IMMEDIATE on SQLite (the write lock up front, so two writers never
+                              read-then-write a stale view), plain BEGIN on PostgreSQL (READ COMMITTED:
+                              writers meet on row locks and UNIQUE constraints); COMMIT or ROLLBACK
+    snapshot(conn)            a read-only snapshot: BEGIN (deferred, no lock) on SQLite, REPEATABLE READ
+                              on PostgreSQL
 
-Why a pool rather than a connection per request: when the last connection to a WAL database
-closes, SQLite checkpoints and deletes the WAL file; opening and closing per request would do
-that on every booking. Idle connections are kept (up to ``max_idle``) and reused.
+SQLite durability: WAL + ``synchronous=FULL`` on every connection, so a commit has fsynced the WAL
+and survives a power cut (NORMAL may lose the last commits then). PostgreSQL: every connection runs
+with ``synchronous_commit=on``, the same promise. Both are SQLAlchemy ``connect`` events; the BEGIN
+forms are the ``begin`` event recipe (the driver is left in autocommit, SQLAlchemy emits BEGIN).
 
-Migrations: ``MIGRATIONS`` below is the one history of both engines, applied at start-up by
-whichever process gets there first while the others wait: SQLite takes ``BEGIN IMMEDIATE`` and
-records the version in ``PRAGMA user_version``; PostgreSQL takes ``pg_advisory_xact_lock`` and
-records it in a ``schema_migrations`` table, each in one transaction with the DDL. A database
-newer than this code is refused (``SchemaTooNew``). The statements are written in the SQL both
-engines share; the only words PostgreSQL reads differently (``INTEGER`` is 64-bit in SQLite, so
-it becomes ``BIGINT``, and ``INTEGER PRIMARY KEY`` an identity column) are translated in one
-function, ``backend.db.postgres.ddl``.
+Why a pool on SQLite too: when the last connection to a WAL database closes, SQLite checkpoints and
+deletes the WAL file; opening and closing per request would do that on every booking.
 
-Errors a route may meet, whatever the engine (``backend.core.errors`` maps them)::
-
-    UNAVAILABLE_ERRORS      locked, busy, connection lost, pool exhausted  → 503 + Retry-After
-    INVALID_VALUE_ERRORS    a value the database cannot store (PostgreSQL) → 422
-    INTEGRITY_ERRORS        a UNIQUE constraint stopped a racing twin      (handled in the SQL code)
+Errors: ``backend.db.errors`` says which ones are "busy or gone, retry" (503) and which are bugs.
 
 Example::
 
     database = open_database(Settings(DATABASE_URL="var/bookings.sqlite3"))
     database.migrate()
     with database.connection() as conn:
-        conn.execute("SELECT count(*) FROM bookings").fetchone()[0]
+        conn.execute(text("SELECT count(*) FROM bookings")).scalar_one()
+        with transaction(conn):
+            conn.execute(text("INSERT INTO ..."), {...})
     database.close()
 """
 
 from __future__ import annotations
 
-import queue
-import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
+
+from backend.core.database_url import DatabaseUrl
+from backend.db.errors import INTEGRITY_ERRORS, INVALID_VALUE_ERRORS, is_unavailable
 
 if TYPE_CHECKING:
     from backend.core.config import Settings
 
-# Migration N (1-based) brings the schema from user_version N-1 to N. Append, never edit.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """
-        CREATE TABLE bookings (
-            seq             INTEGER PRIMARY KEY,        -- insertion order, breaks created_at ties
-            id              TEXT    NOT NULL UNIQUE,    -- public id, 'bk_' + random token
-            idempotency_key TEXT    NOT NULL UNIQUE,    -- one booking per key, enforced here
-            request_hash    TEXT    NOT NULL,           -- sha256 of the canonical request body
-            customer_id     TEXT    NOT NULL,
-            therapist_id    TEXT    NOT NULL,
-            created_at      INTEGER NOT NULL,           -- epoch milliseconds
-            booking_json    TEXT    NOT NULL            -- the validated BookingRequest
-        )
-        """,
-        "CREATE INDEX bookings_by_customer ON bookings (customer_id, created_at)",
-        "CREATE INDEX bookings_by_time ON bookings (created_at)",
-    ),
-    (   # 2: the two-sided chat (customers own their ids, therapists sign in with tokens).
-        """
-        CREATE TABLE customers (
-            customer_id TEXT    PRIMARY KEY,
-            token_hash  TEXT    NOT NULL,               -- sha256 of the first bearer token seen
-            created_at  INTEGER NOT NULL
-        )
-        """,
-        """
-        CREATE TABLE therapist_tokens (
-            token_hash   TEXT    PRIMARY KEY,           -- sha256; the token itself is never stored
-            therapist_id TEXT    NOT NULL,
-            created_at   INTEGER NOT NULL,
-            revoked_at   INTEGER                        -- NULL while the token is valid
-        )
-        """,
-        "CREATE INDEX therapist_tokens_by_therapist ON therapist_tokens (therapist_id)",
-        """
-        CREATE TABLE conversations (
-            session_id       TEXT    PRIMARY KEY,       -- session_<therapist_id>_<customer_id>
-            therapist_id     TEXT    NOT NULL,
-            customer_id      TEXT    NOT NULL,
-            customer_name    TEXT,                      -- from the latest booking, NULL before one
-            created_at       INTEGER NOT NULL,
-            last_activity    INTEGER NOT NULL,          -- epoch ms of the last message or booking
-            last_message     TEXT    NOT NULL DEFAULT '',
-            last_sender_type TEXT,
-            last_seq         INTEGER NOT NULL DEFAULT 0, -- the newest message's seq
-            read_through     INTEGER NOT NULL DEFAULT 0, -- customer messages up to here are read
-            version          INTEGER NOT NULL DEFAULT 1  -- +1 on every change: the list's cursor
-        )
-        """,
-        "CREATE INDEX conversations_by_therapist ON conversations (therapist_id, last_activity)",
-        """
-        CREATE TABLE messages (
-            session_id  TEXT    NOT NULL,
-            seq         INTEGER NOT NULL,               -- per conversation, from conversations.last_seq
-            id          TEXT    NOT NULL,               -- the client's id: the idempotency key
-            sender_type TEXT    NOT NULL,
-            sender_id   TEXT    NOT NULL,
-            message     TEXT    NOT NULL,
-            timestamp   INTEGER NOT NULL,               -- the client's clock, epoch ms
-            server_time INTEGER NOT NULL,
-            PRIMARY KEY (session_id, seq),
-            UNIQUE (session_id, id)                     -- exactly once per id, even under races
-        )
-        """,
-    ),
-    (   # 3: rate limits shared by every process (backend.services.ratelimit); tokens required on bookings.
-        """
-        CREATE TABLE rate_limits (
-            bucket       TEXT    PRIMARY KEY,           -- <kind>:<client address>
-            window_start INTEGER NOT NULL,              -- index of the fixed window being counted
-            hits         INTEGER NOT NULL
-        )
-        """,
-        # Customer ids that were used without a token (bookings before tokens were required) are
-        # locked: no token may claim them now and read their bookings. The hash is not hex, so no
-        # token's sha256 ever matches it.
-        """
-        INSERT INTO customers (customer_id, token_hash, created_at)
-        SELECT DISTINCT customer_id, 'unclaimable', 0 FROM bookings
-        WHERE customer_id NOT IN (SELECT customer_id FROM customers)
-        """,
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+__all__ = ["INTEGRITY_ERRORS", "INVALID_VALUE_ERRORS", "Connection", "Database", "is_unavailable",
+           "open_database", "snapshot", "transaction"]
+
+_BEGIN = "chatbooking_begin"  # our execution option: None (autocommit), "write" or "read"
+_BEGIN_SQL = {
+    ("sqlite", "write"): "BEGIN IMMEDIATE", ("sqlite", "read"): "BEGIN",
+    ("postgresql", "write"): "BEGIN", ("postgresql", "read"): "BEGIN ISOLATION LEVEL REPEATABLE READ",
+}
 
 
-class SchemaTooNew(RuntimeError):
-    """The database was migrated by newer code than this: refuse to run rather than guess."""
+def make_engine(url: DatabaseUrl, *, pool_size: int = 10, pool_timeout: float = 5.0,
+                durable: bool = True) -> Engine:
+    """A SQLAlchemy engine for ``url`` with our connection settings; ``durable=False`` is for
+    counters that need not survive a power cut (no fsync on SQLite, no wait for the WAL flush on
+    PostgreSQL)."""
+    if url.engine == "sqlite":
+        engine = create_engine(url.sqlalchemy, isolation_level="AUTOCOMMIT", pool_size=pool_size,
+                               max_overflow=64, pool_timeout=pool_timeout,
+                               # one request at a time uses a connection, maybe across worker threads
+                               connect_args={"timeout": 5.0, "check_same_thread": False})
+        synchronous = "FULL" if durable else "NORMAL"
 
-    def __init__(self, where: str, version: int) -> None:
-        super().__init__(f"{where}: the database schema is version {version}, newer than this code "
-                         f"(which knows up to {SCHEMA_VERSION}); run the newer code or restore a backup.")
-        self.version = version
+        @event.listens_for(engine, "connect")
+        def _sqlite_settings(dbapi_connection: Any, record: Any) -> None:
+            dbapi_connection.execute(f"PRAGMA synchronous = {synchronous}")
+    else:
+        commit = "on" if durable else "off"
+        engine = create_engine(url.sqlalchemy, isolation_level="AUTOCOMMIT", pool_size=pool_size,
+                               max_overflow=0, pool_timeout=pool_timeout, pool_pre_ping=True,
+                               connect_args={"application_name": "chatbooking", "connect_timeout": 5,
+                                             "options": f"-c synchronous_commit={commit}"})
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_BEGIN)
+        if mode is not None:  # None: the driver's autocommit, one statement = one transaction
+            conn.exec_driver_sql(_BEGIN_SQL[(url.engine, mode)])
+
+    return engine
 
 
-class Cursor(Protocol):
-    rowcount: int
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-    def __iter__(self) -> Iterator[Any]: ...
-
-
-class Connection(Protocol):
-    """What the SQL code may use: ``sqlite3.Connection`` has it, so does the PostgreSQL wrapper."""
-
-    @property
-    def in_transaction(self) -> bool: ...
-
-    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
-
-    def rollback(self) -> None: ...
-
-
-def _error_classes() -> tuple[tuple[type[BaseException], ...], ...]:
-    unavailable: tuple[type[BaseException], ...] = (sqlite3.OperationalError,)
-    invalid: tuple[type[BaseException], ...] = ()
-    integrity: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
+@contextmanager
+def _begun(conn: Connection, mode: str) -> Iterator[Connection]:
+    if conn.in_transaction():
+        conn.commit()  # only SQLAlchemy's record of earlier autocommit statements: nothing to send
+    conn.execution_options(**{_BEGIN: mode})
     try:
-        import psycopg
-    except ImportError:  # SQLite-only installs need no psycopg
-        return unavailable, invalid, integrity
-    # psycopg.OperationalError covers a lost connection, a server shutting down, serialization
-    # failures and deadlocks (TransactionRollback) and the pool's PoolTimeout/PoolClosed.
-    return (unavailable + (psycopg.OperationalError,), invalid + (psycopg.DataError,),
-            integrity + (psycopg.IntegrityError,))
+        with conn.begin():
+            yield conn
+    finally:
+        conn.execution_options(**{_BEGIN: None})
 
 
-UNAVAILABLE_ERRORS, INVALID_VALUE_ERRORS, INTEGRITY_ERRORS = _error_classes()
+def transaction(conn: Connection) -> Any:
+    """BEGIN IMMEDIATE (SQLite) / BEGIN (PostgreSQL) … COMMIT, or ROLLBACK when the block raises."""
+    return _begun(conn, "write")
 
 
-def is_postgres_url(url: str) -> bool:
-    return url.startswith(POSTGRES_SCHEMES)
+def snapshot(conn: Connection) -> Any:
+    """A consistent read of several statements, taking no write lock."""
+    return _begun(conn, "read")
 
 
 def open_database(settings: Settings) -> Database:
-    """The engine ``settings.database_url`` names, not yet migrated (call ``migrate()``)."""
-    if is_postgres_url(settings.database_url):
-        from backend.db.postgres import PostgresDatabase  # only PostgreSQL needs psycopg
-
-        return PostgresDatabase(settings.database_url, pool_size=settings.db_pool_size,
-                                pool_timeout=settings.db_pool_timeout)
-    return Database(settings.database_path)
+    """The database ``settings.database_url`` names, not yet migrated (call ``migrate()``)."""
+    return Database(settings.database, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout)
 
 
 class Database:
-    """A SQLite file and a pool of connections to it (safe to share between threads).
+    """One engine (and its pool) per process; safe to share between threads."""
 
-    Also the API every engine keeps: ``backend.db.postgres.PostgresDatabase`` subclasses it.
-    """
+    transaction = staticmethod(transaction)
+    snapshot = staticmethod(snapshot)
 
-    engine = "sqlite"
-    several_processes = False  # long-poll wake-ups live in one process (backend.services.notify)
+    def __init__(self, url: DatabaseUrl, *, pool_size: int = 10, pool_timeout: float = 5.0) -> None:
+        self.location = url
+        self.engine: str = url.engine  # "sqlite" or "postgresql"
+        self.several_processes = url.engine == "postgresql"  # wake-ups then go through LISTEN/NOTIFY
+        self.pool_size = pool_size
+        self.pool_timeout = pool_timeout
+        self.sql = make_engine(url, pool_size=pool_size if url.engine == "postgresql" else 16,
+                               pool_timeout=pool_timeout)
 
-    def __init__(self, path: Path, *, busy_timeout_s: float = 5.0, max_idle: int = 16) -> None:
-        self.path = path
-        self.busy_timeout_s = busy_timeout_s
-        self.max_idle = max_idle
-        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
-        self._closed = False
+    @property
+    def url(self) -> str:
+        """The URL psycopg takes (PostgreSQL), or the file's path (SQLite)."""
+        return self.location.libpq if self.engine == "postgresql" else str(self.location.path)
 
-    def _open(self) -> sqlite3.Connection:
-        # isolation_level=None: autocommit; each statement commits on its own unless we BEGIN.
-        # check_same_thread=False: FastAPI may run a dependency and its route in different
-        # worker threads; a connection is only ever used by one request at a time.
-        conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None,
-                               check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA synchronous = FULL")
-        return conn
+    @property
+    def path(self) -> Path:
+        assert self.location.path is not None, "a PostgreSQL database has no file"
+        return self.location.path
 
     @contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
-        """Borrow a connection; it goes back to the pool (rolled back if left mid-transaction)."""
-        try:
-            conn = self._idle.get_nowait()
-        except queue.Empty:
-            conn = self._open()
-        try:
+    def connection(self) -> Iterator[Connection]:
+        """Borrow a connection (blocking: call it from a worker thread); back to the pool at the end,
+        rolled back if a transaction was left open."""
+        with self.sql.connect() as conn:
             yield conn
-        finally:
-            if conn.in_transaction:
-                conn.rollback()
-            if self._closed or self._idle.qsize() >= self.max_idle:
-                conn.close()
-            else:
-                self._idle.put(conn)
 
-    def migrate(self) -> int:
-        """Create the file (and its directory), switch it to WAL, bring the schema up to date."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.connection() as conn:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":
-                raise RuntimeError(f"{self.path}: SQLite refused WAL mode (journal_mode={mode})")
-            conn.execute("BEGIN IMMEDIATE")  # one process migrates; others wait, then see it done
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise SchemaTooNew(str(self.path), version)
-            for number in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS[number - 1]:
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number}")
-            conn.execute("COMMIT")
-            return SCHEMA_VERSION
+    def migrate(self) -> str:
+        """Bring the schema to the newest revision (``backend.db.migrations``); the revision."""
+        from backend.db.migrations import upgrade  # Alembic is needed only here
+
+        return upgrade(self)
 
     def check(self) -> bool:
-        """True when the file answers a query on the bookings table (for /api/health)."""
+        """True when the bookings table answers a query (for /api/health)."""
         try:
             with self.connection() as conn:
-                conn.execute("SELECT 1 FROM bookings LIMIT 1").fetchall()
+                conn.execute(text("SELECT 1 FROM bookings LIMIT 1")).all()
             return True
-        except sqlite3.Error:
+        except DBAPIError:
             return False
-
-    @staticmethod
-    @contextmanager
-    def transaction(conn: Connection) -> Iterator[Connection]:
-        """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error): the write lock is taken up front, so two
-        writers never both read-then-write on a stale view (PostgreSQL reads it as a plain BEGIN:
-        READ COMMITTED + row locks; the SQL code is written to be right under both)."""
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.rollback()
+        except Exception as exc:  # the pool's timeout
+            if is_unavailable(exc):
+                return False
             raise
-        conn.execute("COMMIT")
 
     def close(self) -> None:
-        self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                return
+        self.sql.dispose()

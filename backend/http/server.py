@@ -27,8 +27,7 @@ from typing import Any, ClassVar
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from backend.services.clients import Network
-from backend.core.config import Settings
+from backend.core.config import Network, Settings
 from backend.http.nodelay import nodelay
 
 MAX_HEADER_BYTES = 16 * 1024

@@ -1,15 +1,17 @@
 """Per-client rate limits: a small port with two stores, and the guards the routes call.
 
-A limit is ``limit`` hits per fixed window of ``window_s`` seconds, per (kind, client). Fixed
-windows are cheap (one row per client and kind) and hold the sustained rate exactly; a client
-that saves its hits for the end of one window and the start of the next can get up to twice the
-limit within one window's length, once.
+A limit is ``limit`` hits per window of ``window_s`` seconds, per (kind, client). A bucket's window
+starts at its first hit (not at a wall-clock boundary) and lasts ``window_s``; the first hit after
+it ends starts the next one. So a client gets at most ``limit`` hits in any window it opened, and a
+sequence of hits is counted the same whatever the minute it starts in. One row per bucket.
 
     RateLimiter (port)          hit(bucket, limit, window_s) -> seconds to wait, or None
                                 peek(bucket, limit, window_s) -> the same, without counting
     ├── MemoryRateLimiter       one process (tests, a single worker)
     └── DatabaseRateLimiter     the ``rate_limits`` table: every process sharing the database
-                                shares the counters (plain SQL, ``INSERT ... ON CONFLICT``)
+                                shares the counters; one ``INSERT … ON CONFLICT … RETURNING`` per
+                                hit, on a connection of its own that commits without waiting for
+                                the disk (a counter need not survive a power cut; a booking must)
 
     Limits.check_write(request)       a booking or message: 429 + Retry-After when over
     Limits.check_auth_allowed(request) before a token is checked: 429 once failures are over
@@ -24,19 +26,18 @@ Example::
 from __future__ import annotations
 
 import math
-import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Protocol
 
 from fastapi import Request
+from sqlalchemy import text
 
-from backend.services.clients import client_of
 from backend.core.config import Settings
-from backend.db.engine import Database
 from backend.core.errors import ApiError
+from backend.db.engine import Database, make_engine
+from backend.services.clients import client_of
 
 Clock = Callable[[], float]
 
@@ -46,89 +47,90 @@ class RateLimiter(Protocol):
     def peek(self, bucket: str, limit: int, window_s: float) -> float | None: ...
 
 
-def _window(now: float, window_s: float) -> tuple[int, float]:
-    """The window's index, and the seconds until the next one begins."""
-    index = math.floor(now / window_s)
-    return index, (index + 1) * window_s - now
+def _verdict(started: float, hits: int, limit: int, window_s: float, now: float) -> float | None:
+    """Seconds until the window that began at ``started`` ends, when ``hits`` exceed ``limit``."""
+    return max(0.001, started + window_s - now) if hits > limit else None
 
 
 class MemoryRateLimiter:
     def __init__(self, clock: Clock = time.time) -> None:
         self._clock = clock
-        self._counts: dict[str, tuple[int, int]] = {}  # bucket → (window index, hits)
+        self._counts: dict[str, tuple[float, int]] = {}  # bucket → (window start, hits)
         self._lock = threading.Lock()
 
-    def _count(self, bucket: str, window_s: float, add: int) -> tuple[int, float]:
-        index, remaining = _window(self._clock(), window_s)
+    def _count(self, bucket: str, window_s: float, add: int) -> tuple[float, int, float]:
+        now = self._clock()
         with self._lock:
-            seen, hits = self._counts.get(bucket, (index, 0))
-            hits = (hits if seen == index else 0) + add
+            started, hits = self._counts.get(bucket, (now, 0))
+            if started <= now - window_s:  # that window is over: this hit opens the next one
+                started, hits = now, 0
+            hits += add
             if add:
-                if len(self._counts) > 100_000:  # old windows of gone clients: forget them all at once
-                    self._counts = {k: v for k, v in self._counts.items() if v[0] == index}
-                self._counts[bucket] = (index, hits)
-        return hits, remaining
+                if len(self._counts) > 100_000:  # finished windows of gone clients: forget them at once
+                    self._counts = {k: v for k, v in self._counts.items() if v[0] > now - window_s}
+                self._counts[bucket] = (started, hits)
+        return started, hits, now
 
     def hit(self, bucket: str, limit: int, window_s: float) -> float | None:
-        hits, remaining = self._count(bucket, window_s, 1)
-        return remaining if hits > limit else None
+        started, hits, now = self._count(bucket, window_s, 1)
+        return _verdict(started, hits, limit, window_s, now)
 
     def peek(self, bucket: str, limit: int, window_s: float) -> float | None:
-        hits, remaining = self._count(bucket, window_s, 0)
-        return remaining if hits >= limit else None
+        started, hits, now = self._count(bucket, window_s, 0)
+        return _verdict(started, hits + 1, limit, window_s, now)
 
 
-@contextmanager
-def _not_durable(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A counter need not survive a power cut: on SQLite, commit it without the fsync that a
-    booking's commit pays (WAL + synchronous=NORMAL), then give the pool its FULL connection back.
-    (PostgreSQL's equivalent would be ``SET LOCAL synchronous_commit = off``.)"""
-    if not isinstance(conn, sqlite3.Connection):
-        yield conn
-        return
-    conn.execute("PRAGMA synchronous = NORMAL")
-    try:
-        yield conn
-    finally:
-        conn.execute("PRAGMA synchronous = FULL")
+# One statement: atomic on SQLite and PostgreSQL alike, whoever else is counting (SET reads the
+# old row). Times are epoch milliseconds.
+_HIT = text(
+    "INSERT INTO rate_limits (bucket, window_start, hits) VALUES (:bucket, :now, 1)"
+    " ON CONFLICT (bucket) DO UPDATE SET"
+    " hits = CASE WHEN rate_limits.window_start > :since THEN rate_limits.hits + 1 ELSE 1 END,"
+    " window_start = CASE WHEN rate_limits.window_start > :since THEN rate_limits.window_start ELSE :now END"
+    " RETURNING window_start, hits")
+_PEEK = text("SELECT window_start, hits FROM rate_limits WHERE bucket = :bucket AND window_start > :since")
 
 
 class DatabaseRateLimiter:
-    """Counters in ``rate_limits`` (bucket PRIMARY KEY, window_start, hits): one upsert per hit."""
+    """Counters in ``rate_limits`` (bucket PRIMARY KEY, window_start, hits): one upsert per hit.
+
+    Its connections are its own (a small pool, not the requests'): a route holding a connection
+    never waits for a second one from the same pool to count a failure, and the counters commit
+    without the fsync (SQLite ``synchronous=NORMAL``) or WAL flush wait (PostgreSQL
+    ``synchronous_commit=off``) a booking pays."""
 
     PURGE_EVERY = 1000  # hits between deletions of rows from finished windows
 
-    def __init__(self, database: Database, clock: Clock = time.time) -> None:
-        self._database = database
+    def __init__(self, database: Database, clock: Clock = time.time, pool_size: int = 4) -> None:
+        self._engine = make_engine(database.location, pool_size=pool_size, pool_timeout=database.pool_timeout,
+                                   durable=False)
         self._clock = clock
         self._hits_since_purge = 0
 
     def hit(self, bucket: str, limit: int, window_s: float) -> float | None:
-        index, remaining = _window(self._clock(), window_s)
-        with self._database.connection() as pooled, _not_durable(pooled) as conn:
-            # One statement: atomic in SQLite and PostgreSQL alike, whoever else is counting.
-            conn.execute(
-                "INSERT INTO rate_limits (bucket, window_start, hits) VALUES (?, ?, 1)"
-                " ON CONFLICT (bucket) DO UPDATE SET"
-                " hits = CASE WHEN rate_limits.window_start = excluded.window_start"
-                " THEN rate_limits.hits + 1 ELSE 1 END,"
-                " window_start = excluded.window_start", (bucket, index))
-            row = conn.execute("SELECT window_start, hits FROM rate_limits WHERE bucket = ?",
-                               (bucket,)).fetchone()
+        now = self._clock()
+        now_ms, window_ms = int(now * 1000), int(window_s * 1000)
+        with self._engine.connect() as conn:
+            row = conn.execute(_HIT, {"bucket": bucket, "now": now_ms, "since": now_ms - window_ms}).one()
             self._hits_since_purge += 1
             if self._hits_since_purge >= self.PURGE_EVERY:
                 self._hits_since_purge = 0
-                conn.execute("DELETE FROM rate_limits WHERE window_start < ?", (index - 1,))
-        hits = row["hits"] if row is not None and row["window_start"] == index else 1
-        return remaining if hits > limit else None
+                conn.execute(text("DELETE FROM rate_limits WHERE window_start <= :since"),
+                             {"since": now_ms - window_ms})
+            conn.commit()
+        return _verdict(row.window_start / 1000, row.hits, limit, window_s, now)
 
     def peek(self, bucket: str, limit: int, window_s: float) -> float | None:
-        index, remaining = _window(self._clock(), window_s)
-        with self._database.connection() as conn:
-            row = conn.execute("SELECT window_start, hits FROM rate_limits WHERE bucket = ?",
-                               (bucket,)).fetchone()
-        hits = row["hits"] if row is not None and row["window_start"] == index else 0
-        return remaining if hits >= limit else None
+        now = self._clock()
+        now_ms, window_ms = int(now * 1000), int(window_s * 1000)
+        with self._engine.connect() as conn:
+            row = conn.execute(_PEEK, {"bucket": bucket, "since": now_ms - window_ms}).first()
+        if row is None:
+            return None
+        return _verdict(row.window_start / 1000, row.hits + 1, limit, window_s, now)
+
+    def close(self) -> None:
+        self._engine.dispose()
 
 
 def _too_many(wait: float, what: str) -> ApiError:
@@ -167,7 +169,14 @@ class Limits:
                          self.settings.rate_limit_window)
 
 
+    def close(self) -> None:
+        close = getattr(self.limiter, "close", None)
+        if close is not None:
+            close()
+
+
 def limits_for(settings: Settings, database: Database) -> Limits:
+    """The limits ``RATE_LIMIT_STORE`` asks for (``close()`` them with the app)."""
     store: RateLimiter = (DatabaseRateLimiter(database) if settings.rate_limit_store == "database"
                           else MemoryRateLimiter())
     return Limits(store, settings)

@@ -12,24 +12,18 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.domain.models import ID_MAX
 from backend.core.bodies import is_customer_id
-from backend.services.catalog import Catalog
 from backend.core.errors import FieldError, InvalidRequest
+from backend.core.models import Session
+from backend.services.catalog import Catalog
+
+__all__ = ["PREFIX", "SESSION_MAX", "SESSION_PATTERN", "Session", "parse_session_id", "session_id_for"]
 
 PREFIX = "session_"
 # What /openapi.json documents (and FastAPI checks first); the catalog is checked in code.
 SESSION_PATTERN = r"^session_[A-Za-z0-9.:-]+_[A-Za-z0-9_.:-]+$"
 SESSION_MAX = len(PREFIX) + 2 * ID_MAX + 1
-
-
-@dataclass(frozen=True)
-class Session:
-    session_id: str
-    therapist_id: str
-    customer_id: str
 
 
 def session_id_for(therapist_id: str, customer_id: str) -> str:

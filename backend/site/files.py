@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from backend.core.paths import ROOT
 TOP_LEVEL_FILES = ("index.html", "inbox.html", "pyscript.toml", "sw.js")
 # The service worker is generated (tools/build_sw.py) into the git-ignored build output and
 # published at the top level as ``sw.js``, so its scope is the page's folder. Its build copy

@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 
-from backend.services.notify import InProcessNotifier, long_poll
+from backend.core.notify import InProcessNotifier, long_poll
 
 
 def test_a_publish_before_the_wait_is_remembered_by_the_subscription() -> None:
@@ -63,7 +63,7 @@ def test_publishing_before_the_server_runs_is_a_no_op() -> None:
 
 
 def test_the_postgres_notifier_wakes_its_own_process_at_once_even_with_the_database_unreachable() -> None:
-    from backend.services.notify import PostgresNotifier
+    from backend.db.notify import PostgresNotifier
     from tests.support.server import free_port
 
     async def scenario() -> tuple[bool, float]:
