@@ -14,6 +14,7 @@
 | SERVE_SITE            | 1                         | also serve the page itself from this origin      |
 | LOG_LEVEL             | info                      | uvicorn's log level                              |
 | SITE_ROOT             | the repository            | folder whose page files are served (a build)     |
+| CATALOG_PATH          | static/data/therapists.json | the therapist catalog the server checks against |
 | API_DOCS              | 0                         | serve /docs (Swagger UI, which loads from a CDN)  |
 | FRAME_ANCESTORS       | unset (same origin only)  | space-separated origins that may frame the page  |
 | TRUSTED_PROXIES       | unset (none)              | proxy IPs/networks whose X-Forwarded-For we trust |
@@ -25,9 +26,7 @@
 | MAX_CONNECTIONS       | 1000                      | open connections (or requests) before 503        |
 | MAX_CONNECTIONS_PER_CLIENT | 64                   | open connections per peer address (not proxies)  |
 
-The therapist catalog (``static/data/therapists.json``, the file the page reads) and the
-request body limit are settings too (not read from the environment), so tests can point them
-elsewhere.
+The request body limit is a setting too (not read from the environment), so tests can change it.
 
 Therapist tokens are not settings: the operator makes them with ``python -m backend therapist-token
 <therapist_id>`` (``backend.cli``), stored hashed in the ``DATABASE_URL`` database.
@@ -90,7 +89,7 @@ class Settings(BaseSettings):
     max_connections_per_client: int = Field(64, ge=1, **_env("MAX_CONNECTIONS_PER_CLIENT"))
     max_buffered_bytes: int = 64 * 1024
     site_root: Path = Field(ROOT, **_env("SITE_ROOT"))  # the page's files: the repository, or a build
-    catalog_path: Path = Field(ROOT / "static" / "data" / "therapists.json")
+    catalog_path: Path = Field(ROOT / "static" / "data" / "therapists.json", **_env("CATALOG_PATH"))
     max_body_bytes: int = MAX_BODY_BYTES
 
     @field_validator("admin_token", mode="before")

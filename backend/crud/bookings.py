@@ -5,7 +5,7 @@ Example::
 
     with database.connection() as conn:
         inserted = insert_booking(conn, key="k1", request_hash=h, created=created)
-        stored = find_by_key(conn, "k1")      # StoredBooking(created, request_hash)
+        stored = find_by_key(conn, customer_id, "k1")      # StoredBooking(created, request_hash)
 """
 
 from __future__ import annotations
@@ -43,20 +43,21 @@ def _created(row: Any) -> BookingCreated:
 
 def insert_booking(conn: Connection, *, key: str, request_hash: str,
                    created: BookingCreated) -> bool:
-    """Insert and commit; False (and nothing written) when the key is already taken."""
+    """Insert; False (and nothing written) when this customer's key is already taken."""
     booking = created.booking
     cursor = conn.execute(text(
         "INSERT INTO bookings (id, idempotency_key, request_hash, customer_id, therapist_id,"
         " created_at, booking_json) VALUES (:id, :key, :hash, :customer, :therapist, :at, :json)"
-        " ON CONFLICT (idempotency_key) DO NOTHING"),
+        " ON CONFLICT (customer_id, idempotency_key) DO NOTHING"),
         {"id": created.id, "key": key, "hash": request_hash, "customer": booking.customer_id,
          "therapist": booking.therapist_id, "at": created.created_at, "json": booking.model_dump_json()})
     return cursor.rowcount == 1
 
 
-def find_by_key(conn: Connection, key: str) -> StoredBooking | None:
-    row = conn.execute(text(f"SELECT {_COLUMNS} FROM bookings WHERE idempotency_key = :key"),
-                       {"key": key}).first()
+def find_by_key(conn: Connection, customer_id: str, key: str) -> StoredBooking | None:
+    """This customer's booking made with ``key`` (keys are the customer's own: another's is not seen)."""
+    row = conn.execute(text(f"SELECT {_COLUMNS} FROM bookings WHERE customer_id = :customer"
+                            " AND idempotency_key = :key"), {"customer": customer_id, "key": key}).first()
     return None if row is None else StoredBooking(_created(row), row.request_hash)
 
 

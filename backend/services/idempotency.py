@@ -5,8 +5,9 @@ timeout, a reload, going offline). The server keeps the key with the booking it 
 
 - same key, same body      → the stored booking again, 201, no new row;
 - same key, different body → 422 (the key already stands for another booking);
-- many requests at once with one key → one row: ``bookings.idempotency_key`` is UNIQUE and the
-  insert is ``ON CONFLICT DO NOTHING``; whoever loses the race reads the winner's booking.
+- many requests at once with one key → one row: ``(customer_id, idempotency_key)`` is UNIQUE and
+  the insert is ``ON CONFLICT DO NOTHING``; whoever loses the race reads the winner's booking.
+- a key is the customer's own: another customer's booking with the same key is never seen.
 
 "Same body" means the same *validated* booking (``app.domain.models.BookingRequest`` after its
 normalisation, so ``+62 812-3456 789`` equals ``+628123456789``), hashed canonically.

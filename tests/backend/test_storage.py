@@ -89,13 +89,13 @@ def _created(customer: str = "c1") -> BookingCreated:
                           booking=BookingRequest.model_validate(booking(customer_id=customer)))
 
 
-def test_the_schema_itself_allows_one_booking_per_idempotency_key(database: Database) -> None:
+def test_the_schema_itself_allows_one_booking_per_customer_and_idempotency_key(database: Database) -> None:
     with database.connection() as conn:
         assert crud.insert_booking(conn, key="k", request_hash="h", created=_created()) is True
         assert crud.insert_booking(conn, key="k", request_hash="h", created=_created()) is False
         with pytest.raises(INTEGRITY_ERRORS, match="(?i)unique|duplicate key"):
             conn.execute(text("INSERT INTO bookings (id, idempotency_key, request_hash, customer_id, therapist_id,"
-                              " created_at, booking_json) VALUES ('bk_x', 'k', 'h', 'c', 't', 0, '{}')"))
+                              " created_at, booking_json) VALUES ('bk_x', 'k', 'h', 'c1', 't', 0, '{}')"))
     assert rows(location(database), "SELECT count(*) FROM bookings") == [(1,)]
 
 
@@ -103,7 +103,7 @@ def test_times_are_64_bit_on_both_engines(database: Database) -> None:
     created = _created().model_copy(update={"created_at": 2**53 - 1})  # JavaScript's largest exact integer
     with database.connection() as conn:
         crud.insert_booking(conn, key="k64", request_hash="h", created=created)
-        assert crud.find_by_key(conn, "k64").created.created_at == 2**53 - 1
+        assert crud.find_by_key(conn, "c1", "k64").created.created_at == 2**53 - 1
 
 
 def test_migrating_twice_keeps_the_data(database: Database) -> None:
