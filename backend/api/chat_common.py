@@ -25,7 +25,7 @@ from backend.core.models import (
 )
 from backend.db.engine import Database
 from backend.core.errors import ErrorBody, FieldError, InvalidRequest, ValidationErrorBody
-from backend.core.notify import Notifier, long_poll
+from backend.core.notify import Notifier, conversation_topic, long_poll, therapist_topic
 from backend.services.sessions import Session
 
 After = Annotated[str | None, Query(pattern=MESSAGE_CURSOR_PATTERN, max_length=64,
@@ -54,14 +54,6 @@ def request_body(model: type) -> dict[str, Any]:
     """openapi_extra for a body parsed by deps.json_body (FastAPI does not see it)."""
     return {"requestBody": {"required": True,
                             "content": {"application/json": {"schema": model.model_json_schema()}}}}
-
-
-def conversation_topic(session_id: str) -> str:
-    return f"conversation:{session_id}"
-
-
-def therapist_topic(therapist_id: str) -> str:
-    return f"therapist:{therapist_id}"
 
 
 def store_message(conn: Connection, session: Session, new: NewMessage, response: Response,

@@ -39,6 +39,14 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
+def conversation_topic(session_id: str) -> str:
+    return f"conversation:{session_id}"
+
+
+def therapist_topic(therapist_id: str) -> str:
+    return f"therapist:{therapist_id}"
+
+
 class Subscription:
     """Remembers that one of its topics was published since the last ``wait``."""
 
