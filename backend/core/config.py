@@ -18,6 +18,7 @@
 | API_DOCS              | 0                         | serve /docs (Swagger UI, which loads from a CDN)  |
 | FRAME_ANCESTORS       | unset (same origin only)  | space-separated origins that may frame the page  |
 | TRUSTED_PROXIES       | unset (none)              | proxy IPs/networks whose X-Forwarded-For we trust |
+|                       |                           | (uvicorn's proxy_headers / forwarded_allow_ips)  |
 | RATE_LIMIT_STORE      | database                  | where rate counters live: database or memory     |
 | RATE_LIMIT_WINDOW     | 60                        | seconds of one rate-limit window                 |
 | RATE_LIMIT_WRITES     | 60                        | bookings + messages per client per window        |

@@ -178,6 +178,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "limit_concurrency": settings.max_connections,
         "timeout_keep_alive": 5,
         "server_header": False,
-        # Behind a proxy the client is worked out by backend.services.clients from TRUSTED_PROXIES, not here.
-        "proxy_headers": False,
+        # Behind TRUSTED_PROXIES, uvicorn's own middleware takes the client from X-Forwarded-For (the
+        # right-most address that is not a trusted proxy), so the access log and the limits see it.
+        "proxy_headers": bool(settings.proxy_networks),
+        "forwarded_allow_ips": [str(network) for network in settings.proxy_networks] or None,
     }

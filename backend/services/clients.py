@@ -1,47 +1,32 @@
-"""Who the client is, for rate limits: the peer's IP address, unless the peer is a proxy we trust.
+"""Who the client is, for rate limits: the address uvicorn reports, an IPv6 client as its /64.
 
-``X-Forwarded-For`` is read only when the connection comes from one of ``TRUSTED_PROXIES``;
-then its entries are walked from the right (the hop our proxy appended) past every trusted
-proxy, and the first address that is not ours is the client. Entries further left were written
-by the client itself and prove nothing.
+Behind ``TRUSTED_PROXIES`` uvicorn's proxy-headers middleware has already replaced the peer with
+the client from ``X-Forwarded-For`` (``backend.http.server.uvicorn_options``). An IPv6 host
+usually holds a whole /64 and can rotate through it at will, so its limits count per /64; an IPv4
+address counts alone.
 
 Example::
 
-    client_of(scope, ())                                        # "203.0.113.9" (the peer)
-    client_of(scope, (ip_network("10.0.0.0/8"),))               # X-Forwarded-For's first hop
+    client_of({"client": ("203.0.113.9", 5000)})           # "203.0.113.9"
+    client_of({"client": ("2001:db8:1:2:aa::1", 5000)})    # "2001:db8:1:2::/64"
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
 from typing import Any
 
-from backend.core.config import Network
+IPV6_PREFIX = 64
 
 
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text.strip())
-    except ValueError:
-        return None
-
-
-def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None, proxies: Sequence[Network]) -> bool:
-    return address is not None and any(address in network for network in proxies)
-
-
-def client_of(scope: dict[str, Any], proxies: Sequence[Network]) -> str:
+def client_of(scope: dict[str, Any]) -> str:
     peer = (scope.get("client") or ("unknown", 0))[0]
-    if not proxies or not _trusted(_address(peer), proxies):
-        return peer
-    forwarded = [value.decode("latin-1") for name, value in scope.get("headers", ())
-                 if name == b"x-forwarded-for"]
-    hops = [hop.strip() for hop in ",".join(forwarded).split(",") if hop.strip()]
-    for hop in reversed(hops):
-        address = _address(hop)
-        if address is None:
-            return peer  # a garbled header: count the proxy itself rather than trust it
-        if not _trusted(address, proxies):
-            return str(address)
-    return peer
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return str(peer)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/{IPV6_PREFIX}", strict=False))
+    return str(address)

@@ -146,7 +146,7 @@ class Limits:
         self.settings = settings
 
     def _client(self, request: Request) -> str:
-        return client_of(request.scope, self.settings.proxy_networks)
+        return client_of(request.scope)
 
     def check_write(self, request: Request) -> None:
         bucket, limit, window = ("write:" + self._client(request), self.settings.rate_limit_writes,
