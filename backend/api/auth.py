@@ -51,12 +51,13 @@ def _unauthorized(message: str) -> ApiError:
 
 
 def _token(request: Request, limits: LimitsDep, credentials: Credentials) -> str:
-    limits.check_auth_allowed(request)
+    tried = credentials.credentials if credentials is not None else None
+    limits.check_auth_allowed(request, tried)
     if credentials is None:
-        limits.auth_failed(request)
+        limits.auth_failed(request, tried)
         raise _unauthorized("A token is required: Authorization: Bearer <token>.")
     if not well_formed(credentials.credentials):
-        limits.auth_failed(request)
+        limits.auth_failed(request, tried)
         raise _unauthorized("The bearer token must be 22–128 characters of A-Z, a-z, 0-9, _ and -.")
     return credentials.credentials
 
@@ -74,7 +75,7 @@ def _claim(request: Request, limits: LimitsDep, database: DatabaseDep, customer_
     with database.connection() as conn:
         owns = customers.claim(conn, customer_id, token)
     if not owns:
-        limits.auth_failed(request)
+        limits.auth_failed(request, token)
         raise ApiError(403, "This customer id belongs to another device's token.")
 
 
@@ -117,7 +118,7 @@ def therapist_auth(request: Request, catalog: CatalogDep, database: DatabaseDep,
         therapist_id = therapist_for_token(conn, token)
     therapist = catalog.therapists.get(therapist_id or "")
     if therapist is None:  # unknown, revoked, or a therapist since removed from the catalog
-        limits.auth_failed(request)
+        limits.auth_failed(request, token)
         raise _unauthorized("This therapist token is not valid (unknown or revoked).")
     return therapist
 

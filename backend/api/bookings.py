@@ -98,7 +98,7 @@ def read_booking(booking_id: str, request: Request, token: CustomerToken, conn: 
     booking = crud.get_booking(conn, booking_id)
     if booking is None or not customers.owns(conn, booking.booking.customer_id, token):
         # Unknown and not yours read the same: the answer says nothing about other customers.
-        limits.auth_failed(request)
+        limits.auth_failed(request, token)
         raise ApiError(404, "No booking with this id.")
     return booking
 

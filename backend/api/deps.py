@@ -75,10 +75,11 @@ def require_admin(request: Request, settings: Annotated[Settings, Depends(get_se
                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
     if settings.admin_token is None:
         raise ApiError(403, "Listing bookings is disabled on this server (BOOKING_ADMIN_TOKEN is not set).")
-    limits.check_auth_allowed(request)
+    tried = credentials.credentials if credentials else None
+    limits.check_auth_allowed(request, tried)
     given = credentials.credentials.encode() if credentials else b""
     if not hmac.compare_digest(given, settings.admin_token.encode()):
-        limits.auth_failed(request)
+        limits.auth_failed(request, tried)
         raise ApiError(401, "A valid admin token is required: Authorization: Bearer <token>.",
                        headers={"WWW-Authenticate": "Bearer"})
 

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from backend.core.addresses import bucket_of
 from backend.core.config import Network, Settings
 from backend.http.nodelay import nodelay
 
@@ -98,8 +99,9 @@ class GuardedH11Protocol(H11Protocol):
         # body, so smaller reads bound what one connection can hold before we look at it.
         if isinstance(getattr(transport, "max_size", None), int):
             transport.max_size = READ_CHUNK  # type: ignore[attr-defined]
-        peer = self.client[0] if self.client else None
-        if peer is not None and not _trusted(peer, self.trusted):
+        address = self.client[0] if self.client else None
+        peer = bucket_of(address) if address is not None else None  # an IPv6 client is its /64
+        if peer is not None and address is not None and not _trusted(address, self.trusted):
             if self.open_per_peer[peer] >= self.per_client:
                 transport.abort()  # one address holding this many sockets is a flood, not a customer
                 return

@@ -14,8 +14,11 @@ sequence of hits is counted the same whatever the minute it starts in. One row p
                                 the disk (a counter need not survive a power cut; a booking must)
 
     Limits.check_write(request)       a booking or message: 429 + Retry-After when over
-    Limits.check_auth_allowed(request) before a token is checked: 429 once failures are over
-    Limits.auth_failed(request)        after a 401/403 on a token
+    Limits.check_auth_allowed(request, tried) before a token is checked: 429 once failures are over
+    Limits.auth_failed(request, tried)        after a 401/403 on a token
+
+Clients are addresses (an IPv6 one as its /64, ``backend.core.addresses``); failed token checks
+count per client and token tried, so a valid token works while others fail from the same address.
 
 Example::
 
@@ -25,6 +28,7 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -37,7 +41,7 @@ from sqlalchemy import text
 from backend.core.config import Settings
 from backend.core.errors import ApiError
 from backend.db.engine import Database, make_engine
-from backend.services.clients import client_of
+from backend.core.addresses import client_of
 
 Clock = Callable[[], float]
 
@@ -133,6 +137,9 @@ class DatabaseRateLimiter:
         self._engine.dispose()
 
 
+CLIENT_FAILURES_FACTOR = 10  # failed checks per client and window, with any tokens: this × the limit
+
+
 def _too_many(wait: float, what: str) -> ApiError:
     return ApiError(429, f"Too many {what} from this address; try again in {math.ceil(wait)} s.",
                     headers={"Retry-After": str(max(1, math.ceil(wait)))})
@@ -158,15 +165,27 @@ class Limits:
         if wait is not None:
             raise _too_many(wait, "bookings and messages")
 
-    def check_auth_allowed(self, request: Request) -> None:
-        wait = self.limiter.peek("auth:" + self._client(request), self.settings.rate_limit_auth_failures,
+    def _auth_bucket(self, request: Request, tried: str | None) -> str:
+        # Failures count per client *and* what was tried: one abuser behind a carrier-grade NAT (or
+        # a shared proxy) uses up the budget of the tokens it tries, never that of a customer's own.
+        what = hashlib.sha256(tried.encode("utf-8", "replace")).hexdigest()[:16] if tried else "none"
+        return f"auth:{self._client(request)}:{what}"
+
+    def check_auth_allowed(self, request: Request, tried: str | None = None) -> None:
+        """Before a token is checked: 429 once this client's failures with this token are over."""
+        wait = self.limiter.peek(self._auth_bucket(request, tried), self.settings.rate_limit_auth_failures,
                                  self.settings.rate_limit_window)
         if wait is not None:
             raise _too_many(wait, "failed sign-ins")
 
-    def auth_failed(self, request: Request) -> None:
-        self.limiter.hit("auth:" + self._client(request), self.settings.rate_limit_auth_failures,
-                         self.settings.rate_limit_window)
+    def auth_failed(self, request: Request, tried: str | None = None) -> None:
+        """Count a 401/403; a client trying ever new tokens gets 429 (not 401) past ten times the limit
+        (a valid token, never failing, is not held back by that)."""
+        limit, window = self.settings.rate_limit_auth_failures, self.settings.rate_limit_window
+        self.limiter.hit(self._auth_bucket(request, tried), limit, window)
+        wait = self.limiter.hit(f"auth-any:{self._client(request)}", CLIENT_FAILURES_FACTOR * limit, window)
+        if wait is not None:
+            raise _too_many(wait, "failed sign-ins")
 
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""Who the client is, for rate limits: the address uvicorn reports, an IPv6 client as its /64.
+"""Who the client is, for rate limits and the connection cap: the address uvicorn reports, IPv6 as its /64.
 
 Behind ``TRUSTED_PROXIES`` uvicorn's proxy-headers middleware has already replaced the peer with
 the client from ``X-Forwarded-For`` (``backend.http.server.uvicorn_options``). An IPv6 host
@@ -9,6 +9,7 @@ Example::
 
     client_of({"client": ("203.0.113.9", 5000)})           # "203.0.113.9"
     client_of({"client": ("2001:db8:1:2:aa::1", 5000)})    # "2001:db8:1:2::/64"
+    bucket_of("2001:db8:1:2:aa::1")                        # the same, from an address
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ IPV6_PREFIX = 64
 
 
 def client_of(scope: dict[str, Any]) -> str:
-    peer = (scope.get("client") or ("unknown", 0))[0]
+    return bucket_of((scope.get("client") or ("unknown", 0))[0])
+
+
+def bucket_of(peer: str) -> str:
     try:
         address = ipaddress.ip_address(peer)
     except ValueError:
