@@ -19,7 +19,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 
 import js
 from pyodide.ffi import create_once_callable
@@ -32,6 +31,7 @@ from app.browser.view import FIELD_IDS, TEXT_FIELDS, View
 from app.domain import words
 from app.domain.catalog import Catalog, Therapist
 from app.domain.models import DURATIONS, BookingCreated, has_customer_data
+from app.domain.tasks import spawn
 from app.outbox.results import SyncStatus
 from app.persistence.keys import confirmation_key
 from app.ui import presenter
@@ -268,7 +268,7 @@ class ChatWindow:
     def _order_now(self, event) -> None:
         event.preventDefault()
         if not self._ordering:
-            asyncio.ensure_future(self._order())
+            spawn(self._order())
 
     async def _order(self) -> None:
         self._ordering = True

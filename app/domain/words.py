@@ -216,3 +216,8 @@ INBOX_NO_BOOKINGS = "No bookings with you yet."
 INBOX_CHOOSE = "Choose a conversation to read it and reply."
 INBOX_LOADING = "Loading the conversation…"
 INBOX_YOU = "You"
+
+# --- a background task failed (app.domain.tasks) ------------------------------------------------
+
+BACKGROUND_TASK_FAILED = ("Something went wrong in the background ({detail}). Your draft is kept; "
+                          "reload the page if it keeps happening.")
