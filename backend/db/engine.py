@@ -34,6 +34,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["INTEGRITY_ERRORS", "INVALID_VALUE_ERRORS", "Connection", "Database", "is_unavailable",
            "open_database", "snapshot", "transaction"]
 
+log = logging.getLogger(__name__)
 _BEGIN = "chatbooking_begin"  # our execution option: None (autocommit), "write" or "read"
 _BEGIN_SQL = {
     ("sqlite", "write"): "BEGIN IMMEDIATE", ("sqlite", "read"): "BEGIN",
@@ -144,9 +146,18 @@ class Database:
     @contextmanager
     def connection(self) -> Iterator[Connection]:
         """Borrow a connection (blocking: call it from a worker thread); back to the pool at the end,
-        rolled back if a transaction was left open."""
-        with self.sql.connect() as conn:
+        rolled back if a transaction was left open. One that cannot even be rolled back (the server
+        dropped it) is closed and discarded by the pool, not handed out again."""
+        conn = self.sql.connect()
+        try:
             yield conn
+        finally:
+            try:
+                conn.close()
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                log.warning("a database connection was lost before it went back to the pool: %s", exc.orig)
 
     def migrate(self) -> str:
         """Bring the schema to the newest revision (``backend.db.migrations``); the revision."""

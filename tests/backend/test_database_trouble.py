@@ -103,3 +103,30 @@ def test_a_failed_token_check_needs_no_second_connection_from_the_pool(
         # The route holds the pool's only connection while the 404 counts as a failed check.
         unknown = client.get("/api/bookings/bk_nobodys", headers=auth_for(body["customer_id"]))
         assert unknown.status_code == 404, unknown.text
+
+
+def test_a_connection_whose_rollback_fails_is_closed_not_just_dropped(
+        new_database: Callable[[], Location], engine: str) -> None:
+    if engine != "postgresql":
+        pytest.skip("a server that drops the connection under an open transaction")
+    from sqlalchemy import text
+
+    from backend.core.config import Settings
+    from backend.db.engine import open_database
+
+    database = open_database(Settings(DATABASE_URL=str(new_database())))
+    try:
+        with database.connection() as conn:
+            conn.exec_driver_sql("BEGIN")
+            conn.execute(text("SELECT 1"))
+            raw = conn.connection.dbapi_connection
+            execute(str(database.url), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                       " WHERE application_name = 'chatbooking' AND pid <> pg_backend_pid()")
+            time.sleep(0.2)
+        # The pool's rollback on return failed: the connection is closed, and not handed out again.
+        assert raw is not None and raw.closed
+        assert database.sql.pool.checkedout() == 0
+        with database.connection() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        database.close()
