@@ -33,9 +33,7 @@ from backend.core.models import (
     Session,
     snippet,
 )
-from backend.core.notify import conversation_topic, therapist_topic
 from backend.db.engine import INTEGRITY_ERRORS, snapshot, transaction
-from backend.db.notify import announce
 
 PAGE_MAX = 200  # messages per answer; the cursor continues from the last one returned
 LIST_MAX = 200  # conversations per answer, newest activity first
@@ -102,7 +100,6 @@ def add_message(conn: Connection, session: Session, new: NewMessage, *,
                          {"s": session.session_id, "seq": seq, "id": new.id, "st": new.sender_type,
                           "sid": new.sender_id, "m": new.message, "ts": new.timestamp, "now": now})
             stored = _find(conn, session.session_id, new.id)
-            announce(conn, [conversation_topic(session.session_id), therapist_topic(session.therapist_id)])
             return _public(stored, _read_through(conn, session.session_id)), True
     except INTEGRITY_ERRORS:
         # Only reachable on an engine without an up-front write lock (PostgreSQL): the UNIQUE
@@ -151,9 +148,6 @@ def mark_read(conn: Connection, session_id: str) -> int:
                                     " WHERE session_id = :s AND read_through < :n"), {"n": newest, "s": session_id})
         if updated.rowcount == 0:
             return _read_through(conn, session_id)  # a racing mark got at least this far
-        therapist_id = conn.execute(text("SELECT therapist_id FROM conversations WHERE session_id = :s"),
-                                    {"s": session_id}).scalar_one()
-        announce(conn, [conversation_topic(session_id), therapist_topic(therapist_id)])
         return int(newest)
 
 

@@ -20,9 +20,7 @@ from backend.core.clock import now_ms
 from backend.core.models import Session
 from backend.crud import bookings as crud
 from backend.crud import chat as chat_crud
-from backend.core.notify import therapist_topic
 from backend.db.engine import transaction
-from backend.db.notify import announce
 from backend.services import idempotency
 from backend.services.catalog import Catalog
 from backend.services.sessions import session_id_for
@@ -54,7 +52,6 @@ def create_booking(conn: Connection, catalog: Catalog, key: str,
         if inserted:
             chat_crud.note_booking(conn, session, customer_name=booking.customer_name,
                                    duration=booking.duration)
-            announce(conn, [therapist_topic(booking.therapist_id)])  # the other processes, on commit
     if inserted:
         return created, False  # committed (synchronous=FULL / synchronous_commit=on) before the 201
     # Another request with this key committed between our lookup and our insert.

@@ -105,9 +105,10 @@ class DatabaseRateLimiter:
 
     PURGE_EVERY = 1000  # hits between deletions of rows from finished windows
 
-    def __init__(self, database: Database, clock: Clock = time.time, pool_size: int = 4) -> None:
-        self._engine = make_engine(database.location, pool_size=pool_size, pool_timeout=database.pool_timeout,
-                                   durable=False)
+    def __init__(self, database: Database, clock: Clock = time.time, pool_size: int | None = None) -> None:
+        # As many as the requests' pool: every request may count at once (a smaller pool queues them).
+        self._engine = make_engine(database.location, pool_size=pool_size or database.pool_size,
+                                   pool_timeout=database.pool_timeout, durable=False)
         self._clock = clock
         self._hits_since_purge = 0
 
