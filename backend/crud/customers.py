@@ -21,15 +21,17 @@ from backend.core.clock import now_ms
 from backend.core.security import same_hash, token_hash
 
 _OWNER = text("SELECT token_hash FROM customers WHERE customer_id = :c")
+_CLAIM = text("INSERT INTO customers (customer_id, token_hash, created_at) VALUES (:c, :h, :now)"
+              " ON CONFLICT (customer_id) DO NOTHING RETURNING token_hash")
 
 
 def claim(conn: Connection, customer_id: str, token: str) -> bool:
     """Bind ``customer_id`` to ``token`` if unclaimed; True when the token owns the id."""
     wanted = token_hash(token)
     owner = conn.execute(_OWNER, {"c": customer_id}).scalar()
+    if owner is None:  # RETURNING gives the row only if this insert made it; else a racing twin did
+        owner = conn.execute(_CLAIM, {"c": customer_id, "h": wanted, "now": now_ms()}).scalar()
     if owner is None:
-        conn.execute(text("INSERT INTO customers (customer_id, token_hash, created_at) VALUES (:c, :h, :now)"
-                          " ON CONFLICT (customer_id) DO NOTHING"), {"c": customer_id, "h": wanted, "now": now_ms()})
         owner = conn.execute(_OWNER, {"c": customer_id}).scalar()
     return owner is not None and same_hash(owner, wanted)
 
