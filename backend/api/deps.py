@@ -9,13 +9,14 @@ Example::
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from app.domain.models import BookingRequest
 from backend.services import idempotency
@@ -46,11 +47,20 @@ def get_notifier(request: Request) -> Notifier:
     return request.app.state.notifier
 
 
-def get_connection(request: Request) -> Iterator[Connection]:
-    # A plain (sync) dependency: FastAPI runs it in a worker thread, so a pool that must wait (all
-    # connections busy, or the server gone) never stalls the event loop; so do the routes using it.
-    with request.app.state.database.connection() as conn:
+async def get_connection(request: Request) -> AsyncIterator[Connection]:
+    # Borrowed in a worker thread, so a pool that must wait (all connections busy, or the server
+    # gone) never stalls the event loop; the (sync) routes using it run in worker threads too.
+    database = request.app.state.database
+    manager = database.connection()
+    conn = await run_in_threadpool(manager.__enter__)
+    try:
         yield conn
+    except BaseException as exc:
+        await run_in_threadpool(manager.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    # Back to the pool on the loop: our transactions are all closed by now (``transaction``,
+    # ``snapshot``), so the pool's reset is the driver's no-op rollback, with no I/O.
+    manager.__exit__(None, None, None)
 
 
 def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
