@@ -26,10 +26,12 @@ import sys
 
 from pydantic import ValidationError
 
-from backend.catalog import Catalog
-from backend.config import Settings
-from backend.db import UNAVAILABLE_ERRORS, SchemaTooNew, open_database
-from backend.tokens import issue_therapist_token, new_token, revoke_therapist_tokens
+from backend.services.catalog import Catalog
+from backend.core.config import Settings
+from backend.core.security import new_token
+from backend.crud.tokens import issue_therapist_token, revoke_therapist_tokens
+from backend.db.engine import is_unavailable, open_database
+from backend.db.migrations import SchemaTooNew
 
 
 def _settings() -> Settings | None:
@@ -51,8 +53,10 @@ def migrate(settings: Settings) -> int:
     except SchemaTooNew as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except UNAVAILABLE_ERRORS as exc:
-        print(f"error: the database cannot be reached ({settings.database_engine}): {exc}", file=sys.stderr)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        print(f"error: the database cannot be reached ({settings.database.redacted}): {exc}", file=sys.stderr)
         return 1
     finally:
         database.close()
@@ -63,7 +67,7 @@ def serve(workers: int | None = None) -> int:
     import uvicorn  # only the server needs it
 
     from backend.main import create_app
-    from backend.server import WORKER_PROTOCOL, uvicorn_options
+    from backend.http.server import WORKER_PROTOCOL, uvicorn_options
 
     settings = _settings()
     if settings is None:

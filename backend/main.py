@@ -17,18 +17,18 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from backend.api import api_router
-from backend.bodies import UUID4_PATTERN
-from backend.catalog import Catalog
-from backend.config import Settings
-from backend.db import open_database
-from backend.docs import DOCS_PATH, DOCS_POLICY, docs_router
-from backend.errors import install_error_handlers
-from backend.headers import SecurityHeaders, page_policy
-from backend.idempotency import HEADER as IDEMPOTENCY_HEADER
-from backend.limits import BodySizeLimit
-from backend.notify import make_notifier
-from backend.ratelimit import limits_for
-from backend.site import site_router
+from backend.core.bodies import UUID4_PATTERN
+from backend.services.catalog import Catalog
+from backend.core.config import Settings
+from backend.db.engine import open_database
+from backend.api.errors import install_error_handlers
+from backend.http.headers import SecurityHeaders, page_policy
+from backend.services.idempotency import HEADER as IDEMPOTENCY_HEADER
+from backend.http.limits import BodySizeLimit
+from backend.db.notify import make_notifier
+from backend.services.ratelimit import limits_for
+from backend.site.docs import DOCS_PATH, DOCS_POLICY, docs_router
+from backend.site.serve import site_router
 
 
 @asynccontextmanager
@@ -37,6 +37,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.notifier.bind(asyncio.get_running_loop())
     yield
     app.state.notifier.close()
+    app.state.limits.close()
     app.state.database.close()
 
 
@@ -44,7 +45,7 @@ def _customer_ids_as_checked(schema: Any) -> Any:
     """Every ``customer_id`` property in the schema says what the server checks: a canonical UUID4.
 
     The shared pydantic model (``app.domain.models.BookingRequest``) allows any id, as the page's
-    own validation does; the server refuses all but a UUID4 (``backend.bodies.check_customer_id``),
+    own validation does; the server refuses all but a UUID4 (``backend.core.bodies.check_customer_id``),
     so /openapi.json says so, and a client generated from it sends what will be accepted.
     """
     if isinstance(schema, dict):

@@ -57,7 +57,7 @@ from build_runtime import (  # noqa: E402
     sha256_of,
 )
 
-from backend.site_files import browser_modules  # noqa: E402
+from backend.site.files import browser_modules  # noqa: E402
 
 DIST = "chatbooking_app"
 PACKAGE = "chatbooking-app"  # its name in pyodide-lock.json and pyscript.toml's packages

@@ -1,6 +1,6 @@
 """Copy Swagger UI out of ``node_modules`` into ``static/vendor/swagger-ui/`` for ``/docs``.
 
-``API_DOCS=1`` serves ``/docs`` from our own origin (``backend/docs.py``): FastAPI's default page
+``API_DOCS=1`` serves ``/docs`` from our own origin (``backend/site/docs.py``): FastAPI's default page
 loads Swagger UI from a CDN, which the page's Content-Security-Policy (rightly) blocks, so the
 page came up blank. The files come from the ``swagger-ui-dist`` npm package pinned in
 ``package.json`` / ``package-lock.json`` (installed by ``npm ci``), never from a CDN::
@@ -8,7 +8,7 @@ page came up blank. The files come from the ``swagger-ui-dist`` npm package pinn
     node_modules/swagger-ui-dist/{swagger-ui-bundle.js, swagger-ui.css, LICENSE, NOTICE}
         -> static/vendor/swagger-ui/
 
-They are for the operator, not the customer: ``backend.site_files`` neither publishes them with
+They are for the operator, not the customer: ``backend.site.files`` neither publishes them with
 the page nor lets the service worker precache them. Idempotent: an unchanged file is not rewritten.
 
 Example::

@@ -69,7 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from stdlib_trim import StdlibIndex, missing_app_imports, read_module_list  # noqa: E402
 
-from backend.site_files import browser_modules  # noqa: E402
+from backend.site.files import browser_modules  # noqa: E402
 
 PYODIDE_CORE_FILES = (
     "pyodide.mjs",

@@ -1,6 +1,6 @@
 """Write exactly the files to publish (GitHub Pages) into ``dist/site/``.
 
-The allow-list is ``backend.site_files.publishable_files`` (the same one the backend
+The allow-list is ``backend.site.files.publishable_files`` (the same one the backend
 serves from), plus the generated service worker as ``sw.js`` and an empty
 ``.nojekyll`` (GitHub Pages must not run Jekyll, which drops files and folders whose
 names start with ``_``, such as ``app/__init__.py``). The folder is rebuilt from
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from build_sw import ServiceWorkerError, write_service_worker  # noqa: E402
 
-from backend.site_files import SERVICE_WORKER_BUILD, publishable_files  # noqa: E402
+from backend.site.files import SERVICE_WORKER_BUILD, publishable_files  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "dist" / "site"
 # What every build writes at the top: an existing folder without these is never deleted.

@@ -1,7 +1,7 @@
 """Generate the page's service worker, ``static/vendor/sw.js`` (published as ``./sw.js``).
 
 The worker makes the page work offline: on install it precaches every publishable
-file (``backend.site_files.publishable_files``) into the cache
+file (``backend.site.files.publishable_files``) into the cache
 ``chat-booking-<version>``, where ``<version>`` is a digest of the path and the
 contents of every one of those files (and of the worker's own code). Any change to
 the page, an app module or the runtime therefore gives a new ``sw.js``, which the
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from backend.site_files import SERVICE_WORKER_BUILD, publishable_files  # noqa: E402
+from backend.site.files import SERVICE_WORKER_BUILD, publishable_files  # noqa: E402
 
 CACHE_PREFIX = "chat-booking-"
 # Without these the precache could not boot the page offline: refuse to write a worker

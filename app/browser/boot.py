@@ -8,7 +8,6 @@ Example (what ``app/main.py`` does)::
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import sys
 from urllib.parse import quote
@@ -28,9 +27,11 @@ from app.browser.window import ChatWindow
 from app.chat.conversation import Conversation
 from app.chat.poller import Poller
 from app.checkout import Checkout
+from app.domain import words
 from app.domain.catalog import Catalog
 from app.domain.errors import StorageError
 from app.domain.i18n import Text
+from app.domain.tasks import on_failure, spawn
 from app.drafts.session import ChatBookingStorageService
 from app.outbox.bookings import BookingSync
 from app.outbox.messages import MessageSync
@@ -72,6 +73,7 @@ def _boot() -> ChatWindow | None:
     therapist_id = str(js.URLSearchParams.new(js.location.search).get("therapist") or "")
     therapist = catalog.find(therapist_id)
     view = View(js.document)
+    on_failure(lambda detail: view.notice(words.BACKGROUND_TASK_FAILED.format(detail=detail)))
     js.chatBookingRuntime = to_js({"python": sys.version.split()[0], "pydantic": pydantic.VERSION},
                                   dict_converter=js.Object.fromEntries)
     if therapist is None:
@@ -121,9 +123,9 @@ def _boot() -> ChatWindow | None:
     js.chatBookingMeasure = create_proxy(lambda kind, n: _measure(window, kind, n))  # for make bench
     js.chatBookingImported = create_proxy(_imported)  # for the stdlib trace (tools/trace_stdlib.py)
 
-    asyncio.ensure_future(sync.resume())  # a booking or message queued on an earlier visit goes out now
+    spawn(sync.resume())  # a booking or message queued on an earlier visit goes out now
     if returning and _read(storage, HAS_BOOKED_KEY):
-        asyncio.ensure_future(window.prefill_from_backend())
+        spawn(window.prefill_from_backend())
     return window
 
 

@@ -14,7 +14,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 import js
@@ -24,6 +23,7 @@ from app.browser.persist import ask_to_persist, persisted
 from app.browser.view import View
 from app.domain import words
 from app.domain.models import has_customer_data
+from app.domain.tasks import spawn
 from app.outbox.store import unsent_items
 from app.persistence.forget import forget_device
 from app.ui import presenter
@@ -40,7 +40,7 @@ class DevicePanel:
     def start(self) -> None:
         add_event_listener(self.view.el("forget-me"), "click", lambda event: self._ask())
         add_event_listener(self.view.el("confirm-forget"), "close", lambda event: self._closed())
-        asyncio.ensure_future(self._check())
+        spawn(self._check())
 
     # --- forget me ----------------------------------------------------------------------------------
 
@@ -81,7 +81,7 @@ class DevicePanel:
             return
         if has_customer_data(self.service.draft) or self.service.get_messages():
             self._asked = True
-            asyncio.ensure_future(self._ask_persist())
+            spawn(self._ask_persist())
 
     async def _ask_persist(self) -> None:
         self._granted = await ask_to_persist()

@@ -13,7 +13,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 
 import js
 from pyodide.ffi.wrappers import add_event_listener
@@ -24,6 +23,7 @@ from app.domain import words
 from app.domain.i18n import Text, translate
 from app.domain.catalog import Catalog
 from app.domain.models import LOCATION_TYPES, MASSAGE_FOR, BookingCreated
+from app.domain.tasks import spawn
 from app.inbox.inbox import Inbox, InboxState
 
 
@@ -73,7 +73,7 @@ class InboxWindow:
         event.preventDefault()
         if self.inbox.state is InboxState.SIGNING_IN:
             return
-        asyncio.ensure_future(self._signing_in(str(self.view.el("access-token").value)))
+        spawn(self._signing_in(str(self.view.el("access-token").value)))
 
     async def _signing_in(self, token: str) -> None:
         if await self.inbox.sign_in(token):
@@ -126,7 +126,7 @@ class InboxWindow:
             return
         box.value = ""
         self.view.scroll_log()
-        asyncio.ensure_future(self.inbox.sender.send(entry))
+        spawn(self.inbox.sender.send(entry))
 
     def _log_click(self, event) -> None:
         button = event.target.closest("button[data-action]")
@@ -134,7 +134,7 @@ class InboxWindow:
             return
         message_id = str(button.dataset.id)
         if str(button.dataset.action) == "retry":
-            asyncio.ensure_future(self.inbox.retry_reply(message_id))
+            spawn(self.inbox.retry_reply(message_id))
         else:
             self.inbox.delete_reply(message_id)
 

@@ -19,7 +19,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 
 import js
 from pyodide.ffi import JsException, create_once_callable
@@ -33,6 +32,7 @@ from app.domain import words
 from app.domain.i18n import Text, translate
 from app.domain.catalog import Catalog, Therapist
 from app.domain.models import DURATIONS, BookingCreated, has_customer_data
+from app.domain.tasks import spawn
 from app.outbox.results import SyncStatus
 from app.persistence.keys import confirmation_key
 from app.ui import presenter
@@ -311,7 +311,7 @@ class ChatWindow:
     def order_now(self) -> None:
         """Order now (also a press kept by static/js/boot.js before Python was ready)."""
         if not self._ordering:
-            asyncio.ensure_future(self._order())
+            spawn(self._order())
 
     async def _order(self) -> None:
         self._ordering = True

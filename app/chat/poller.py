@@ -23,7 +23,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random as _random
 from collections.abc import Callable, Coroutine
@@ -31,6 +30,7 @@ from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
+from app.domain import tasks
 from app.domain.errors import NetworkError
 from app.domain.ports import Clock, HttpResponse, Scheduler, TimerHandle, Transport
 from app.outbox.backoff import parse_retry_after, retry_delay
@@ -60,7 +60,7 @@ class Poller:
         self.on_answer, self.on_denied = on_answer, on_denied
         self.headers = headers or dict
         self._random = random
-        self._spawn = spawn or asyncio.ensure_future
+        self._spawn = spawn or tasks.spawn
         self.state = PollState.STOPPED
         self.active = False
         self.failures = 0

@@ -257,3 +257,8 @@ INBOX_NO_BOOKING_YET = Text("No booking yet")
 
 def inbox_whatsapp_ending(digits: str) -> str:
     return Text("WhatsApp …{digits}", digits=digits)
+
+# --- a background task failed (app.domain.tasks) ------------------------------------------------
+
+BACKGROUND_TASK_FAILED = Text("Something went wrong in the background ({detail}). Your draft is kept; "
+                              "reload the page if it keeps happening.")

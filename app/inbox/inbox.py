@@ -27,14 +27,13 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
 from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
 from app.chat.poller import Poller
-from app.domain import words
+from app.domain import tasks, words
 from app.domain.errors import NetworkError, ServiceError
 from app.domain.models import ServerMessage
 from app.domain.observable import Observable
@@ -64,7 +63,7 @@ class Inbox(Observable):
                  locks: Locks | None = None) -> None:
         self.store = SafeStorage(storage)
         self.scheduler, self.clock, self.api_base = scheduler, clock, api_base
-        self.spawn = spawn or asyncio.ensure_future
+        self.spawn = spawn or tasks.spawn
         self.transport = WatchedTransport(transport, on_denied=self.token_refused,
                                           on_connection=lambda _ok: self.notify())
         self.auth = TherapistAuth(self.store)

@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from app.domain import tasks
 from app.domain.errors import NetworkError
 from app.domain.ports import Clock, HttpResponse, Locks, Scheduler, Storage, TimerHandle, Transport
 from app.domain.words import SendTexts
@@ -63,7 +64,7 @@ class OutboxSender:
         self.api_base = api_base  # where items go; the page's config may change it
         self._random = random
         # Timer callbacks are plain functions; they start the async retry through this.
-        self.spawn = spawn or asyncio.ensure_future
+        self.spawn = spawn or tasks.spawn
         self.lease = Lease(self.outbox, clock, owner_id or uuid.uuid4().hex)
         # Headers proving who sends (e.g. the customer token), added to every request.
         self.credentials = credentials or dict

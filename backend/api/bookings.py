@@ -22,11 +22,13 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from app.domain.models import BookingCreated, BookingRequest, LastBooking
-from backend import chat_crud, crud, customers, idempotency
+from backend.crud import bookings as crud
+from backend.crud import customers
+from backend.services import bookings as booking_service
+from backend.services import idempotency
 from backend.api.chat_common import TOO_MANY, therapist_topic
-from backend.auth import BookingOwner, CustomerToken, CustomerWriteLimit, OwnedCustomerId
-from backend.db import Database
-from backend.deps import (
+from backend.api.auth import BookingOwner, CustomerToken, CustomerWriteLimit, OwnedCustomerId
+from backend.api.deps import (
     AdminAccess,
     BookingBody,
     CatalogDep,
@@ -35,8 +37,7 @@ from backend.deps import (
     LimitsDep,
     NotifierDep,
 )
-from backend.errors import ApiError, ErrorBody, ValidationErrorBody
-from backend.sessions import Session, session_id_for
+from backend.core.errors import ApiError, ErrorBody, ValidationErrorBody
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 
@@ -71,28 +72,12 @@ class BookingList(BaseModel):
              summary="Create a booking (once per Idempotency-Key)")
 def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalog: CatalogDep,
                    notifier: NotifierDep, response: Response) -> BookingCreated:
-    booking = catalog.with_therapist_name(booking)
-    request_hash = idempotency.request_hash(booking)
-    stored = crud.find_by_key(conn, key)
-    if stored is None:
-        catalog.check(booking)
-        created = BookingCreated(id=crud.new_booking_id(), created_at=crud.now_ms(), booking=booking)
-        session = Session(session_id_for(booking.therapist_id, booking.customer_id),
-                          booking.therapist_id, booking.customer_id)
-        with Database.transaction(conn):  # the booking and its conversation, or neither
-            inserted = crud.insert_booking(conn, key=key, request_hash=request_hash, created=created)
-            if inserted:
-                chat_crud.note_booking(conn, session, customer_name=booking.customer_name,
-                                       duration=booking.duration)
-        if inserted:
-            notifier.publish(therapist_topic(booking.therapist_id))
-            return created  # committed (synchronous=FULL) before the 201 leaves
-        # Another request with this key committed between our lookup and our insert.
-        stored = crud.find_by_key(conn, key)
-        assert stored is not None, "ON CONFLICT DO NOTHING implies the row exists"
-    idempotency.ensure_same_request(stored.request_hash, request_hash)
-    response.headers["Idempotent-Replayed"] = "true"
-    return stored.created
+    created, replayed = booking_service.create_booking(conn, catalog, key, booking)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        notifier.publish(therapist_topic(created.booking.therapist_id))
+    return created
 
 
 @router.get("/last", response_model=LastBooking,
@@ -113,7 +98,7 @@ def read_booking(booking_id: str, request: Request, token: CustomerToken, conn: 
     booking = crud.get_booking(conn, booking_id)
     if booking is None or not customers.owns(conn, booking.booking.customer_id, token):
         # Unknown and not yours read the same: the answer says nothing about other customers.
-        limits.auth_failed(request)
+        limits.auth_failed(request, token)
         raise ApiError(404, "No booking with this id.")
     return booking
 

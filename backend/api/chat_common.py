@@ -9,24 +9,24 @@ Example::
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Annotated, Any
 
 from fastapi import Query, Response
+from sqlalchemy import Connection
 
-from backend import chat_crud
-from backend.chat_crud import NewMessage
-from backend.chat_models import (
+from backend.crud import chat as chat_crud
+from backend.crud.chat import NewMessage
+from backend.core.models import (
     LIST_CURSOR_PATTERN,
     MESSAGE_CURSOR_PATTERN,
     WAIT_MAX,
     MessageCursor,
     MessagePage,
 )
-from backend.db import Database
-from backend.errors import ErrorBody, FieldError, InvalidRequest, ValidationErrorBody
-from backend.notify import Notifier, long_poll
-from backend.sessions import Session
+from backend.db.engine import Database
+from backend.core.errors import ErrorBody, FieldError, InvalidRequest, ValidationErrorBody
+from backend.core.notify import Notifier, conversation_topic, long_poll, therapist_topic
+from backend.services.sessions import Session
 
 After = Annotated[str | None, Query(pattern=MESSAGE_CURSOR_PATTERN, max_length=64,
                                     description="The cursor of the previous answer; none = from the start")]
@@ -56,15 +56,7 @@ def request_body(model: type) -> dict[str, Any]:
                             "content": {"application/json": {"schema": model.model_json_schema()}}}}
 
 
-def conversation_topic(session_id: str) -> str:
-    return f"conversation:{session_id}"
-
-
-def therapist_topic(therapist_id: str) -> str:
-    return f"therapist:{therapist_id}"
-
-
-def store_message(conn: sqlite3.Connection, session: Session, new: NewMessage, response: Response,
+def store_message(conn: Connection, session: Session, new: NewMessage, response: Response,
                   notifier: Notifier, *, may_create: bool) -> chat_crud.MessagePublic:
     """Store once; 201 when new, 200 + Idempotent-Replayed for the same content, 422 on ``id`` else."""
     stored, created = chat_crud.add_message(conn, session, new, may_create=may_create)

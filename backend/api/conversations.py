@@ -33,13 +33,13 @@ from backend.api.chat_common import (
     request_body,
     store_message,
 )
-from backend import chat_crud
+from backend.api.auth import CustomerSession, CustomerWriteLimit
 from backend.api.chat_common import NOT_FOUND, conversation_topic
-from backend.auth import CustomerSession, CustomerWriteLimit
-from backend.chat_crud import NewMessage
-from backend.chat_models import MessagePage, MessagePublic, ReadMark
-from backend.deps import Conn, DatabaseDep, NotifierDep, json_body
-from backend.errors import ApiError, FieldError, InvalidRequest
+from backend.api.deps import Conn, DatabaseDep, NotifierDep, json_body
+from backend.core.errors import ApiError, FieldError, InvalidRequest
+from backend.core.models import MessagePage, MessagePublic, ReadMark
+from backend.crud import chat as chat_crud
+from backend.crud.chat import NewMessage
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 MessageBody = Annotated[ChatMessage, Depends(json_body(ChatMessage))]

@@ -12,7 +12,7 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from backend.deps import DatabaseDep
+from backend.api.deps import DatabaseDep
 
 router = APIRouter(prefix="/api", tags=["health"])
 

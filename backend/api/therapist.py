@@ -20,7 +20,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from backend import chat_crud, crud
+from backend.crud import bookings as crud
+from backend.crud import chat as chat_crud
 from backend.api.chat_common import (
     INVALID,
     NOT_FOUND,
@@ -37,9 +38,9 @@ from backend.api.chat_common import (
     store_message,
     therapist_topic,
 )
-from backend.auth import TherapistAuth, TherapistSession, TherapistWriteLimit
-from backend.chat_crud import NewMessage
-from backend.chat_models import (
+from backend.api.auth import TherapistAuth, TherapistSession, TherapistWriteLimit
+from backend.crud.chat import NewMessage
+from backend.core.models import (
     BookingHistory,
     ConversationList,
     MessagePage,
@@ -48,11 +49,11 @@ from backend.chat_models import (
     ReplyRequest,
     TherapistMe,
 )
-from backend.crud import now_ms
-from backend.deps import Conn, DatabaseDep, NotifierDep, json_body
-from backend.errors import ApiError
-from backend.notify import long_poll
-from backend.sessions import Session
+from backend.crud.bookings import now_ms
+from backend.api.deps import Conn, DatabaseDep, NotifierDep, json_body
+from backend.core.errors import ApiError
+from backend.core.notify import long_poll
+from backend.services.sessions import Session
 
 router = APIRouter(prefix="/api/therapist", tags=["therapist"])
 ReplyBody = Annotated[ReplyRequest, Depends(json_body(ReplyRequest))]

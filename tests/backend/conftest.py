@@ -32,8 +32,9 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.db import SCHEMA_VERSION, Database, is_postgres_url
+from backend.db.engine import Database
 from tests.support import postgres
+from tests.support.database import SCHEMA_VERSION, age_schema, is_postgres_url, schema_version, translate
 from tests.support.server import ROOT, running_server
 
 # Never inherit these from the developer's shell: the tests decide. The rate limits are generous
@@ -140,8 +141,6 @@ def rows(database: Location, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     if isinstance(database, str) and is_postgres_url(database):
         import psycopg
 
-        from backend.engines.postgres import translate
-
         with psycopg.connect(database, autocommit=True) as conn:
             conn.read_only = True
             return [tuple(row) for row in conn.execute(translate(sql), params).fetchall()]
@@ -164,20 +163,6 @@ def execute(database: Location, sql: str) -> None:
 def location(database: Database) -> Location:
     """Where an open ``Database`` is, for ``rows``/``execute``."""
     return database.url if database.engine == "postgresql" else database.path  # type: ignore[attr-defined]
-
-
-def schema_version(database: Location) -> int:
-    if isinstance(database, str) and is_postgres_url(database):
-        return rows(database, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")[0][0]
-    return rows(database, "PRAGMA user_version")[0][0]
-
-
-def age_schema(database: Location) -> None:
-    """Make the database look migrated by newer code than ours."""
-    if isinstance(database, str) and is_postgres_url(database):
-        execute(database, f"INSERT INTO schema_migrations (version) VALUES ({SCHEMA_VERSION + 1})")
-    else:
-        execute(database, f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
 
 
 def field_errors(response: httpx.Response) -> dict[str | None, str]:

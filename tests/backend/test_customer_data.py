@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.db import MIGRATIONS
+from tests.support.legacy_schema import MIGRATIONS
 from tests.backend.conftest import (
     QUIET_ENV,
     Server,

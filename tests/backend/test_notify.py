@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 
-from backend.notify import InProcessNotifier, long_poll
+from backend.core.notify import InProcessNotifier, long_poll
 
 
 def test_a_publish_before_the_wait_is_remembered_by_the_subscription() -> None:
@@ -71,7 +71,7 @@ def test_publishing_while_not_serving_is_a_no_op() -> None:
 
 
 def test_the_postgres_notifier_wakes_its_own_process_at_once_even_with_the_database_unreachable() -> None:
-    from backend.notify import PostgresNotifier
+    from backend.db.notify import PostgresNotifier
     from tests.support.server import free_port
 
     async def scenario() -> tuple[bool, float]:

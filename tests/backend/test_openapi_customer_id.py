@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from backend.bodies import UUID4_PATTERN
+from backend.core.bodies import UUID4_PATTERN
 from tests.backend.conftest import booking, field_errors, post_booking
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.headers import page_policy
+from backend.http.headers import page_policy
 from tests.backend.conftest import QUIET_ENV, Server
 from tests.support.server import ROOT, running_server
 

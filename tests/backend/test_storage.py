@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,9 +13,11 @@ import httpx
 import pytest
 
 from app.domain.models import BookingCreated, BookingRequest
-from backend import crud
-from backend.config import Settings
-from backend.db import INTEGRITY_ERRORS, SCHEMA_VERSION, Database, is_postgres_url, open_database
+from backend.crud import bookings as crud
+from sqlalchemy import text
+
+from backend.core.config import Settings
+from backend.db.engine import INTEGRITY_ERRORS, Database, open_database
 from tests.backend.conftest import (
     QUIET_ENV,
     Location,
@@ -30,6 +31,7 @@ from tests.backend.conftest import (
     rows,
     schema_version,
 )
+from tests.support.database import FUTURE_REVISION, SCHEMA_VERSION, is_postgres_url
 from tests.support.server import ROOT, running_server
 
 
@@ -87,13 +89,13 @@ def _created(customer: str = "c1") -> BookingCreated:
                           booking=BookingRequest.model_validate(booking(customer_id=customer)))
 
 
-def test_the_schema_itself_allows_one_booking_per_idempotency_key(database: Database) -> None:
+def test_the_schema_itself_allows_one_booking_per_customer_and_idempotency_key(database: Database) -> None:
     with database.connection() as conn:
         assert crud.insert_booking(conn, key="k", request_hash="h", created=_created()) is True
         assert crud.insert_booking(conn, key="k", request_hash="h", created=_created()) is False
         with pytest.raises(INTEGRITY_ERRORS, match="(?i)unique|duplicate key"):
-            conn.execute("INSERT INTO bookings (id, idempotency_key, request_hash, customer_id, therapist_id,"
-                         " created_at, booking_json) VALUES ('bk_x', 'k', 'h', 'c', 't', 0, '{}')")
+            conn.execute(text("INSERT INTO bookings (id, idempotency_key, request_hash, customer_id, therapist_id,"
+                              " created_at, booking_json) VALUES ('bk_x', 'k', 'h', 'c1', 't', 0, '{}')"))
     assert rows(location(database), "SELECT count(*) FROM bookings") == [(1,)]
 
 
@@ -101,7 +103,7 @@ def test_times_are_64_bit_on_both_engines(database: Database) -> None:
     created = _created().model_copy(update={"created_at": 2**53 - 1})  # JavaScript's largest exact integer
     with database.connection() as conn:
         crud.insert_booking(conn, key="k64", request_hash="h", created=created)
-        assert crud.find_by_key(conn, "k64").created.created_at == 2**53 - 1
+        assert crud.find_by_key(conn, "c1", "k64").created.created_at == 2**53 - 1
 
 
 def test_migrating_twice_keeps_the_data(database: Database) -> None:
@@ -124,16 +126,16 @@ def test_the_server_refuses_a_newer_database_with_a_message_and_a_failing_exit(d
     result = subprocess.run([sys.executable, "-m", "backend"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=60, check=False)
     assert result.returncode == 1
-    assert f"schema is version {SCHEMA_VERSION + 1}, newer than this code" in result.stderr
+    assert f"schema is at revision {FUTURE_REVISION}, newer than this code" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_connections_commit_synchronously(database: Database) -> None:
     with database.connection() as conn:
         if database.engine == "sqlite":
-            assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         else:
-            assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
 
 
 def test_several_workers_on_sqlite_are_refused_with_a_message(tmp_path: Path) -> None:
@@ -144,32 +146,20 @@ def test_several_workers_on_sqlite_are_refused_with_a_message(tmp_path: Path) ->
     assert "postgresql://" in result.stderr
 
 
-def test_four_connections_migrating_at_once_from_threads_apply_each_step_exactly_once(
+def test_four_processes_running_alembic_upgrade_at_once_apply_each_step_exactly_once(
         new_database: Callable[[], Location]) -> None:
-    # Threads in this process, each with its own Database (its own connections): the same locks
-    # as processes take. Processes starting at once on a new database:
-    # test_postgres_processes.py::test_three_servers_started_at_once_on_a_new_database_all_serve_it.
+    """Four operators run ``alembic upgrade head`` by hand at once: one migrates, the others wait."""
     where = str(new_database())
-    databases = [open_database(Settings(DATABASE_URL=where)) for _ in range(4)]
-    results: list[int | BaseException] = []
-
-    def migrate(db: Database) -> None:
-        try:
-            results.append(db.migrate())
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            results.append(exc)
-
-    threads = [threading.Thread(target=migrate, args=(db,)) for db in databases]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    for db in databases:
-        db.close()
-    assert results == [SCHEMA_VERSION] * 4
+    env = {**os.environ, "DATABASE_URL": where}
+    command = [sys.executable, "-m", "alembic", "upgrade", "head"]
+    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(4)]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0] * 4, outputs
     location_ = where if is_postgres_url(where) else Path(where)
     assert schema_version(location_) == SCHEMA_VERSION
-    if is_postgres_url(where):
-        assert rows(where, "SELECT version FROM schema_migrations ORDER BY version") == [
-            (n,) for n in range(1, SCHEMA_VERSION + 1)]
+    assert rows(location_, "SELECT version_num FROM alembic_version") == [(SCHEMA_VERSION,)]
     assert rows(location_, "SELECT count(*) FROM bookings") == [(0,)]
+    # Each revision ran once: the one that adds rows would otherwise have failed on its tables.
+    ran = sum("Running upgrade" in err for _, err in outputs)
+    assert ran == 1, outputs

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from backend.docs import DOCS_POLICY
+from backend.site.docs import DOCS_POLICY
 from tests.browser.helpers import guarded_context
 from tests.support.server import GENEROUS_LIMITS, running_server
 

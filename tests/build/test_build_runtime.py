@@ -387,7 +387,7 @@ def test_the_trimmed_runtime_is_reproducible_from_the_lock_files(tmp_path: Path)
 def test_the_built_standard_library_has_every_module_the_app_and_the_trace_import() -> None:
     import stdlib_trim
 
-    from backend.site_files import browser_modules
+    from backend.site.files import browser_modules
 
     with zipfile.ZipFile(VENDOR / "python_stdlib.zip") as built:
         shipped = {stdlib_trim.module_name(n.removesuffix("c")) for n in built.namelist()} - {None}

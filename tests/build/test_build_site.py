@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.site_files import publishable_files
+from backend.site.files import publishable_files
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))

@@ -4,7 +4,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from backend.site_files import browser_modules
+from backend.site.files import browser_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = tomllib.loads((ROOT / "pyscript.toml").read_text())

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from app.persistence import keys
-from backend.config import Settings
+from backend.core.config import Settings
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 

@@ -1,0 +1,182 @@
+"""The database: a SQLAlchemy 2 Core engine on a SQLite file (the default) or PostgreSQL (psycopg 3).
+
+SQLAlchemy gives the pool, the dialects, parameters (``text("… WHERE id = :id")``) and rows
+(``row.id``, ``row[0]``); this module only says how our two engines must behave:
+
+    connection()              driver autocommit: each statement commits on its own (a 201 is durable
+                              when the statement returns), until a ``transaction`` says otherwise
+    transaction(conn)         BEGIN IMMEDIATE on SQLite (the write lock up front, so two writers never
+                              read-then-write a stale view), plain BEGIN on PostgreSQL (READ COMMITTED:
+                              writers meet on row locks and UNIQUE constraints); COMMIT or ROLLBACK
+    snapshot(conn)            a read-only snapshot: BEGIN (deferred, no lock) on SQLite, REPEATABLE READ
+                              on PostgreSQL
+
+SQLite durability: WAL + ``synchronous=FULL`` on every connection, so a commit has fsynced the WAL
+and survives a power cut (NORMAL may lose the last commits then). PostgreSQL: every connection runs
+with ``synchronous_commit=on``, the same promise. Both are SQLAlchemy ``connect`` events; the BEGIN
+forms are the ``begin`` event recipe (the driver is left in autocommit, SQLAlchemy emits BEGIN).
+
+Why a pool on SQLite too: when the last connection to a WAL database closes, SQLite checkpoints and
+deletes the WAL file; opening and closing per request would do that on every booking.
+
+Errors: ``backend.db.errors`` says which ones are "busy or gone, retry" (503) and which are bugs.
+
+Example::
+
+    database = open_database(Settings(DATABASE_URL="var/bookings.sqlite3"))
+    database.migrate()
+    with database.connection() as conn:
+        conn.execute(text("SELECT count(*) FROM bookings")).scalar_one()
+        with transaction(conn):
+            conn.execute(text("INSERT INTO ..."), {...})
+    database.close()
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
+
+from backend.core.database_url import DatabaseUrl
+from backend.db.errors import INTEGRITY_ERRORS, INVALID_VALUE_ERRORS, is_unavailable
+
+if TYPE_CHECKING:
+    from backend.core.config import Settings
+
+__all__ = ["INTEGRITY_ERRORS", "INVALID_VALUE_ERRORS", "Connection", "Database", "is_unavailable",
+           "open_database", "snapshot", "transaction"]
+
+log = logging.getLogger(__name__)
+_BEGIN = "chatbooking_begin"  # our execution option: None (autocommit), "write" or "read"
+_BEGIN_SQL = {
+    ("sqlite", "write"): "BEGIN IMMEDIATE", ("sqlite", "read"): "BEGIN",
+    ("postgresql", "write"): "BEGIN", ("postgresql", "read"): "BEGIN ISOLATION LEVEL REPEATABLE READ",
+}
+
+
+def make_engine(url: DatabaseUrl, *, pool_size: int = 10, pool_timeout: float = 5.0,
+                durable: bool = True) -> Engine:
+    """A SQLAlchemy engine for ``url`` with our connection settings; ``durable=False`` is for
+    counters that need not survive a power cut (no fsync on SQLite, no wait for the WAL flush on
+    PostgreSQL)."""
+    if url.engine == "sqlite":
+        engine = create_engine(url.sqlalchemy, isolation_level="AUTOCOMMIT", pool_size=pool_size,
+                               max_overflow=64, pool_timeout=pool_timeout,
+                               # one request at a time uses a connection, maybe across worker threads
+                               connect_args={"timeout": 5.0, "check_same_thread": False})
+        synchronous = "FULL" if durable else "NORMAL"
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_settings(dbapi_connection: Any, record: Any) -> None:
+            dbapi_connection.execute(f"PRAGMA synchronous = {synchronous}")
+    else:
+        commit = "on" if durable else "off"
+        engine = create_engine(url.sqlalchemy, isolation_level="AUTOCOMMIT", pool_size=pool_size,
+                               max_overflow=0, pool_timeout=pool_timeout, pool_pre_ping=True,
+                               connect_args={"application_name": "chatbooking", "connect_timeout": 5,
+                                             "options": f"-c synchronous_commit={commit}"})
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_BEGIN)
+        if mode is not None:  # None: the driver's autocommit, one statement = one transaction
+            conn.exec_driver_sql(_BEGIN_SQL[(url.engine, mode)])
+
+    return engine
+
+
+@contextmanager
+def _begun(conn: Connection, mode: str) -> Iterator[Connection]:
+    if conn.in_transaction():
+        conn.commit()  # only SQLAlchemy's record of earlier autocommit statements: nothing to send
+    conn.execution_options(**{_BEGIN: mode})
+    try:
+        with conn.begin():
+            yield conn
+    finally:
+        conn.execution_options(**{_BEGIN: None})
+
+
+def transaction(conn: Connection) -> Any:
+    """BEGIN IMMEDIATE (SQLite) / BEGIN (PostgreSQL) … COMMIT, or ROLLBACK when the block raises."""
+    return _begun(conn, "write")
+
+
+def snapshot(conn: Connection) -> Any:
+    """A consistent read of several statements, taking no write lock."""
+    return _begun(conn, "read")
+
+
+def open_database(settings: Settings) -> Database:
+    """The database ``settings.database_url`` names, not yet migrated (call ``migrate()``)."""
+    return Database(settings.database, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout)
+
+
+class Database:
+    """One engine (and its pool) per process; safe to share between threads."""
+
+    transaction = staticmethod(transaction)
+    snapshot = staticmethod(snapshot)
+
+    def __init__(self, url: DatabaseUrl, *, pool_size: int = 10, pool_timeout: float = 5.0) -> None:
+        self.location = url
+        self.engine: str = url.engine  # "sqlite" or "postgresql"
+        self.several_processes = url.engine == "postgresql"  # wake-ups then go through LISTEN/NOTIFY
+        self.pool_size = pool_size
+        self.pool_timeout = pool_timeout
+        self.sql = make_engine(url, pool_size=pool_size if url.engine == "postgresql" else 16,
+                               pool_timeout=pool_timeout)
+
+    @property
+    def url(self) -> str:
+        """The URL psycopg takes (PostgreSQL), or the file's path (SQLite)."""
+        return self.location.libpq if self.engine == "postgresql" else str(self.location.path)
+
+    @property
+    def path(self) -> Path:
+        assert self.location.path is not None, "a PostgreSQL database has no file"
+        return self.location.path
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """Borrow a connection (blocking: call it from a worker thread); back to the pool at the end,
+        rolled back if a transaction was left open. One that cannot even be rolled back (the server
+        dropped it) is closed and discarded by the pool, not handed out again."""
+        conn = self.sql.connect()
+        try:
+            yield conn
+        finally:
+            try:
+                conn.close()
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                log.warning("a database connection was lost before it went back to the pool: %s", exc.orig)
+
+    def migrate(self) -> str:
+        """Bring the schema to the newest revision (``backend.db.migrations``); the revision."""
+        from backend.db.migrations import upgrade  # Alembic is needed only here
+
+        return upgrade(self)
+
+    def check(self) -> bool:
+        """True when the bookings table answers a query (for /api/health)."""
+        try:
+            with self.connection() as conn:
+                conn.execute(text("SELECT 1 FROM bookings LIMIT 1")).all()
+            return True
+        except DBAPIError:
+            return False
+        except Exception as exc:  # the pool's timeout
+            if is_unavailable(exc):
+                return False
+            raise
+
+    def close(self) -> None:
+        self.sql.dispose()
