@@ -135,10 +135,14 @@ def driver_cursor(engine: Engine) -> Iterator[DriverRun]:
         with driver_cursor(engine) as run:
             row = run(DriverSql(engine, text("SELECT hits FROM rate_limits WHERE bucket = :b")), {"b": "x"})
     """
-    raw = engine.raw_connection()
+    error = engine.dialect.loaded_dbapi.Error
+    try:
+        raw = engine.raw_connection()
+    except error as exc:  # no connection to be had (the server down, restarting): as engine.connect()
+        raise DBAPIError.instance(None, None, exc, error,
+                                  connection_invalidated=engine.dialect.is_disconnect(exc, None, None)) from exc
     cursor: Any = None
     sql: str | None = None
-    error = engine.dialect.loaded_dbapi.Error
 
     def run(statement: DriverSql, values: dict[str, Any]) -> tuple[Any, ...] | None:
         nonlocal sql

@@ -76,3 +76,23 @@ def test_database_counters_commit_without_the_durable_wait(database: Database) -
             assert conn.execute(text("SELECT hits FROM rate_limits WHERE bucket = 'write:x'")).scalar() == 1
     finally:
         limiter.close()
+
+
+def test_a_counter_that_fails_raises_sqlalchemys_error_classified_as_a_bug(database: Database) -> None:
+    """The counters skip SQLAlchemy's Connection (``driver_cursor``) but not its errors: a broken query
+    is a ``DBAPIError`` that ``is_unavailable`` calls a bug (500), not a busy database (503)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from backend.db.errors import is_unavailable
+
+    limiter = DatabaseRateLimiter(database)
+    try:
+        assert limiter.hit("write:y", 5, 60) is None
+        with database.connection() as conn:
+            conn.execute(text("DROP TABLE rate_limits"))
+        with pytest.raises(DBAPIError) as caught:
+            limiter.hit("write:y", 5, 60)
+        assert not is_unavailable(caught.value)
+        assert "rate_limits" in str(caught.value)
+    finally:
+        limiter.close()
