@@ -50,7 +50,7 @@ from backend.db.errors import INTEGRITY_ERRORS, INVALID_VALUE_ERRORS, is_unavail
 if TYPE_CHECKING:
     from backend.core.config import Settings
 
-__all__ = ["INTEGRITY_ERRORS", "INVALID_VALUE_ERRORS", "Connection", "Database", "DriverSql", "driver_cursor",
+__all__ = ["INTEGRITY_ERRORS", "INVALID_VALUE_ERRORS", "Connection", "Database", "DriverRun", "DriverSql", "driver_cursor",
            "is_unavailable", "open_database", "snapshot", "transaction"]
 
 log = logging.getLogger(__name__)

@@ -7,6 +7,7 @@ sequence of hits is counted the same whatever the minute it starts in. One row p
 
     RateLimiter (port)          hit(bucket, limit, window_s) -> seconds to wait, or None
                                 peek(bucket, limit, window_s) -> the same, without counting
+                                hit_unless_over(…) -> peek, then hit only when not over
     ├── MemoryRateLimiter       one process (tests, a single worker)
     └── DatabaseRateLimiter     the ``rate_limits`` table: every process sharing the database
                                 shares the counters; one ``INSERT … ON CONFLICT … RETURNING`` per
@@ -42,7 +43,7 @@ from sqlalchemy import text
 
 from backend.core.config import Settings
 from backend.core.errors import ApiError
-from backend.db.engine import Database, DriverSql, driver_cursor, make_engine
+from backend.db.engine import Database, DriverRun, DriverSql, driver_cursor, make_engine
 from backend.core.addresses import client_of
 
 Clock = Callable[[], float]
@@ -51,6 +52,7 @@ Clock = Callable[[], float]
 class RateLimiter(Protocol):
     def hit(self, bucket: str, limit: int, window_s: float) -> float | None: ...
     def peek(self, bucket: str, limit: int, window_s: float) -> float | None: ...
+    def hit_unless_over(self, bucket: str, limit: int, window_s: float) -> float | None: ...
 
 
 def _verdict(started: float, hits: int, limit: int, window_s: float, now: float) -> float | None:
@@ -84,6 +86,9 @@ class MemoryRateLimiter:
     def peek(self, bucket: str, limit: int, window_s: float) -> float | None:
         started, hits, now = self._count(bucket, window_s, 0)
         return _verdict(started, hits + 1, limit, window_s, now)
+
+    def hit_unless_over(self, bucket: str, limit: int, window_s: float) -> float | None:
+        return self.peek(bucket, limit, window_s) or self.hit(bucket, limit, window_s)
 
 
 # One statement: atomic on SQLite and PostgreSQL alike, whoever else is counting (SET reads the
@@ -126,27 +131,40 @@ class DatabaseRateLimiter:
 
     def hit(self, bucket: str, limit: int, window_s: float) -> float | None:
         now = self._clock()
+        with driver_cursor(self._engine) as run:  # twice per write request: the driver's own cursor
+            return self._hit(run, bucket, limit, window_s, now)
+
+    def peek(self, bucket: str, limit: int, window_s: float) -> float | None:
+        now = self._clock()
+        with driver_cursor(self._engine) as run:
+            return self._peek(run, bucket, limit, window_s, now)
+
+    def hit_unless_over(self, bucket: str, limit: int, window_s: float) -> float | None:
+        """``peek``, then ``hit`` only when not over: on one pooled connection (one checkout, and on
+        PostgreSQL one ping, fewer per write request)."""
+        now = self._clock()
+        with driver_cursor(self._engine) as run:
+            return self._peek(run, bucket, limit, window_s, now) or self._hit(run, bucket, limit, window_s, now)
+
+    def _hit(self, run: DriverRun, bucket: str, limit: int, window_s: float, now: float) -> float | None:
         now_ms, window_ms = int(now * 1000), int(window_s * 1000)
         values = {"bucket": bucket, "now": now_ms, "since": now_ms - window_ms}
-        with driver_cursor(self._engine) as run:  # twice per write request: the driver's own cursor
-            if self._sqlite:
-                run(self._sql[_HIT_SQLITE], values)
-                row = run(self._sql[_READ], {"bucket": bucket})
-            else:
-                row = run(self._sql[_HIT], values)
-            self._hits_since_purge += 1
-            if self._hits_since_purge >= self.PURGE_EVERY:
-                self._hits_since_purge = 0
-                run(self._sql[_PURGE], {"since": now_ms - window_ms})
+        if self._sqlite:
+            run(self._sql[_HIT_SQLITE], values)
+            row = run(self._sql[_READ], {"bucket": bucket})
+        else:
+            row = run(self._sql[_HIT], values)
+        self._hits_since_purge += 1
+        if self._hits_since_purge >= self.PURGE_EVERY:
+            self._hits_since_purge = 0
+            run(self._sql[_PURGE], {"since": now_ms - window_ms})
         assert row is not None, "the upsert made or kept the row"
         window_start, hits = row
         return _verdict(window_start / 1000, hits, limit, window_s, now)
 
-    def peek(self, bucket: str, limit: int, window_s: float) -> float | None:
-        now = self._clock()
+    def _peek(self, run: DriverRun, bucket: str, limit: int, window_s: float, now: float) -> float | None:
         now_ms, window_ms = int(now * 1000), int(window_s * 1000)
-        with driver_cursor(self._engine) as run:
-            row = run(self._sql[_PEEK], {"bucket": bucket, "since": now_ms - window_ms})
+        row = run(self._sql[_PEEK], {"bucket": bucket, "since": now_ms - window_ms})
         if row is None:
             return None
         window_start, hits = row
@@ -178,9 +196,7 @@ class Limits:
         bucket, limit, window = ("write:" + self._client(request), self.settings.rate_limit_writes,
                                  self.settings.rate_limit_window)
         # Over the limit already: refused with a read, so a flood past the limit writes nothing.
-        wait = self.limiter.peek(bucket, limit, window)
-        if wait is None:
-            wait = self.limiter.hit(bucket, limit, window)
+        wait = self.limiter.hit_unless_over(bucket, limit, window)
         if wait is not None:
             raise _too_many(wait, "bookings and messages")
 

@@ -55,6 +55,18 @@ def test_a_window_starts_at_the_first_hit_and_spans_a_minute_boundary(store: tup
     assert limiter.hit("write:b", 3, 60) is None  # buckets never share a count
 
 
+def test_hit_unless_over_counts_until_the_limit_then_only_refuses(store: tuple[RateLimiter, Clock]) -> None:
+    limiter, clock = store
+    assert [limiter.hit_unless_over("write:c", 2, 60) for _ in range(2)] == [None, None]
+    for _ in range(5):  # refused with a read: the count stays at the limit
+        assert limiter.hit_unless_over("write:c", 2, 60) == pytest.approx(60.0, abs=0.01)
+    assert limiter.hit_unless_over("write:c", 3, 60) is None  # the refusals counted nothing: 2 + 1 ≤ 3
+    clock.now += 60.0  # the window is over: the count starts again from 1
+    assert limiter.hit_unless_over("write:c", 2, 60) is None
+    assert limiter.hit_unless_over("write:c", 2, 60) is None
+    assert limiter.hit_unless_over("write:c", 2, 60) is not None
+
+
 def test_peeking_counts_nothing(store: tuple[RateLimiter, Clock]) -> None:
     limiter, _clock = store
     for _ in range(10):
