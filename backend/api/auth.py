@@ -26,11 +26,12 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 
 from backend.crud import customers
 from backend.core.bodies import UUID4_PATTERN, check_customer_id
 from backend.services.catalog import Therapist
-from backend.api.deps import BookingBody, CatalogDep, DatabaseDep, LimitsDep
+from backend.api.deps import BookingBody, CatalogDep, Conn, DatabaseDep, LimitsDep
 from backend.core.errors import ApiError
 from backend.services.sessions import SESSION_MAX, SESSION_PATTERN, Session, parse_session_id
 from backend.core.security import well_formed
@@ -71,8 +72,12 @@ def customer_token(request: Request, limits: LimitsDep,
 CustomerToken = Annotated[str, Depends(customer_token)]
 
 
-def _claim(request: Request, limits: LimitsDep, database: DatabaseDep, customer_id: str, token: str) -> None:
-    with database.connection() as conn:
+def _claim(request: Request, limits: LimitsDep, database: DatabaseDep, customer_id: str, token: str,
+           conn: Connection | None = None) -> None:
+    if conn is None:  # a route that holds no connection (a long poll must not hold one while it waits)
+        with database.connection() as own:
+            owns = customers.claim(own, customer_id, token)
+    else:
         owns = customers.claim(conn, customer_id, token)
     if not owns:
         limits.auth_failed(request, token)
@@ -94,9 +99,10 @@ def customer_session(request: Request, session_id: SessionIdPath, token: Custome
 
 
 def booking_owner(request: Request, token: CustomerToken, booking: BookingBody, database: DatabaseDep,
-                  limits: LimitsDep) -> None:
-    """A booking needs the customer's token, which must own (or now claims) its customer id."""
-    _claim(request, limits, database, booking.customer_id, token)
+                  limits: LimitsDep, conn: Conn) -> None:
+    """A booking needs the customer's token, which must own (or now claims) its customer id; checked on
+    the route's own connection (one pool checkout per booking, not two)."""
+    _claim(request, limits, database, booking.customer_id, token, conn)
 
 
 CustomerIdQuery = Annotated[str, Query(min_length=36, max_length=36, pattern=UUID4_PATTERN,

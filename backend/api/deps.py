@@ -31,19 +31,21 @@ from backend.services.ratelimit import Limits, get_limits
 M = TypeVar("M", bound=BaseModel)
 
 
-def get_settings(request: Request) -> Settings:
+# The getters below are ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread,
+# a hop (and, on a busy machine, a wait for the GIL) per getter per request for a mere attribute read.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     return request.app.state.catalog
 
 
-def get_notifier(request: Request) -> Notifier:
+async def get_notifier(request: Request) -> Notifier:
     return request.app.state.notifier
 
 

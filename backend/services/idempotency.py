@@ -14,7 +14,7 @@ normalisation, so ``+62 812-3456 789`` equals ``+628123456789``), hashed canonic
 
 Example::
 
-    key = read_key(request)                 # 400 when missing, empty or too long
+    key = await read_key(request)           # 400 when missing, empty or too long
     ensure_same_request(stored_hash, request_hash(booking))
 """
 
@@ -40,7 +40,8 @@ OPENAPI_PARAMETER = {
 }
 
 
-def read_key(request: Request) -> str:
+async def read_key(request: Request) -> str:
+    # async: a header check needs no worker thread (FastAPI runs a plain ``def`` dependency in one)
     key = request.headers.get(HEADER, "").strip()
     if not key:
         raise ApiError(400, f"The {HEADER} header is required: send a new unique value (e.g. a UUID) "

@@ -7,11 +7,14 @@ sequence of hits is counted the same whatever the minute it starts in. One row p
 
     RateLimiter (port)          hit(bucket, limit, window_s) -> seconds to wait, or None
                                 peek(bucket, limit, window_s) -> the same, without counting
+                                hit_unless_over(…) -> peek, then hit only when not over
     ├── MemoryRateLimiter       one process (tests, a single worker)
     └── DatabaseRateLimiter     the ``rate_limits`` table: every process sharing the database
                                 shares the counters; one ``INSERT … ON CONFLICT … RETURNING`` per
-                                hit, on a connection of its own that commits without waiting for
-                                the disk (a counter need not survive a power cut; a booking must)
+                                hit (on SQLite the upsert, then a read), on a connection of its own
+                                that commits without waiting for the disk (a counter need not
+                                survive a power cut; a booking must), through the driver's own
+                                cursor (``backend.db.engine.driver_cursor``: the hot path)
 
     Limits.check_write(request)       a booking or message: 429 + Retry-After when over
     Limits.check_auth_allowed(request, tried) before a token is checked: 429 once failures are over
@@ -40,7 +43,7 @@ from sqlalchemy import text
 
 from backend.core.config import Settings
 from backend.core.errors import ApiError
-from backend.db.engine import Database, make_engine
+from backend.db.engine import Database, DriverRun, DriverSql, driver_cursor, make_engine
 from backend.core.addresses import client_of
 
 Clock = Callable[[], float]
@@ -49,6 +52,7 @@ Clock = Callable[[], float]
 class RateLimiter(Protocol):
     def hit(self, bucket: str, limit: int, window_s: float) -> float | None: ...
     def peek(self, bucket: str, limit: int, window_s: float) -> float | None: ...
+    def hit_unless_over(self, bucket: str, limit: int, window_s: float) -> float | None: ...
 
 
 def _verdict(started: float, hits: int, limit: int, window_s: float, now: float) -> float | None:
@@ -83,6 +87,9 @@ class MemoryRateLimiter:
         started, hits, now = self._count(bucket, window_s, 0)
         return _verdict(started, hits + 1, limit, window_s, now)
 
+    def hit_unless_over(self, bucket: str, limit: int, window_s: float) -> float | None:
+        return self.peek(bucket, limit, window_s) or self.hit(bucket, limit, window_s)
+
 
 # One statement: atomic on SQLite and PostgreSQL alike, whoever else is counting (SET reads the
 # old row). Times are epoch milliseconds.
@@ -92,6 +99,13 @@ _HIT = text(
     " hits = CASE WHEN rate_limits.window_start > :since THEN rate_limits.hits + 1 ELSE 1 END,"
     " window_start = CASE WHEN rate_limits.window_start > :since THEN rate_limits.window_start ELSE :now END"
     " RETURNING window_start, hits")
+# SQLite's RETURNING keeps the statement (and so its write lock) open until Python has fetched the row
+# and stepped it again, and a worker thread may wait several ms for the GIL in between, while every
+# other writer waits for the lock. The upsert without RETURNING commits inside its one step, and the
+# row is then read without a lock: the same counter, at most a concurrent hit of this bucket ahead.
+_HIT_SQLITE = text(_HIT.text.removesuffix(" RETURNING window_start, hits"))
+_READ = text("SELECT window_start, hits FROM rate_limits WHERE bucket = :bucket")
+_PURGE = text("DELETE FROM rate_limits WHERE window_start <= :since")
 _PEEK = text("SELECT window_start, hits FROM rate_limits WHERE bucket = :bucket AND window_start > :since")
 
 
@@ -109,30 +123,52 @@ class DatabaseRateLimiter:
         # As many as the requests' pool: every request may count at once (a smaller pool queues them).
         self._engine = make_engine(database.location, pool_size=pool_size or database.pool_size,
                                    pool_timeout=database.pool_timeout, durable=False)
+        self._sqlite = database.engine == "sqlite"
+        self._sql = {statement: DriverSql(self._engine, statement)
+                     for statement in (_HIT, _HIT_SQLITE, _READ, _PEEK, _PURGE)}
         self._clock = clock
         self._hits_since_purge = 0
 
     def hit(self, bucket: str, limit: int, window_s: float) -> float | None:
         now = self._clock()
-        now_ms, window_ms = int(now * 1000), int(window_s * 1000)
-        with self._engine.connect() as conn:
-            row = conn.execute(_HIT, {"bucket": bucket, "now": now_ms, "since": now_ms - window_ms}).one()
-            self._hits_since_purge += 1
-            if self._hits_since_purge >= self.PURGE_EVERY:
-                self._hits_since_purge = 0
-                conn.execute(text("DELETE FROM rate_limits WHERE window_start <= :since"),
-                             {"since": now_ms - window_ms})
-            conn.commit()
-        return _verdict(row.window_start / 1000, row.hits, limit, window_s, now)
+        with driver_cursor(self._engine) as run:  # twice per write request: the driver's own cursor
+            return self._hit(run, bucket, limit, window_s, now)
 
     def peek(self, bucket: str, limit: int, window_s: float) -> float | None:
         now = self._clock()
+        with driver_cursor(self._engine) as run:
+            return self._peek(run, bucket, limit, window_s, now)
+
+    def hit_unless_over(self, bucket: str, limit: int, window_s: float) -> float | None:
+        """``peek``, then ``hit`` only when not over: on one pooled connection (one checkout, and on
+        PostgreSQL one ping, fewer per write request)."""
+        now = self._clock()
+        with driver_cursor(self._engine) as run:
+            return self._peek(run, bucket, limit, window_s, now) or self._hit(run, bucket, limit, window_s, now)
+
+    def _hit(self, run: DriverRun, bucket: str, limit: int, window_s: float, now: float) -> float | None:
         now_ms, window_ms = int(now * 1000), int(window_s * 1000)
-        with self._engine.connect() as conn:
-            row = conn.execute(_PEEK, {"bucket": bucket, "since": now_ms - window_ms}).first()
+        values = {"bucket": bucket, "now": now_ms, "since": now_ms - window_ms}
+        if self._sqlite:
+            run(self._sql[_HIT_SQLITE], values)
+            row = run(self._sql[_READ], {"bucket": bucket})
+        else:
+            row = run(self._sql[_HIT], values)
+        self._hits_since_purge += 1
+        if self._hits_since_purge >= self.PURGE_EVERY:
+            self._hits_since_purge = 0
+            run(self._sql[_PURGE], {"since": now_ms - window_ms})
+        assert row is not None, "the upsert made or kept the row"
+        window_start, hits = row
+        return _verdict(window_start / 1000, hits, limit, window_s, now)
+
+    def _peek(self, run: DriverRun, bucket: str, limit: int, window_s: float, now: float) -> float | None:
+        now_ms, window_ms = int(now * 1000), int(window_s * 1000)
+        row = run(self._sql[_PEEK], {"bucket": bucket, "since": now_ms - window_ms})
         if row is None:
             return None
-        return _verdict(row.window_start / 1000, row.hits + 1, limit, window_s, now)
+        window_start, hits = row
+        return _verdict(window_start / 1000, hits + 1, limit, window_s, now)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -160,9 +196,7 @@ class Limits:
         bucket, limit, window = ("write:" + self._client(request), self.settings.rate_limit_writes,
                                  self.settings.rate_limit_window)
         # Over the limit already: refused with a read, so a flood past the limit writes nothing.
-        wait = self.limiter.peek(bucket, limit, window)
-        if wait is None:
-            wait = self.limiter.hit(bucket, limit, window)
+        wait = self.limiter.hit_unless_over(bucket, limit, window)
         if wait is not None:
             raise _too_many(wait, "bookings and messages")
 
@@ -202,5 +236,6 @@ def limits_for(settings: Settings, database: Database) -> Limits:
     return Limits(store, settings)
 
 
-def get_limits(request: Request) -> Limits:
+async def get_limits(request: Request) -> Limits:
+    # async: an attribute read needs no worker thread (``backend.api.deps``)
     return request.app.state.limits

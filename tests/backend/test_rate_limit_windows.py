@@ -55,6 +55,18 @@ def test_a_window_starts_at_the_first_hit_and_spans_a_minute_boundary(store: tup
     assert limiter.hit("write:b", 3, 60) is None  # buckets never share a count
 
 
+def test_hit_unless_over_counts_until_the_limit_then_only_refuses(store: tuple[RateLimiter, Clock]) -> None:
+    limiter, clock = store
+    assert [limiter.hit_unless_over("write:c", 2, 60) for _ in range(2)] == [None, None]
+    for _ in range(5):  # refused with a read: the count stays at the limit
+        assert limiter.hit_unless_over("write:c", 2, 60) == pytest.approx(60.0, abs=0.01)
+    assert limiter.hit_unless_over("write:c", 3, 60) is None  # the refusals counted nothing: 2 + 1 ≤ 3
+    clock.now += 60.0  # the window is over: the count starts again from 1
+    assert limiter.hit_unless_over("write:c", 2, 60) is None
+    assert limiter.hit_unless_over("write:c", 2, 60) is None
+    assert limiter.hit_unless_over("write:c", 2, 60) is not None
+
+
 def test_peeking_counts_nothing(store: tuple[RateLimiter, Clock]) -> None:
     limiter, _clock = store
     for _ in range(10):
@@ -74,5 +86,25 @@ def test_database_counters_commit_without_the_durable_wait(database: Database) -
                 assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
         with database.connection() as conn:
             assert conn.execute(text("SELECT hits FROM rate_limits WHERE bucket = 'write:x'")).scalar() == 1
+    finally:
+        limiter.close()
+
+
+def test_a_counter_that_fails_raises_sqlalchemys_error_classified_as_a_bug(database: Database) -> None:
+    """The counters skip SQLAlchemy's Connection (``driver_cursor``) but not its errors: a broken query
+    is a ``DBAPIError`` that ``is_unavailable`` calls a bug (500), not a busy database (503)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from backend.db.errors import is_unavailable
+
+    limiter = DatabaseRateLimiter(database)
+    try:
+        assert limiter.hit("write:y", 5, 60) is None
+        with database.connection() as conn:
+            conn.execute(text("DROP TABLE rate_limits"))
+        with pytest.raises(DBAPIError) as caught:
+            limiter.hit("write:y", 5, 60)
+        assert not is_unavailable(caught.value)
+        assert "rate_limits" in str(caught.value)
     finally:
         limiter.close()
