@@ -32,7 +32,8 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.db.engine import Database
+from backend.core.config import Settings
+from backend.db.engine import Database, open_database
 from tests.support import postgres
 from tests.support.database import SCHEMA_VERSION, age_schema, is_postgres_url, schema_version, translate
 from tests.support.server import ROOT, running_server
@@ -83,6 +84,15 @@ def new_database(engine: str, request: pytest.FixtureRequest,
         return lambda: tmp_path_factory.mktemp("db") / "bookings.sqlite3"
     cluster: postgres.Cluster = request.getfixturevalue("pg_cluster")
     return cluster.create_database
+
+
+@pytest.fixture
+def database(new_database: Callable[[], Location]) -> Iterator[Database]:
+    """A new migrated database of this engine, opened in-process (for tests of the database layer)."""
+    db = open_database(Settings(DATABASE_URL=str(new_database())))
+    db.migrate()
+    yield db
+    db.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,15 +4,13 @@ one statement and commits without the durable wait a booking pays (both engines)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
 
-from backend.core.config import Settings
-from backend.db.engine import Database, open_database
+from backend.db.engine import Database
 from backend.services.ratelimit import DatabaseRateLimiter, MemoryRateLimiter, RateLimiter
-from tests.backend.conftest import Location
 
 
 class Clock:
@@ -21,14 +19,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def database(new_database: Callable[[], Location]) -> Iterator[Database]:
-    db = open_database(Settings(DATABASE_URL=str(new_database())))
-    db.migrate()
-    yield db
-    db.close()
 
 
 @pytest.fixture(params=["memory", "database"])

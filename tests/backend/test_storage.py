@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -17,7 +17,7 @@ from backend.crud import bookings as crud
 from sqlalchemy import text
 
 from backend.core.config import Settings
-from backend.db.engine import INTEGRITY_ERRORS, Database, open_database
+from backend.db.engine import INTEGRITY_ERRORS, Database
 from tests.backend.conftest import (
     QUIET_ENV,
     Location,
@@ -74,14 +74,6 @@ def test_database_url_selects_the_engine() -> None:
     assert Settings(DATABASE_URL="postgres://u@db.example/app").database_engine == "postgresql"
     assert Settings(DATABASE_URL="sqlite:///tmp/x.sqlite3").database_engine == "sqlite"
     assert Settings(DATABASE_URL="var/x.sqlite3").database_engine == "sqlite"
-
-
-@pytest.fixture
-def database(new_database: Callable[[], Location]) -> Iterator[Database]:
-    db = open_database(Settings(DATABASE_URL=str(new_database())))
-    db.migrate()
-    yield db
-    db.close()
 
 
 def _created(customer: str = "c1") -> BookingCreated:
