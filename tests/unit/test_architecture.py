@@ -60,10 +60,17 @@ def module_name(path: Path, root: Path = ROOT) -> str:
 def imports_of(path: Path, root: Path = ROOT) -> list[str]:
     """Absolute names of what ``path`` imports: ``from ..checkout import x`` in app/drafts/y.py is
     ``app.checkout``; ``from app import checkout`` names the room ``app.checkout``."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    package = module_name(path, root).split(".")
-    if path.name != "__init__.py":
-        package.pop()
+    return imports_in(path.read_text(), module_name(path, root), package=path.name == "__init__.py",
+                      filename=str(path))
+
+
+def imports_in(source: str, module: str, *, package: bool = False, filename: str = "<probe>") -> list[str]:
+    """``imports_of`` for source text said to be ``module`` (a package's ``__init__`` when ``package``);
+    ``from <top> import x``, with a top-level package, names ``<top>.x`` (a room of it)."""
+    tree = ast.parse(source, filename=filename)
+    parent = module.split(".")
+    if not package:
+        parent.pop()
     found: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -71,9 +78,10 @@ def imports_of(path: Path, root: Path = ROOT) -> list[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                anchor = package[:len(package) - (node.level - 1)] if node.level > 1 else package
+                anchor = parent[:len(parent) - (node.level - 1)] if node.level > 1 else parent
                 base = ".".join([*anchor, *([node.module] if node.module else [])])
-            if base in ("app", "") or not node.module:  # "from app import checkout", "from .. import x"
+            # "from app import checkout" names the room app.checkout; so does "from .. import x".
+            if base in ("app", "backend", "") or not node.module:
                 found += [f"{base}.{alias.name}".lstrip(".") for alias in node.names]
             else:
                 found.append(base)

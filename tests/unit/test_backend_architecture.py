@@ -12,10 +12,11 @@ functions and ``TYPE_CHECKING`` blocks count too (read with ``ast``).
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests.unit.test_architecture import imports_in, imports_of, module_name
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND = ROOT / "backend"
@@ -47,26 +48,6 @@ def room_of(module: str) -> str | None:
     return parts[1] if len(parts) > 1 else "backend"
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def imports_of(source: str) -> list[str]:
-    found: list[str] = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module in ("backend", "app"):  # "from backend import crud" names a room
-                found += [f"{node.module}.{alias.name}" for alias in node.names]
-            else:
-                found.append(node.module)
-    return found
-
-
 def problems_of(room: str, imported: list[str], name: str = "probe") -> list[str]:
     problems = []
     for module in imported:
@@ -91,7 +72,7 @@ def violations() -> list[str]:
     found = []
     for path in backend_modules():
         name = module_name(path)
-        found += problems_of(room_of(name) or "?", imports_of(path.read_text()), name)
+        found += problems_of(room_of(name) or "?", imports_of(path), name)
     return found
 
 
@@ -122,6 +103,8 @@ def test_no_backend_module_is_long_without_saying_why() -> None:
     ("from app.domain.models import BookingRequest\n", "core", False),
     ("from app.outbox.store import Outbox\n", "services", True),      # the page's own rooms
     ("import psycopg\n", "db", False),
+    ("from ..api.deps import Conn\n", "crud", True),                # relative: read as backend.api.deps
+    ("from . import chat\n", "crud", False),
 ])
 def test_the_check_itself_tells_a_wrong_import_from_a_right_one(source: str, room: str, bad: bool) -> None:
-    assert bool(problems_of(room, imports_of(source))) is bad
+    assert bool(problems_of(room, imports_in(source, f"backend.{room}.probe"))) is bad
