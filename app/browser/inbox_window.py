@@ -1,9 +1,9 @@
 """The therapist's inbox window: browser events to the ``Inbox`` core, its state to ``InboxView``.
 
 No rules here: who is signed in, what to mark read and what to send are ``app.inbox``'s; the
-words are ``app.domain.words``'; times are ``app.ui.presenter.message_time``'s. Listeners live
-as long as the page (``pyodide.ffi.wrappers.add_event_listener``); the list and the log use
-one delegated click listener each.
+words are ``app.domain.words``'; times are ``app.browser.language.message_time``'s (the browser's
+``Intl``). Listeners live as long as the page (``pyodide.ffi.wrappers.add_event_listener``); the list
+and the log use one delegated click listener each.
 
 Example::
 

@@ -11,7 +11,6 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from app.domain import words
 from app.domain.i18n import Text, join
@@ -102,18 +101,6 @@ def draft_summary(draft: BookingDraft, now_ms: int, therapist_name: str = "") ->
     if not draft.last_modified:
         return Text("{what}.", what=what)
     return Text("{what} — last edited {ago}.", what=what, ago=ago(now_ms - draft.last_modified))
-
-
-def message_time(timestamp_ms: int, now_ms: int, utc_offset_min: int = 0) -> str:
-    """"14:05" for today, "3 Jan 14:05" for older messages, in the customer's local time."""
-    def local(ms: int) -> datetime:
-        return datetime.fromtimestamp((ms - utc_offset_min * 60_000) / 1000, tz=timezone.utc)
-
-    when, today = local(timestamp_ms), local(now_ms)
-    clock = f"{when.hour:02d}:{when.minute:02d}"
-    if when.date() == today.date():
-        return clock
-    return f"{when.day} {when.strftime('%b')} {clock}"
 
 
 SENDER_LABELS = words.SENDER_LABELS

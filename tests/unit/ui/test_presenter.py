@@ -10,7 +10,6 @@ from app.ui.presenter import (
     autosave_text,
     draft_summary,
     health_texts,
-    message_time,
     sender_label,
 )
 
@@ -69,16 +68,6 @@ def test_recovery_summary_describes_the_draft_in_words() -> None:
 
 def test_recovery_summary_of_an_almost_empty_draft_is_still_a_sentence() -> None:
     assert draft_summary(BookingDraft(therapist_id="t"), NOW) == "A booking you started."
-
-
-def test_message_time_shows_clock_today_and_date_before() -> None:
-    assert message_time(NOW + 5 * 3600_000 + 7 * 60_000, NOW + 6 * 3600_000) == "05:07"
-    assert message_time(NOW - 3600_000, NOW) == "31 Dec 23:00"
-
-
-def test_message_time_uses_the_customers_utc_offset() -> None:
-    # JavaScript's getTimezoneOffset() is -480 in UTC+8 (e.g. Bali).
-    assert message_time(NOW, NOW, utc_offset_min=-480) == "08:00"
 
 
 def test_sender_labels() -> None:
