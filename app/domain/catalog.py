@@ -13,11 +13,28 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from app.domain.i18n import Price
 from app.domain.models import DURATIONS, NAME_MAX
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
+_RANGE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$")
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """'09:00-21:00' → (540, 1260): minutes from midnight, start < end ('24:00' ends the day)."""
+    match = _RANGE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"working hours {text!r} are not like '09:00-21:00'")
+    start = int(match[1]) * 60 + int(match[2])
+    end = int(match[3]) * 60 + int(match[4])
+    if end > 24 * 60 or start >= end:
+        raise ValueError(f"working hours {text!r} must start before they end, within one day")
+    return start, end
 
 
 class Therapist(BaseModel):
@@ -27,6 +44,30 @@ class Therapist(BaseModel):
     specialty: str = ""
     city: str = ""
     prices: dict[int, int]
+    # Availability: times are the therapist's own, in this IANA zone (Bali: Asia/Makassar, "WITA").
+    time_zone: str = Field(default="Asia/Makassar", min_length=1, max_length=64)
+    time_zone_label: str = Field(default="WITA", min_length=1, max_length=8)
+    # Weekly working hours: "mon".."sun" → ranges like "09:00-21:00"; a day that is absent is a day off.
+    hours: dict[str, list[str]] = Field(default_factory=dict)
+    buffer_minutes: int = Field(default=30, ge=0, le=24 * 60)  # travel time kept free between sessions
+    lead_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)  # the earliest start from now
+    days_ahead: int = Field(default=14, ge=0, le=366)  # today and this many days after it
+
+    @field_validator("hours")
+    @classmethod
+    def _known_days_and_ranges(cls, hours: dict[str, list[str]]) -> dict[str, list[str]]:
+        for day, ranges in hours.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown day {day!r} in hours (use {', '.join(WEEKDAYS)})")
+            parsed = sorted(parse_range(r) for r in ranges)
+            for (_, end), (start, _) in zip(parsed, parsed[1:]):
+                if start < end:
+                    raise ValueError(f"working hours on {day} overlap")
+        return hours
+
+    def working_ranges(self, weekday: int) -> list[tuple[int, int]]:
+        """The day's ranges in minutes from midnight, sorted; [] on a day off (0 = Monday)."""
+        return sorted(parse_range(r) for r in self.hours.get(WEEKDAYS[weekday], []))
 
     def price_for(self, duration: int | None) -> int | None:
         return self.prices.get(duration) if duration is not None else None

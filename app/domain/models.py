@@ -21,9 +21,10 @@ Times are integers in epoch milliseconds, like JavaScript's ``Date.now()``.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from app.domain.i18n import Text
 
@@ -32,6 +33,10 @@ LocationType = Literal["home", "hotel", "villa", "office"]
 MassageFor = Literal["myself", "partner", "friend", "family"]
 BookingStep = Literal["collecting", "confirming", "queued", "confirmed"]
 SenderType = Literal["customer", "therapist", "system"]
+# A booking's life (app.domain.lifecycle holds the transitions): the server is the truth.
+BookingStatus = Literal["requested", "confirmed", "declined", "expired", "cancelled", "completed"]
+Actor = Literal["customer", "therapist", "system"]
+WhenChoice = Literal["asap", "choose"]
 
 DURATIONS: tuple[int, ...] = (60, 90, 120)
 LOCATION_TYPES: dict[str, str] = {"home": Text("Home"), "hotel": Text("Hotel"), "villa": Text("Villa"),
@@ -43,6 +48,8 @@ MASSAGE_FOR: dict[str, str] = {"myself": Text("Myself"), "partner": Text("My par
 NAME_MAX = 80
 WHATSAPP_MAX = 32
 MESSAGE_MAX = 2000
+ADDRESS_MAX = 300
+REASON_MAX = 300
 ID_MAX = 64
 # JavaScript's largest exact integer: every time and counter must survive a trip through the page
 # (and fit a 64-bit database column).
@@ -76,6 +83,13 @@ class BookingDraft(BaseModel):
     price: int | None = Field(default=None, ge=0)
     location_type: LocationType | None = None
     massage_for: MassageFor | None = None
+    # Where the therapist travels to: the place and how to find it (personal data, like the name).
+    address: str = Field(default="", max_length=ADDRESS_MAX)
+    # When: "asap" (the earliest free start) or "choose" (a start from the slots of ``date``).
+    when: WhenChoice | None = None
+    date: str = Field(default="", max_length=10)  # YYYY-MM-DD in the therapist's zone
+    starts_at: str = Field(default="", max_length=40)  # ISO 8601 with offset, one of the slots
+    whatsapp_updates: bool = False  # "Send me updates on WhatsApp" (unticked by default)
     booking_step: BookingStep = "collecting"
     version: int = Field(default=0, ge=0)
     created_at: int = Field(default=0, ge=0)
@@ -84,7 +98,8 @@ class BookingDraft(BaseModel):
 
 # What the customer types or chooses (not the price or bookkeeping): a draft with any of these
 # holds their details, so it is worth a recovery prompt, a persist() request, a leave warning.
-CUSTOMER_FIELDS = ("customer_name", "customer_whatsapp", "duration", "location_type", "massage_for")
+CUSTOMER_FIELDS = ("customer_name", "customer_whatsapp", "duration", "location_type", "massage_for",
+                   "address", "when", "starts_at")
 
 
 def has_customer_data(draft: BookingDraft | None) -> bool:
@@ -106,13 +121,31 @@ class BookingRequest(BaseModel):
     price: int = Field(gt=0, le=100_000_000)
     location_type: LocationType
     massage_for: MassageFor
+    address: str = Field(min_length=1, max_length=ADDRESS_MAX)
+    # Exactly one of the two: a start the customer chose (one of the slots), or the earliest free one.
+    starts_at: datetime | None = None
+    asap: bool = False
+    whatsapp_updates: bool = False
 
-    @field_validator("customer_name")
+    @field_validator("customer_name", "address")
     @classmethod
     def _printable_name(cls, value: str) -> str:
         if _CONTROL.search(value):
             raise ValueError("must not contain control characters")
         return value
+
+    @field_validator("starts_at")
+    @classmethod
+    def _with_offset(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("must be ISO 8601 with an offset, like 2026-12-09T15:00:00+08:00")
+        return value
+
+    @model_validator(mode="after")
+    def _one_time(self) -> BookingRequest:
+        if (self.starts_at is None) == (not self.asap):
+            raise ValueError("give exactly one of starts_at and asap")
+        return self
 
     @field_validator("customer_whatsapp")
     @classmethod
@@ -129,9 +162,18 @@ class BookingCreated(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     id: str
-    status: Literal["confirmed"] = "confirmed"
+    status: BookingStatus = "requested"
     created_at: int
     booking: BookingRequest
+    # The held time, ISO 8601 in the therapist's zone (None: a booking from before times: "Time to be agreed").
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    expires_at: datetime | None = None  # a request nobody answers by then becomes ``expired``
+    time_zone: str = ""
+    time_zone_label: str = ""
+    status_reason: str = ""
+    status_changed_at: int = 0  # epoch ms
+    status_changed_by: Actor | None = None
 
 
 class LastBooking(BaseModel):
@@ -144,6 +186,17 @@ class LastBooking(BaseModel):
     location_type: LocationType | None = None
     massage_for: MassageFor | None = None
     duration: Duration | None = None
+    address: str = ""
+    # The booking itself (the customer's page shows its status after a reload on another device).
+    id: str | None = None
+    therapist_id: str | None = None
+    status: BookingStatus | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    time_zone_label: str = ""
+    status_reason: str = ""
+    status_changed_at: int = 0
+    status_changed_by: Actor | None = None
 
 
 class ChatMessage(BaseModel):
@@ -165,6 +218,7 @@ class HistoryMessage(ChatMessage):
     seq: int | None = Field(default=None, ge=0)  # the server's order; None until the server stored it
     server_time: int | None = Field(default=None, ge=0)
     not_sent: str | None = None  # the server refused it: why (shown with Retry / Delete)
+    event: dict | None = None  # a system message's BookingEvent (as the server sent it)
 
     @property
     def delivered(self) -> bool:
@@ -190,11 +244,50 @@ class ServerMessage(BaseModel):
     server_time: int = Field(ge=0)
     seq: int = Field(ge=0)
     read: bool | None = None
+    # System messages (sender_type "system") carry what happened, so each page says it in its reader's
+    # language; ``message`` is the English sentence for anyone else. See BookingEvent.
+    event: dict | None = None
 
     def to_history(self) -> HistoryMessage:
         return HistoryMessage(id=self.id, sender_id=self.sender_id or self.sender_type, sender_type=self.sender_type,
                               message=self.message, timestamp=self.timestamp, is_read=bool(self.read),
-                              seq=self.seq, server_time=self.server_time)
+                              seq=self.seq, server_time=self.server_time, event=self.event)
+
+
+class BookingEvent(BaseModel):
+    """What a system message in the conversation says happened to a booking (``ServerMessage.event``).
+
+    Example (the message "Ayu Lestari confirmed your booking for Tue 9 Dec, 15:00 WITA")::
+
+        {"kind": "booking", "booking_id": "bk_…", "status": "confirmed", "by": "therapist",
+         "starts_at": "2026-12-09T15:00:00+08:00", "time_zone_label": "WITA",
+         "therapist_name": "Ayu Lestari", "customer_name": "Ana", "reason": ""}
+
+    ``status`` is the booking's new status (``requested`` for a new request).
+    """
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    kind: Literal["booking"] = "booking"
+    booking_id: str
+    status: BookingStatus
+    by: Actor
+    starts_at: datetime | None = None
+    time_zone_label: str = ""
+    therapist_name: str = ""
+    customer_name: str = ""
+    reason: str = Field(default="", max_length=REASON_MAX)
+
+
+class BookingAction(BaseModel):
+    """The body of ``POST /api/bookings/{id}/cancel`` and ``/api/therapist/bookings/{id}/<action>``.
+
+    ``reason`` is required (non-empty) for a therapist's decline and cancel; the server says so (422).
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+    reason: str = Field(default="", max_length=REASON_MAX)
 
 
 class MessagePage(BaseModel):
