@@ -9,6 +9,7 @@ Example::
 
     locks = open_web_locks()                     # None where the browser has no Web Locks
     got, result = await locks.run_exclusive("chatbooking:send:k1", send)
+    await locks.hold("chatbooking:sent:k1", 10_000)   # other tabs' is_held(...) is True for 10 s
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncio
+
 import js
-from pyodide.ffi import JsException, create_proxy, jsnull, to_js
+from pyodide.ffi import JsException, create_once_callable, create_proxy, jsnull, to_js
 
 
 class WebLocks:
@@ -45,6 +48,28 @@ class WebLocks:
         finally:
             callback.destroy()
         return outcome["got"], outcome.get("value")
+
+    async def hold(self, name: str, ms: int) -> None:
+        granted = asyncio.get_running_loop().create_future()
+
+        def keep(lock):
+            if not granted.done():
+                granted.set_result(None)
+            # The lock is held until this promise settles: ``ms`` from now, or when the tab closes.
+            return js.Promise.new(lambda resolve, reject: js.setTimeout(resolve, ms))
+
+        try:
+            self._manager.request(name, create_once_callable(keep))
+        except JsException:
+            return  # no lock table for this page (an opaque origin): the lease alone keeps tabs apart
+        await granted
+
+    async def is_held(self, name: str) -> bool:
+        try:
+            state = await self._manager.query()
+        except JsException:
+            return False
+        return any(lock.name == name for lock in state.held)
 
 
 def open_web_locks() -> WebLocks | None:

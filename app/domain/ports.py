@@ -85,3 +85,9 @@ class Locks(Protocol):
     async def run_exclusive(self, name: str, work: Callable[[], Awaitable[Any]]) -> tuple[bool, Any]:
         """Run ``work`` while holding lock ``name`` if no one (this tab or another) holds it:
         ``(True, its result)``; ``(False, None)`` at once when the lock is taken."""
+
+    async def hold(self, name: str, ms: int) -> None:
+        """Take lock ``name`` and keep it for ``ms`` (or until the tab closes); returns once granted."""
+
+    async def is_held(self, name: str) -> bool:
+        """Whether any tab of this origin holds lock ``name`` right now."""

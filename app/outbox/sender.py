@@ -44,6 +44,11 @@ from app.outbox.store import EntryState, Outbox, OutboxEntry
 
 MAX_UNEXPECTED_ATTEMPTS = 5
 LOCK_PREFIX = "chatbooking:send:"  # one Web Lock per outbox entry: other entries still go out in parallel
+# Held for a while by the tab that delivered an entry. Another tab's copy of localStorage can still show
+# the entry for a few ms after the delivering tab removed it; the browser's lock table is the same for
+# every tab at once, so the next holder of the send lock asks it before sending (and does not).
+DONE_PREFIX = "chatbooking:sent:"
+DONE_HOLD_MS = 10_000
 
 
 def api_url(api_base: str, path: str) -> str:
@@ -69,6 +74,10 @@ class OutboxSender:
         # Headers proving who sends (e.g. the customer token), added to every request.
         self.credentials = credentials or dict
         self.locks = locks  # None: no Web Locks here (the lease alone keeps tabs apart)
+        # Keys another tab delivered while this tab's copy of the outbox still showed them: not
+        # tried again, nor timed, until storage catches up (milliseconds) or the page reloads.
+        self._sent_elsewhere: set[str] = set()
+        self._delivered_here: set[str] = set()
         self._deliveries: dict[str, Delivery] = {}
         self._in_flight: dict[str, asyncio.Future[SyncResult]] = {}
         self._timer: TimerHandle | None = None
@@ -148,6 +157,7 @@ class OutboxSender:
         for entry in self.outbox.load():
             now = self.clock.now_ms()
             if (entry.kind not in self._deliveries or entry.key in self._in_flight
+                    or entry.key in self._sent_elsewhere
                     or entry.state is EntryState.CONFLICT
                     or (entry.state is EntryState.GAVE_UP and not explicit)
                     or now < entry.not_before or (not explicit and now < entry.next_attempt_at)
@@ -185,8 +195,20 @@ class OutboxSender:
     async def _attempt(self, entry: OutboxEntry) -> SyncResult:
         if self.locks is None:
             return await self._attempt_leased(entry)
-        got, result = await self.locks.run_exclusive(LOCK_PREFIX + entry.key, lambda: self._attempt_leased(entry))
+        got, result = await self.locks.run_exclusive(LOCK_PREFIX + entry.key, lambda: self._attempt_locked(entry))
         return result if got else self._not_claimed(entry)
+
+    async def _attempt_locked(self, entry: OutboxEntry) -> SyncResult:
+        assert self.locks is not None
+        if await self.locks.is_held(DONE_PREFIX + entry.key):
+            self._sent_elsewhere.add(entry.key)
+            return self._not_claimed(entry)
+        result = await self._attempt_leased(entry)
+        if entry.key in self._delivered_here:
+            # Delivered: say so to the other tabs before this send lock is let go.
+            self._delivered_here.discard(entry.key)
+            await self.locks.hold(DONE_PREFIX + entry.key, DONE_HOLD_MS)
+        return result
 
     async def _attempt_leased(self, entry: OutboxEntry) -> SyncResult:
         claimed = self.lease.claim(entry.key)
@@ -211,6 +233,8 @@ class OutboxSender:
         outcome = classify(status)
         if outcome is Outcome.DELIVERED:
             self._finish(entry, None)
+            if self.locks is not None:
+                self._delivered_here.add(entry.key)
             return delivery.delivered(entry, response)
         if outcome in (Outcome.REJECTED, Outcome.CONFLICT) and entry.body_changed_after_send:
             return self._park(entry, answered(status), texts.changed_after_send, [])
@@ -294,7 +318,8 @@ class OutboxSender:
             self._timer = None
         due = [max(e.next_attempt_at, e.not_before, e.lease_until if self.lease.held_elsewhere(e) else 0)
                for e in self.outbox.load()
-               if e.state is EntryState.QUEUED and e.key not in self._in_flight and e.kind in self._deliveries]
+               if e.state is EntryState.QUEUED and e.key not in self._in_flight and e.kind in self._deliveries
+               and e.key not in self._sent_elsewhere]
         if due:
             delay_s = max(0, min(due) - self.clock.now_ms()) / 1000
             self._timer = self._scheduler.call_later(delay_s, self._on_timer)

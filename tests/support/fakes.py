@@ -228,3 +228,10 @@ class FakeLocks:
             return True, await work()
         finally:
             self.held.discard(name)
+
+    async def hold(self, name, ms):
+        # Kept until the test lets it go (``held.discard``): a fake has no timers of its own.
+        self.held.add(name)
+
+    async def is_held(self, name):
+        return name in self.held
