@@ -1,14 +1,21 @@
 """``/api/bookings``: create a booking exactly once, read it back, prefill from the last one.
 
-    POST /api/bookings                      Idempotency-Key + BookingRequest → 201 BookingCreated
-                                            (customer bearer token required: it must own, or now
-                                            claims, customer_id; a new booking starts/updates its
-                                            conversation)
+    POST /api/bookings                      Idempotency-Key + BookingRequest → 201 BookingCreated,
+                                            status "requested", holding its time until the therapist
+                                            answers or ``expires_at``; 409 {"detail", "field":
+                                            "starts_at"} when the time is not free, 422 on starts_at
+                                            when it is never offered (customer bearer token required:
+                                            it must own, or now claims, customer_id; a new booking
+                                            starts/updates its conversation, with a system message)
     GET  /api/bookings/last?customer_id=…   → LastBooking; the token must own customer_id; 404 when
                                             the customer has none
     GET  /api/bookings/{id}                 → BookingCreated, only to the token owning its customer;
                                             404 when unknown *or* another customer's
     GET  /api/bookings?limit=…              → newest first; admin bearer token only
+    POST /api/bookings/{id}/cancel          Idempotency-Key + optional {"reason"} → 200 BookingCreated
+                                            (cancelled); 409 {"detail", "status": current} when the
+                                            lifecycle refuses; a replayed key → the first answer;
+                                            404 when unknown or another customer's
 
 ``therapist_name`` is the catalog's: a booking naming the therapist otherwise is refused (422),
 an empty one is filled in with the catalog's name.
@@ -21,14 +28,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from app.domain.models import BookingCreated, BookingRequest, LastBooking
+from app.domain.models import BookingAction, BookingCreated, BookingRequest, LastBooking
 from backend.crud import bookings as crud
 from backend.crud import customers
 from backend.services import bookings as booking_service
-from backend.services import idempotency
-from backend.api.chat_common import TOO_MANY, therapist_topic
+from backend.services import actions, idempotency
+from backend.api.chat_common import TOO_MANY
 from backend.api.auth import BookingOwner, CustomerToken, CustomerWriteLimit, OwnedCustomerId
 from backend.api.deps import (
+    ActionBody,
     AdminAccess,
     BookingBody,
     CatalogDep,
@@ -36,8 +44,11 @@ from backend.api.deps import (
     IdempotencyKey,
     LimitsDep,
     NotifierDep,
+    SettingsDep,
 )
-from backend.core.errors import ApiError, ErrorBody, ValidationErrorBody
+from backend.core.errors import ApiError, Conflict, ConflictBody, ErrorBody, ValidationErrorBody
+from backend.core.notify import Notifier
+from backend.services.booking_events import wake
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 
@@ -51,6 +62,7 @@ FORBIDDEN: dict[int | str, dict[str, Any]] = {
 CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Idempotency-Key missing, empty or too long"},
     **UNAUTHORIZED, **FORBIDDEN,
+    409: {"model": ConflictBody, "description": "The time is not free (field: starts_at)"},
     413: {"model": ErrorBody, "description": "Body larger than 16 KB"},
     **INVALID, **TOO_MANY,
 }
@@ -71,12 +83,15 @@ class BookingList(BaseModel):
              openapi_extra=CREATE_OPENAPI, dependencies=[CustomerWriteLimit, BookingOwner],
              summary="Create a booking (once per Idempotency-Key)")
 def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalog: CatalogDep,
-                   notifier: NotifierDep, response: Response) -> BookingCreated:
-    created, replayed = booking_service.create_booking(conn, catalog, key, booking)
+                   notifier: NotifierDep, settings: SettingsDep, response: Response) -> BookingCreated:
+    created, replayed, expired = booking_service.create_booking(
+        conn, catalog, key, booking, ttl_ms=settings.booking_request_ttl * 1000)
+    for booking_expired in expired:
+        wake(notifier, booking_expired)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     else:
-        notifier.publish(therapist_topic(created.booking.therapist_id))
+        wake(notifier, created)
     return created
 
 
@@ -101,6 +116,46 @@ def read_booking(booking_id: str, request: Request, token: CustomerToken, conn: 
         limits.auth_failed(request, token)
         raise ApiError(404, "No booking with this id.")
     return booking
+
+
+ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The booking after the action (header Idempotent-Replayed: true on a replay)"},
+    400: {"model": ErrorBody, "description": "Idempotency-Key missing, empty or too long"},
+    **UNAUTHORIZED, **NOT_FOUND,
+    409: {"model": ConflictBody, "description": "Refused in the booking's current status (status)"},
+    **INVALID, **TOO_MANY,
+}
+ACTION_OPENAPI = {
+    "parameters": [idempotency.OPENAPI_PARAMETER],
+    "requestBody": {"required": False,
+                    "content": {"application/json": {"schema": BookingAction.model_json_schema()}}},
+}
+
+
+def answer_of(result: actions.Answer, response: Response, notifier: Notifier) -> BookingCreated:
+    """The action's answer as the route gives it: 409 raised, 200 the booking; wake whoever must hear."""
+    for changed in result.changed:
+        wake(notifier, changed)
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    if result.status_code == 409:
+        raise Conflict(result.body["detail"], status=result.body["status"],
+                       headers={"Idempotent-Replayed": "true"} if result.replayed else None)
+    return BookingCreated.model_validate(result.body)
+
+
+@router.post("/{booking_id}/cancel", response_model=BookingCreated, responses=ACTION_RESPONSES,
+             openapi_extra=ACTION_OPENAPI, dependencies=[CustomerWriteLimit],
+             summary="The customer cancels their booking (once per Idempotency-Key)")
+def cancel_booking(booking_id: str, key: IdempotencyKey, body: ActionBody, request: Request, token: CustomerToken,
+                   conn: Conn, limits: LimitsDep, notifier: NotifierDep, response: Response) -> BookingCreated:
+    booking = crud.get_booking(conn, booking_id)
+    if booking is None or not customers.owns(conn, booking.booking.customer_id, token):
+        limits.auth_failed(request, token)
+        raise ApiError(404, "No booking with this id.")
+    result = actions.act(conn, booking, action="cancel", actor="customer", actor_id=booking.booking.customer_id,
+                         key=key, reason=body.reason)
+    return answer_of(result, response, notifier)
 
 
 LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
