@@ -29,7 +29,8 @@ from app.domain.i18n import Text
 # The labels the form shows, so a server error reads like the page.
 FIELD_LABELS = {"customer_name": Text("Your name"), "customer_whatsapp": Text("WhatsApp number"),
                 "duration": Text("Duration"), "price": Text("Price"), "location_type": Text("Location"),
-                "massage_for": Text("Massage for"), "therapist_id": Text("Therapist")}
+                "massage_for": Text("Massage for"), "therapist_id": Text("Therapist"), "address": Text("Address"),
+                "when": Text("When"), "starts_at": Text("Start time")}
 
 INVALID_BOOKING = Text("Please fix the details below before ordering.")
 FIX_BEFORE_ORDERING = Text("Please fix the following before ordering:")
@@ -71,6 +72,22 @@ def validation_messages(name_max: int) -> dict[str, dict[str, str]]:
         "price": {"*": Text("The price is missing; please choose the duration again")},
         "location_type": {"*": Text("Please choose a location")},
         "massage_for": {"*": Text("Please choose who the massage is for")},
+        "address": {
+            "missing": Text("Your address is required: the place and how to find it"),
+            "string_too_long": Text("The address must be at most 300 characters"),
+            "value_error": Text("The address must not contain control characters"),
+            "*": Text("Please check the address"),
+        },
+        "when": {
+            "missing": Text("Please choose when: as soon as possible, or a time"),
+            "*": Text("Please choose when: as soon as possible, or a time"),
+        },
+        "starts_at": {
+            "missing": Text("Please choose a start time"),
+            "past": Text("That start time has passed; please choose another"),
+            "taken": Text("That time was just taken; please choose another start time"),
+            "*": Text("Please choose a start time"),
+        },
         "therapist_id": {"*": Text("This chat is not linked to a therapist; please open it again from their page")},
         "customer_id": {"*": Text("We could not identify you; please reload the page")},
     }

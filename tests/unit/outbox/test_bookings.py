@@ -53,7 +53,7 @@ def async_test(fn: Callable[[], Coroutine[Any, Any, None]]) -> Callable[[], None
 def booking(**changes: Any) -> BookingRequest:
     fields = {"therapist_id": "t-ayu", "therapist_name": "Ayu", "customer_id": "c1", "customer_name": "Ana Putri",
               "customer_whatsapp": "+628123456789", "duration": 90, "price": 450000, "location_type": "villa",
-              "massage_for": "myself"}
+              "massage_for": "myself", "address": "Villa Kayu, Jl. Raya Ubud 12", "asap": True}
     return BookingRequest.model_validate({**fields, **changes})
 
 
