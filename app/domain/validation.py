@@ -19,13 +19,13 @@ past) are checked here, given the time now, and reported on ``when`` / ``starts_
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from app.domain import words
 from app.domain.models import NAME_MAX, BookingDraft, BookingRequest
+from app.domain.times import parse_start
 
 # Form order: the first message is about the first field the customer should fix.
 FIELD_ORDER = ("customer_name", "customer_whatsapp", "duration", "price", "when", "starts_at", "location_type",
@@ -64,15 +64,6 @@ def _request_input(draft: BookingDraft, customer_id: str) -> dict[str, Any]:
         data["starts_at"] = draft.starts_at
     data["customer_id"] = customer_id
     return data
-
-
-def parse_start(value: str) -> datetime | None:
-    """An ISO 8601 start with its offset, or None (empty, unreadable, or without an offset)."""
-    try:
-        start = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return start if start.utcoffset() is not None else None
 
 
 def when_errors(draft: BookingDraft, now_ms: int | None) -> dict[str, str]:

@@ -279,3 +279,122 @@ def inbox_whatsapp_ending(digits: str) -> str:
 
 BACKGROUND_TASK_FAILED = Text("Something went wrong in the background ({detail}). Your draft is kept; "
                               "reload the page if it keeps happening.")
+
+# --- a booking's time (the customer's page; app.domain.times) -----------------------------------
+
+WEEKDAYS = (Text("Mon"), Text("Tue"), Text("Wed"), Text("Thu"), Text("Fri"), Text("Sat"), Text("Sun"))
+MONTHS = (Text("Jan"), Text("Feb"), Text("Mar"), Text("Apr"), Text("May"), Text("Jun"), Text("Jul"),
+          Text("Aug"), Text("Sep"), Text("Oct"), Text("Nov"), Text("Dec"))
+TODAY = Text("Today")
+TOMORROW = Text("Tomorrow")
+TIME_TO_BE_AGREED = Text("Time to be agreed")  # a booking from before times (a contract)
+ASAP_NONE = Text("no free time soon")
+
+
+def your_time(time: str) -> str:
+    return Text("{time} your time", time=time)
+
+
+def about(time: str) -> str:
+    return Text("about {time}", time=time)
+
+
+# The free start times of the chosen day (GET /api/therapists/{id}/slots).
+TIMES_LOADING = Text("Loading the free times…")
+TIMES_OFFLINE = Text("The free times cannot be loaded right now (no connection). Your choice is kept.")
+TIMES_FAILED = Text("The free times cannot be loaded right now. Your choice is kept; please try again later.")
+CHOOSE_START = Text("Choose a start time")
+START_NO_LONGER_LISTED = Text("(no longer free)")
+
+
+def no_times_on(day: str) -> str:
+    return Text("No free time on {day}.", day=day)
+
+
+def next_free_day(day: str) -> str:
+    return Text("Show {day}", day=day)
+
+
+NO_TIMES_AHEAD = Text("No free time in the coming days. Please ask in the chat.")
+
+# --- the booking's status (the customer's "Your booking") ----------------------------------------
+
+REQUEST_SENT = Text("Request sent")  # a contract
+
+
+def waiting_for(therapist_name: str) -> str:
+    return Text("Waiting for {name} to accept", name=therapist_name)  # a contract
+
+
+STATUS_TITLES = {  # exactly one shows (contracts); "requested" is waiting_for(name)
+    "confirmed": Text("Booking confirmed"),
+    "declined": Text("Declined"),
+    "expired": Text("Expired"),
+    "cancelled": Text("Cancelled"),
+    "completed": Text("Completed"),
+}
+PICK_ANOTHER_TIME = Text("Pick another time")
+EXPIRED_DETAIL = Text("Nobody answered in time.")
+CANCELLED_BY_YOU = Text("Cancelled by you")
+CANCELLED_BY_SYSTEM = Text("Cancelled by Chat Booking")
+
+
+def cancelled_by(name: str) -> str:
+    return Text("Cancelled by {name}", name=name)
+
+
+def reason_is(reason: str) -> str:
+    return Text("Reason: {reason}", reason=reason)
+
+
+def duration_minutes(minutes: int) -> str:
+    return Text("{minutes} min", minutes=minutes)
+
+
+# Each status change once in the chat, from its event (app.chat: a system message's ``event``).
+def event_line(status: str, by: str, therapist: str, when: str) -> str:
+    if status == "requested":
+        return Text("You asked {name} for a booking on {when}.", name=therapist, when=when)
+    if status == "confirmed":
+        return Text("{name} confirmed your booking for {when}", name=therapist, when=when)
+    if status == "declined":
+        return Text("{name} declined your booking for {when}", name=therapist, when=when)
+    if status == "expired":
+        return Text("Your booking request for {when} expired: nobody answered in time", when=when)
+    if status == "cancelled" and by == "customer":
+        return Text("You cancelled your booking for {when}", when=when)
+    if status == "cancelled" and by == "therapist":
+        return Text("{name} cancelled your booking for {when}", name=therapist, when=when)
+    if status == "cancelled":
+        return Text("Your booking for {when} was cancelled", when=when)
+    return Text("{name} marked your booking for {when} as completed", name=therapist, when=when)
+
+
+# --- cancelling a booking (the customer's "Cancel this booking") ---------------------------------
+
+CANCEL_THIS_BOOKING = Text("Cancel this booking")  # a contract
+
+
+def cancel_question(when: str) -> str:
+    return Text("Cancel your booking for {when}?", when=when)
+
+
+CANCEL = SendTexts(
+    sent=Text("Cancelled"),
+    offline=Text("Waiting for network"),
+    busy=Text("The booking service is busy; your cancellation is kept and sent automatically."),
+    wait=Text("The booking service asked us to wait a little; your cancellation is sent automatically."),
+    other_tab=Text("Your cancellation is being sent from another open tab."),
+    unexpected=Text("We could not reach the booking service (it answered {status}); your cancellation is "
+                    "kept and sent when you come back to this page."),
+    rejected=Text("Not sent"),
+    rejected_fallback=Text("The booking service did not accept this cancellation."),
+    conflict=Text("Not sent"),
+    changed_after_send=Text("Not sent"),
+    handled_elsewhere=Text("This cancellation was handled in another open tab."),
+)
+
+
+def not_sent_because(status_title: str) -> str:
+    """A cancellation the server refused (409): the booking had already moved on."""
+    return Text("Not sent: the booking is already “{status}”.", status=status_title)
