@@ -65,6 +65,8 @@ class OutboxEntry(BaseModel):
     session_id: str
     body: dict[str, Any]
     created_at: int
+    # What an action is about, where the path names it (a booking id for "cancel"); "" for the rest.
+    target: str = ""
     state: EntryState = EntryState.QUEUED
     attempts: int = 0
     next_attempt_at: int = 0  # epoch ms; the backoff's choice, skipped by an explicit trigger
