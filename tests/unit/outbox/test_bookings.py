@@ -649,3 +649,15 @@ def test_a_tab_that_cannot_take_the_web_lock_does_not_send_even_when_it_missed_t
     assert first_result and second_result.status is SyncStatus.QUEUED
     assert second_locks.refused == [LOCK_PREFIX + key]
     assert len(server.bookings) == 1 and second.keys == []
+
+
+@async_test
+async def test_a_time_just_taken_is_an_error_on_start_time_and_the_next_order_gets_a_new_key() -> None:
+    taken = response(409, {"detail": "That time was just taken", "status": "requested", "field": "starts_at"})
+    tab = Tab(Server(taken))
+    first = await tab.sync.submit(SESSION, booking(asap=False, starts_at="2026-12-09T15:00:00+08:00"))
+    assert first.status is SyncStatus.REJECTED
+    assert first.fields == [("starts_at", "That time was just taken; please choose another start time")]
+    assert tab.sync.pending(SESSION) is None  # the server stored nothing: nothing to resend
+    second = await tab.sync.submit(SESSION, booking(asap=False, starts_at="2026-12-09T16:00:00+08:00"))
+    assert second and len(set(tab.keys)) == 2
