@@ -1,7 +1,7 @@
 """The latest booking of this chat and its status, kept up to date: ``BookingTracker``.
 
-The server is the truth about a booking's status; this device keeps its latest answer (the
-confirmation record, ``chatbooking:v1:<session>:confirmation``), so "Your booking" shows the
+The server is the truth about a booking's status; this device keeps its latest answer (at
+``chatbooking:v1:<session>:booking``, shaped like the confirmation record), so "Your booking" shows the
 status at once after a reload or offline, and follows every change:
 
 - a system message of the conversation carries a ``BookingEvent`` (the long poll brings it
@@ -35,6 +35,7 @@ from app.outbox.cancels import CancelPending, CancelSync
 from app.outbox.results import SyncResult
 from app.outbox.sender import OutboxSender, api_url
 from app.outbox.store import ConfirmationStore
+from app.persistence.keys import booking_key
 
 
 class BookingTracker(Observable):
@@ -42,7 +43,7 @@ class BookingTracker(Observable):
 
     def __init__(self, sender: OutboxSender, session_id: str, *, cancels: CancelSync | None = None) -> None:
         self.sender, self.session_id = sender, session_id
-        self.confirmations = ConfirmationStore(sender.storage, sender.clock)
+        self.confirmations = ConfirmationStore(sender.storage, sender.clock, key=booking_key)
         self.cancels = cancels or CancelSync(sender)
         self.cancels.on_done = self._cancelled
         self.cancels.on_refused = self._cancel_refused

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pydantic
 
 from app.domain import words
-from app.domain.i18n import Text
+from app.domain.i18n import Text, join
 from app.domain.models import BookingCreated, BookingEvent
 from app.domain.ports import TimeZones
 from app.domain.times import booking_when
@@ -51,8 +51,7 @@ def _detail(created: BookingCreated, therapist_name: str) -> str:
         parts.append(words.reason_is(reason))
     if not parts:
         return ""
-    values = {f"p{n}": part for n, part in enumerate(parts)}
-    return Text(" ".join("{%s}" % name for name in values), **values) if len(parts) > 1 else parts[0]
+    return join(" ", parts) if len(parts) > 1 else parts[0]
 
 
 def status_title(status: str, therapist_name: str) -> str:
