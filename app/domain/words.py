@@ -40,10 +40,10 @@ DRAFT_DELETED = Text("Your booking draft was deleted.")
 SERVER_REFUSED = Text("This was not accepted. Please check it and try again.")
 
 
-# The booking confirmation: what happens next, said once (the customer is already in a chat with them).
+# "Request sent": what happens next, said once (the customer is already in a chat with them).
 def confirmation_next(therapist_first_name: str) -> str:
-    return Text("{name} will agree the exact time with you here in the chat or on WhatsApp.",
-                name=therapist_first_name)
+    return Text("{name} accepts or declines your request; the answer shows under “Your booking” and here in "
+                "the chat.", name=therapist_first_name)
 
 
 REFERENCE_COPIED = Text("Copied")

@@ -65,7 +65,8 @@ def booking_panel(created: BookingCreated, therapist_name: str, price: str, zone
     summary = Text("{duration} · {price}", duration=words.duration_minutes(created.booking.duration), price=price)
     cancel_state = note
     if pending is not None:
-        cancel_state = words.MESSAGE_WAITING if pending.state is SendState.WAITING else words.MESSAGE_SENDING
+        cancel_state = {SendState.WAITING: words.MESSAGE_WAITING,
+                        SendState.UNAVAILABLE: words.MESSAGE_UNAVAILABLE}.get(pending.state, words.MESSAGE_SENDING)
     return BookingPanel(when=when, summary=summary, status=status_title(created.status, therapist_name),
                         status_kind=created.status, detail=_detail(created, therapist_name),
                         can_cancel=can_cancel, pick_again=created.status in ("declined", "expired"),
