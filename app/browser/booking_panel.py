@@ -38,10 +38,7 @@ class BookingPanel:
     # --- start-up ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._fill_dates()
-        draft = self.service.draft
-        if draft is not None:
-            self.view.fill_form(draft)
+        self._fill_dates()  # the window filled the form before: the draft's date is chosen here
         self.tracker.subscribe(lambda _tracker: self.render_booking())
         self.render_booking()
         self._listen()
@@ -118,6 +115,8 @@ class BookingPanel:
         draft = self.service.draft
         duration = (draft.duration if draft is not None else None) or 60
         date = (draft.date if draft is not None and draft.date else "") or str(self.view.el("booking-date").value)
+        if not date:
+            return  # no day to ask about (the list is empty until the dates are filled)
         chosen = draft.starts_at if draft is not None else ""
         self.view.set_text("times-status", words.TIMES_LOADING)
         self.view.show("next-free-day", False)
@@ -138,7 +137,8 @@ class BookingPanel:
             return
         parsed = parse_start(date + "T00:00:00+00:00")
         self.view.set_text("times-status", words.no_times_on(day_label(parsed.date()) if parsed else date))
-        await self._offer_next_day(date, duration, load)
+        if draft is not None and draft.when == "choose":
+            await self._offer_next_day(date, duration, load)
 
     def _fill_starts(self, starts: list[tuple[str, str]], chosen: str) -> None:
         select = self.view.el("start-time")

@@ -129,8 +129,12 @@ class View:
         if name == "whatsapp_updates":
             self.el("whatsapp-updates").checked = bool(value)
             return
-        if name in ("date", "starts_at"):
-            self.set_choice("booking-date" if name == "date" else "start-time", "" if value is None else str(value))
+        if name == "date":
+            if value:  # no date chosen yet: the list's first (today) stays selected
+                self.set_choice("booking-date", str(value))
+            return
+        if name == "starts_at":
+            self.set_choice("start-time", "" if value is None else str(value))
             return
         if name == "duration":
             for radio in self.document.querySelectorAll("input[name=duration]"):
