@@ -118,6 +118,9 @@ class View:
         for radio in self.document.querySelectorAll("input[name=duration]"):
             if radio.checked and early(radio):
                 data["duration"] = int(radio.value)
+        for radio in self.document.querySelectorAll("input[name=when]"):
+            if radio.checked and early(radio):
+                data["when"] = str(radio.value)
         return data
 
     def set_field(self, name: str, value) -> None:

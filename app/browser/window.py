@@ -346,7 +346,7 @@ class ChatWindow:
         if result.status in (SyncStatus.REJECTED, SyncStatus.INVALID):
             self._show_errors(result.fields or [(None, message) for message in result.errors]
                               or [(None, result.message)])
-            if self.booking is not None and any(field == "starts_at" for field, _ in result.fields):
+            if self.booking is not None and any(field in ("starts_at", "when") for field, _ in result.fields):
                 self.booking.load_times()  # the time was just taken: offer the free ones
             self._set_sync_text(Indicator(result.message, "error"))
         elif result.status is SyncStatus.CONFLICT:

@@ -80,6 +80,7 @@ def validation_messages(name_max: int) -> dict[str, dict[str, str]]:
         },
         "when": {
             "missing": Text("Please choose when: as soon as possible, or a time"),
+            "taken": Text("No free time is left soon; please choose a time"),
             "*": Text("Please choose when: as soon as possible, or a time"),
         },
         "starts_at": {
@@ -230,13 +231,20 @@ def unsent_warning(counts: dict[str, int]) -> str:
     """The "Forget me" dialog's warning about what was never sent ("" when nothing is waiting)."""
     parts = []
     bookings, messages = counts.get("booking", 0), counts.get("message", 0)
+    cancels = counts.get("cancel", 0)
     if bookings:
         parts.append(Text("1 booking") if bookings == 1 else Text("{count} bookings", count=bookings))
     if messages:
         parts.append(Text("1 message") if messages == 1 else Text("{count} messages", count=messages))
+    if cancels:
+        parts.append(Text("1 cancellation") if cancels == 1 else Text("{count} cancellations", count=cancels))
     if not parts:
         return ""
-    items = parts[0] if len(parts) == 1 else Text("{first} and {second}", first=parts[0], second=parts[1])
+    items = parts[0]
+    for part in parts[1:-1]:
+        items = Text("{first}, {second}", first=items, second=part)
+    if len(parts) > 1:
+        items = Text("{first} and {second}", first=items, second=parts[-1])
     return Text("{items} not sent yet will not be sent.", items=items)
 
 

@@ -195,16 +195,18 @@ class BookingSync:
         return _confirmed(created)
 
     def conflicted(self, entry: OutboxEntry, response: HttpResponse) -> SyncResult | None:
-        """A 409 naming ``starts_at``: the time was just taken. The server stored nothing, so the entry
-        goes (the next Order now, with another time, gets a new key) and ``Start time`` says why."""
+        """A 409 naming ``starts_at``: the time was just taken (or, for "as soon as possible", nothing is
+        free). The server stored nothing, so the entry goes (the next Order now, with another time, gets
+        a new key) and ``Start time`` (or ``When``) says why."""
         try:
             payload = json.loads(response.text)
         except ValueError:
             return None
         if not isinstance(payload, dict) or payload.get("field") != "starts_at":
             return None  # another conflict (a reused key): parked, the customer decides
-        taken = message_for("starts_at", "taken")
-        return SyncResult(SyncStatus.REJECTED, errors=[taken], fields=[("starts_at", taken)],
+        field = "when" if entry.body.get("asap") else "starts_at"  # "as soon as possible" found nothing free
+        taken = message_for(field, "taken")
+        return SyncResult(SyncStatus.REJECTED, errors=[taken], fields=[(field, taken)],
                           message=words.INVALID_BOOKING, idempotency_key=entry.key)
 
     def refused(self, entry: OutboxEntry, result: SyncResult) -> None:

@@ -661,3 +661,19 @@ async def test_a_time_just_taken_is_an_error_on_start_time_and_the_next_order_ge
     assert tab.sync.pending(SESSION) is None  # the server stored nothing: nothing to resend
     second = await tab.sync.submit(SESSION, booking(asap=False, starts_at="2026-12-09T16:00:00+08:00"))
     assert second and len(set(tab.keys)) == 2
+
+
+@async_test
+async def test_as_soon_as_possible_with_nothing_free_is_an_error_on_when() -> None:
+    taken = response(409, {"detail": "No free time", "status": "requested", "field": "starts_at"})
+    tab = Tab(Server(taken))
+    result = await tab.sync.submit(SESSION, booking())  # asap
+    assert result.fields == [("when", "No free time is left soon; please choose a time")]
+    assert tab.sync.pending(SESSION) is None
+
+
+@async_test
+async def test_a_409_naming_no_field_stays_parked_as_before() -> None:
+    tab = Tab(Server(response(409, {"detail": "Idempotency-Key reused"})))
+    result = await tab.sync.submit(SESSION, booking())
+    assert result.status is SyncStatus.CONFLICT and tab.sync.pending(SESSION) is not None
