@@ -49,6 +49,7 @@ class BookingTracker(Observable):
         self.cancels.on_refused = self._cancel_refused
         self.note = ""  # why the last "Cancel this booking" was not sent ("" when it was, or none was asked)
         self.needs_refresh = False  # an event about a booking this device does not hold
+        self._unknown_id: str | None = None  # that booking's id, for ``refresh``
 
     @property
     def latest(self) -> BookingCreated | None:
@@ -78,7 +79,8 @@ class BookingTracker(Observable):
         latest = self.latest
         if latest is None or latest.id != parsed.booking_id:
             # A booking this device never saw (made on another device), or an older one.
-            self.needs_refresh = latest is None or parsed.status == "requested"
+            if latest is None or parsed.status == "requested":
+                self.needs_refresh, self._unknown_id = True, parsed.booking_id
             return False
         if latest.status == parsed.status and latest.status_reason == parsed.reason:
             return False
@@ -94,7 +96,7 @@ class BookingTracker(Observable):
     async def refresh(self, booking_id: str | None = None) -> BookingCreated | None:
         """Read the booking again from the server (never raises; None when it could not be read)."""
         latest = self.latest
-        booking_id = booking_id or (latest.id if latest is not None else None)
+        booking_id = booking_id or self._unknown_id or (latest.id if latest is not None else None)
         if booking_id is None:
             return None
         url = api_url(self.sender.api_base, f"bookings/{quote(booking_id, safe='')}")
@@ -112,7 +114,7 @@ class BookingTracker(Observable):
         latest = self.latest
         if latest is not None and latest.id != fresh.id and latest.created_at > fresh.created_at:
             return latest  # an older booking: the kept one stays the latest
-        self.needs_refresh = False
+        self.needs_refresh, self._unknown_id = False, None
         self.confirmations.save(self.session_id, fresh)
         self.notify()
         return fresh

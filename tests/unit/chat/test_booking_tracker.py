@@ -71,11 +71,13 @@ def test_a_decline_keeps_the_therapists_reason() -> None:
     assert (latest.status, latest.status_reason, latest.status_changed_by) == ("declined", "Fully booked", "therapist")
 
 
-def test_an_event_about_a_booking_this_device_never_saw_asks_for_a_refresh() -> None:
-    page = tracker(Server())
-    assert not page.apply_event({"kind": "booking", "booking_id": "bk_9", "status": "requested", "by": "customer"})
-    assert page.needs_refresh
+def test_an_event_about_a_booking_this_device_never_saw_asks_for_a_refresh_of_that_booking() -> None:
+    page = tracker(Server())  # e.g. storage cleared, or the request was made on another device
+    assert not page.apply_event({"kind": "booking", "booking_id": "bk_1", "status": "requested", "by": "customer"})
+    assert page.needs_refresh and page.latest is None
     assert not page.apply_event({"kind": "something else"})
+    fresh = asyncio.run(page.refresh())
+    assert fresh.id == "bk_1" and page.latest.id == "bk_1" and not page.needs_refresh
 
 
 def test_refresh_reads_the_booking_again_from_the_server() -> None:
