@@ -23,7 +23,10 @@ from app.browser.storage import open_local_storage
 from app.browser.timers import BrowserClock, BrowserScheduler
 from app.browser.transport import FetchTransport
 from app.browser.view import View
+from app.browser.booking_panel import BookingPanel
 from app.browser.window import ChatWindow
+from app.browser.zones import BrowserTimeZones
+from app.chat.booking import BookingTracker
 from app.chat.conversation import Conversation
 from app.chat.poller import Poller
 from app.checkout import Checkout
@@ -49,8 +52,9 @@ def _unknown_therapist(view: View, therapist_id: str) -> None:
     view.el("health").hidden = True
 
 
-def _remember_booking(storage, window: ChatWindow):
+def _remember_booking(storage, window: ChatWindow, tracker: BookingTracker):
     def confirmed(session_id, created) -> None:
+        tracker.booked(session_id, created)  # "Your booking" shows the request and follows its status
         if storage is not None:
             try:
                 storage.setItem(HAS_BOOKED_KEY, "1")
@@ -99,8 +103,11 @@ def _boot() -> ChatWindow | None:
     poller = Poller(transport, scheduler, clock, cursor=conversation.position.cursor,
                     path=api_url(api_base, f"conversations/{quote(service.session_id, safe='')}/messages"),
                     headers=identity.auth_headers, on_answer=conversation.merge)
+    zones = BrowserTimeZones()
     chat = ChatPanel(js.document, service, conversation, poller, clock=clock, therapist_name=therapist.name,
-                     show_notice=view.notice)
+                     show_notice=view.notice, zones=zones)
+    tracker = BookingTracker(sender, service.session_id)
+    conversation.on_event = tracker.apply_event  # the long poll's booking events: "Your booking" follows
     # What the customer did before Python was ready (static/js/boot.js): their typing, the
     # messages they sent (under the ids the page showed), an Order now press.
     early = EarlyInput.parse(_read(storage, EARLY_INPUT_KEY))
@@ -109,7 +116,10 @@ def _boot() -> ChatWindow | None:
     window = ChatWindow(view, service, checkout, catalog, therapist, customer_id=identity.customer_id,
                         clock=clock, scheduler=scheduler, api_base=api_base, chat=chat, storage=storage,
                         early_record_at=early.at)
-    checkout.on_confirmed = _remember_booking(storage, window)
+    window.booking = BookingPanel(view, service, tracker, therapist, catalog, transport=transport, api_base=api_base,
+                                  clock=clock, zones=zones, open_dialog=window._open_dialog,
+                                  show_form=window._new_booking)
+    checkout.on_confirmed = _remember_booking(storage, window, tracker)
     window.start()
     language.follow(window.relocalize)
     _keep_rest(storage, early.rest(ours))  # adopted: the draft, history and outbox hold it now

@@ -31,12 +31,14 @@ from app.domain.i18n import translate
 from app.drafts.session import ChatBookingStorageService
 from app.persistence import keys
 from app.ui import presenter
+from app.ui.booking_panel import event_line
 
 
 class ChatPanel:
     def __init__(self, document, drafts: ChatBookingStorageService, conversation: Conversation, poller: Poller,
-                 *, clock, therapist_name: str, show_notice) -> None:
+                 *, clock, therapist_name: str, show_notice, zones=None) -> None:
         self.document, self.drafts, self.conversation, self.poller = document, drafts, conversation, poller
+        self.zones = zones  # a booking event's line says its time in both zones (app.browser.zones)
         self.clock, self.therapist_name, self._show_notice = clock, therapist_name, show_notice
         self.view = ChatView(document)
         self.box = document.getElementById("message")
@@ -144,7 +146,7 @@ class ChatPanel:
             rows.append(Row(message.id, message.sender_type,
                             f"{translate(presenter.sender_label(message.sender_type, self.therapist_name))} · "
                             f"{language.message_time(message.server_time or message.timestamp, now)}",
-                            message.message, state.value if state else "",
+                            self._text(message), state.value if state else "",
                             (message.not_sent or "") if state is MessageState.NOT_SENT else ""))
         added = self.view.render(rows)
         if str(js.document.visibilityState) == "visible":
@@ -163,6 +165,12 @@ class ChatPanel:
             self.view.scroll_to_end()
         elif replies:
             self.view.add_unseen(len(replies))  # reading earlier messages: do not yank the list
+
+    def _text(self, message) -> str:
+        """A system message with a booking event in the reader's words; anything else as it was written."""
+        if message.sender_type == "system" and message.event and self.zones is not None:
+            return translate(event_line(message.event, self.zones, message.message))
+        return message.message
 
     def _scrolled(self, event) -> None:
         self.drafts.save_scroll_position(self.view.listing.scrollTop)

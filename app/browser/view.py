@@ -25,8 +25,11 @@ FIELD_IDS = {
     "customer_whatsapp": "customer-whatsapp",
     "location_type": "location-type",
     "massage_for": "massage-for",
+    "address": "address",
 }
-TEXT_FIELDS = ("customer_name", "customer_whatsapp")
+TEXT_FIELDS = ("customer_name", "customer_whatsapp", "address")
+# Fields with an element of their own besides FIELD_IDS: the time choice (its group and its start).
+MARKED = {"duration": "duration-group", "price": "duration-group", "when": "when-group", "starts_at": "start-time"}
 
 
 def _said(value: str) -> str:
@@ -36,7 +39,7 @@ def _said(value: str) -> str:
 
 def _element_id(field: str | None) -> str | None:
     """The element marked invalid for an error about ``field`` (the price follows the duration)."""
-    return "duration-group" if field in ("duration", "price") else FIELD_IDS.get(field or "")
+    return MARKED.get(field or "") or FIELD_IDS.get(field or "")
 
 
 class View:
@@ -89,6 +92,11 @@ class View:
         for name in ("location_type", "massage_for"):
             data[name] = data[name] or None
         data["duration"] = self.duration()
+        checked = self.document.querySelector("input[name=when]:checked")
+        data["when"] = str(checked.value) if checked else None
+        data["date"] = str(self.el("booking-date").value)
+        data["starts_at"] = str(self.el("start-time").value)
+        data["whatsapp_updates"] = bool(self.el("whatsapp-updates").checked)
         return data
 
     def early_input(self, *, restored: bool = True) -> dict:
@@ -110,9 +118,27 @@ class View:
         for radio in self.document.querySelectorAll("input[name=duration]"):
             if radio.checked and early(radio):
                 data["duration"] = int(radio.value)
+        for radio in self.document.querySelectorAll("input[name=when]"):
+            if radio.checked and early(radio):
+                data["when"] = str(radio.value)
         return data
 
     def set_field(self, name: str, value) -> None:
+        if name == "when":
+            for radio in self.document.querySelectorAll("input[name=when]"):
+                radio.checked = value is not None and radio.value == str(value)
+            self.show("when-choose-panel", value == "choose")
+            return
+        if name == "whatsapp_updates":
+            self.el("whatsapp-updates").checked = bool(value)
+            return
+        if name == "date":
+            if value:  # no date chosen yet: the list's first (today) stays selected
+                self.set_choice("booking-date", str(value))
+            return
+        if name == "starts_at":
+            self.set_choice("start-time", "" if value is None else str(value))
+            return
         if name == "duration":
             for radio in self.document.querySelectorAll("input[name=duration]"):
                 radio.checked = value is not None and radio.value == str(value)
@@ -123,8 +149,19 @@ class View:
         if element.value != text and element != self.document.activeElement:
             element.value = text
 
+    def set_choice(self, element_id: str, value: str, label: str | None = None) -> None:
+        """Select ``value`` in a select, adding it (with ``label``) when the list lacks it: a choice kept
+        in the draft stays chosen while its list is not loaded (offline)."""
+        select = self.el(element_id)
+        if value and not any(str(option.value) == value for option in select.options):
+            option = self.document.createElement("option")
+            option.value, option.textContent = value, label or value
+            select.append(option)
+        if str(select.value) != value:
+            select.value = value
+
     def fill_form(self, draft) -> None:
-        for name in (*FIELD_IDS, "duration"):
+        for name in (*FIELD_IDS, "duration", "when", "date", "starts_at", "whatsapp_updates"):
             self.set_field(name, getattr(draft, name) if draft is not None else None)
 
     def set_prices(self, labels: dict[int, str], total: str) -> None:
@@ -139,7 +176,7 @@ class View:
         """Errors in the order their fields appear on the page (querySelectorAll keeps document
         order), so the list reads top to bottom and focus goes to the first invalid field on
         screen; errors about no field (e.g. from the server) stay first."""
-        selector = ", ".join(f"#{element_id}" for element_id in (*FIELD_IDS.values(), "duration-group"))
+        selector = ", ".join(f"#{element_id}" for element_id in (*FIELD_IDS.values(), *set(MARKED.values())))
         position = {str(element.id): n for n, element in enumerate(self.document.querySelectorAll(selector))}
         return sorted(errors, key=lambda error: position.get(_element_id(error[0]) or "", -1))
 
@@ -164,7 +201,7 @@ class View:
         first wrong field (on ``Order now``), not while the list follows the customer's corrections."""
         errors = self._in_form_order(list(errors))
         box = self.el("validation-errors")
-        for element_id in (*FIELD_IDS.values(), "duration-group"):
+        for element_id in (*FIELD_IDS.values(), *set(MARKED.values())):
             self.el(element_id).removeAttribute("aria-invalid")
         self._write_errors(errors)
         if not errors:
@@ -179,6 +216,8 @@ class View:
             return
         if first == "duration-group":
             self.document.querySelector("input[name=duration]").focus()
+        elif first == "when-group":
+            self.document.querySelector("input[name=when]").focus()
         elif first:
             self.focus(first)
         else:

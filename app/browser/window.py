@@ -45,10 +45,11 @@ QUEUED_OFFLINE = Indicator(words.BOOKING_QUEUED_OFFLINE, "queued")
 class ChatWindow:
     def __init__(self, view: View, service, checkout, catalog: Catalog, therapist: Therapist, *,
                  customer_id: str, clock, scheduler, api_base: str, chat: ChatPanel, storage,
-                 early_record_at: int | None = None) -> None:
+                 early_record_at: int | None = None, booking=None) -> None:
         self.view, self.service, self.checkout, self.sync = view, service, checkout, checkout.sync
         self.chat = chat
         self.storage = storage
+        self.booking = booking  # app.browser.booking_panel.BookingPanel: When, and "Your booking"
         self.device = DevicePanel(view, service, storage, chat=chat, open_dialog=self._open_dialog)
         # When static/js/boot.js kept typing from an earlier load that never got ready (its
         # record's "at", in ms): that typing wins over a stored draft only if it is newer.
@@ -99,6 +100,8 @@ class ChatWindow:
         self._render_state()
         self.scheduler.call_every(1.0, self._render_state)  # "Saved 12s ago" keeps counting
         self._listen()
+        if self.booking is not None:
+            self.booking.start()
 
     def _render_therapist(self) -> None:
         therapist, view = self.therapist, self.view
@@ -115,6 +118,8 @@ class ChatWindow:
         self._sync_price()
         self._render_state()
         self.chat.relocalize()
+        if self.booking is not None:
+            self.booking.relocalize()
 
     # --- events ---------------------------------------------------------------------------
 
@@ -156,6 +161,8 @@ class ChatWindow:
         self.service.save_draft_immediately({"duration": duration, "price": self.therapist.price_for(duration)})
         self._errors_follow("duration")
         self._sync_price()
+        if self.booking is not None:
+            self.booking.duration_changed()  # the free starts depend on the session's length
 
     def _show_errors(self, errors: list[tuple[str | None, str]], *, focus: bool = True) -> None:
         self._shown_errors = list(errors)
@@ -339,6 +346,8 @@ class ChatWindow:
         if result.status in (SyncStatus.REJECTED, SyncStatus.INVALID):
             self._show_errors(result.fields or [(None, message) for message in result.errors]
                               or [(None, result.message)])
+            if self.booking is not None and any(field in ("starts_at", "when") for field, _ in result.fields):
+                self.booking.load_times()  # the time was just taken: offer the free ones
             self._set_sync_text(Indicator(result.message, "error"))
         elif result.status is SyncStatus.CONFLICT:
             self._set_sync_text(Indicator(result.message, "error"))

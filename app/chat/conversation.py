@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from enum import Enum
 from typing import Any
@@ -78,6 +79,8 @@ class Conversation(Observable):
         self.position = self._load()
         messages.on_delivered = self._delivered
         messages.on_refused = self._refused
+        # Told of every booking event the long poll brings (app.chat.booking.BookingTracker.apply_event).
+        self.on_event: Callable[[dict, int], None] | None = None
         self.receipts = ReadReceipts(messages.sender, self.session_id)
 
     # --- where we stand -------------------------------------------------------------------------
@@ -193,6 +196,11 @@ class Conversation(Observable):
                 if m.seq > cut.cutoff_seq and not (m.sender_type == "customer" and m.timestamp <= cut.cutoff_ms)]
         if keep:
             self.drafts.add_messages(keep)
+        if self.on_event is not None:
+            # Each booking event reaches "Your booking" (a repeat changes nothing there).
+            for message in keep:
+                if message.sender_type == "system" and message.event:
+                    self.on_event(message.event, message.server_time or message.timestamp)
 
     # --- reset --------------------------------------------------------------------------------------
 

@@ -60,6 +60,18 @@ class Clock(Protocol):
         """Milliseconds since the Unix epoch, like ``Date.now()``."""
 
 
+class TimeZones(Protocol):
+    """Time zones as the browser knows them: its own (the customer's clock) and any named one.
+
+    The page asks the browser (``Date``/``Intl``) rather than Python's ``zoneinfo``: Pyodide ships
+    no tz database, and the browser's is the one the customer's own clock follows.
+    """
+
+    def offset_minutes(self, epoch_ms: int, zone: str | None = None) -> int:
+        """Minutes east of UTC at that instant in ``zone`` (IANA; None: this device's own zone),
+        e.g. ``-300`` in New York in winter, ``480`` in Asia/Makassar."""
+
+
 @dataclass(frozen=True)
 class HttpResponse:
     status: int

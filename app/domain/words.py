@@ -29,7 +29,8 @@ from app.domain.i18n import Text
 # The labels the form shows, so a server error reads like the page.
 FIELD_LABELS = {"customer_name": Text("Your name"), "customer_whatsapp": Text("WhatsApp number"),
                 "duration": Text("Duration"), "price": Text("Price"), "location_type": Text("Location"),
-                "massage_for": Text("Massage for"), "therapist_id": Text("Therapist")}
+                "massage_for": Text("Massage for"), "therapist_id": Text("Therapist"), "address": Text("Address"),
+                "when": Text("When"), "starts_at": Text("Start time")}
 
 INVALID_BOOKING = Text("Please fix the details below before ordering.")
 FIX_BEFORE_ORDERING = Text("Please fix the following before ordering:")
@@ -39,10 +40,10 @@ DRAFT_DELETED = Text("Your booking draft was deleted.")
 SERVER_REFUSED = Text("This was not accepted. Please check it and try again.")
 
 
-# The booking confirmation: what happens next, said once (the customer is already in a chat with them).
+# "Request sent": what happens next, said once (the customer is already in a chat with them).
 def confirmation_next(therapist_first_name: str) -> str:
-    return Text("{name} will agree the exact time with you here in the chat or on WhatsApp.",
-                name=therapist_first_name)
+    return Text("{name} accepts or declines your request; the answer shows under “Your booking” and here in "
+                "the chat.", name=therapist_first_name)
 
 
 REFERENCE_COPIED = Text("Copied")
@@ -71,6 +72,23 @@ def validation_messages(name_max: int) -> dict[str, dict[str, str]]:
         "price": {"*": Text("The price is missing; please choose the duration again")},
         "location_type": {"*": Text("Please choose a location")},
         "massage_for": {"*": Text("Please choose who the massage is for")},
+        "address": {
+            "missing": Text("Your address is required: the place and how to find it"),
+            "string_too_long": Text("The address must be at most 300 characters"),
+            "value_error": Text("The address must not contain control characters"),
+            "*": Text("Please check the address"),
+        },
+        "when": {
+            "missing": Text("Please choose when: as soon as possible, or a time"),
+            "taken": Text("No free time is left soon; please choose a time"),
+            "*": Text("Please choose when: as soon as possible, or a time"),
+        },
+        "starts_at": {
+            "missing": Text("Please choose a start time"),
+            "past": Text("That start time has passed; please choose another"),
+            "taken": Text("That time was just taken; please choose another start time"),
+            "*": Text("Please choose a start time"),
+        },
         "therapist_id": {"*": Text("This chat is not linked to a therapist; please open it again from their page")},
         "customer_id": {"*": Text("We could not identify you; please reload the page")},
     }
@@ -213,13 +231,20 @@ def unsent_warning(counts: dict[str, int]) -> str:
     """The "Forget me" dialog's warning about what was never sent ("" when nothing is waiting)."""
     parts = []
     bookings, messages = counts.get("booking", 0), counts.get("message", 0)
+    cancels = counts.get("cancel", 0)
     if bookings:
         parts.append(Text("1 booking") if bookings == 1 else Text("{count} bookings", count=bookings))
     if messages:
         parts.append(Text("1 message") if messages == 1 else Text("{count} messages", count=messages))
+    if cancels:
+        parts.append(Text("1 cancellation") if cancels == 1 else Text("{count} cancellations", count=cancels))
     if not parts:
         return ""
-    items = parts[0] if len(parts) == 1 else Text("{first} and {second}", first=parts[0], second=parts[1])
+    items = parts[0]
+    for part in parts[1:-1]:
+        items = Text("{first}, {second}", first=items, second=part)
+    if len(parts) > 1:
+        items = Text("{first} and {second}", first=items, second=parts[-1])
     return Text("{items} not sent yet will not be sent.", items=items)
 
 
@@ -262,3 +287,122 @@ def inbox_whatsapp_ending(digits: str) -> str:
 
 BACKGROUND_TASK_FAILED = Text("Something went wrong in the background ({detail}). Your draft is kept; "
                               "reload the page if it keeps happening.")
+
+# --- a booking's time (the customer's page; app.domain.times) -----------------------------------
+
+WEEKDAYS = (Text("Mon"), Text("Tue"), Text("Wed"), Text("Thu"), Text("Fri"), Text("Sat"), Text("Sun"))
+MONTHS = (Text("Jan"), Text("Feb"), Text("Mar"), Text("Apr"), Text("May"), Text("Jun"), Text("Jul"),
+          Text("Aug"), Text("Sep"), Text("Oct"), Text("Nov"), Text("Dec"))
+TODAY = Text("Today")
+TOMORROW = Text("Tomorrow")
+TIME_TO_BE_AGREED = Text("Time to be agreed")  # a booking from before times (a contract)
+ASAP_NONE = Text("no free time soon")
+
+
+def your_time(time: str) -> str:
+    return Text("{time} your time", time=time)
+
+
+def about(time: str) -> str:
+    return Text("about {time}", time=time)
+
+
+# The free start times of the chosen day (GET /api/therapists/{id}/slots).
+TIMES_LOADING = Text("Loading the free times…")
+TIMES_OFFLINE = Text("The free times cannot be loaded right now (no connection). Your choice is kept.")
+TIMES_FAILED = Text("The free times cannot be loaded right now. Your choice is kept; please try again later.")
+CHOOSE_START = Text("Choose a start time")
+START_NO_LONGER_LISTED = Text("(no longer free)")
+
+
+def no_times_on(day: str) -> str:
+    return Text("No free time on {day}.", day=day)
+
+
+def next_free_day(day: str) -> str:
+    return Text("Show {day}", day=day)
+
+
+NO_TIMES_AHEAD = Text("No free time in the coming days. Please ask in the chat.")
+
+# --- the booking's status (the customer's "Your booking") ----------------------------------------
+
+REQUEST_SENT = Text("Request sent")  # a contract
+
+
+def waiting_for(therapist_name: str) -> str:
+    return Text("Waiting for {name} to accept", name=therapist_name)  # a contract
+
+
+STATUS_TITLES = {  # exactly one shows (contracts); "requested" is waiting_for(name)
+    "confirmed": Text("Booking confirmed"),
+    "declined": Text("Declined"),
+    "expired": Text("Expired"),
+    "cancelled": Text("Cancelled"),
+    "completed": Text("Completed"),
+}
+PICK_ANOTHER_TIME = Text("Pick another time")
+EXPIRED_DETAIL = Text("Nobody answered in time.")
+CANCELLED_BY_YOU = Text("Cancelled by you")
+CANCELLED_BY_SYSTEM = Text("Cancelled by Chat Booking")
+
+
+def cancelled_by(name: str) -> str:
+    return Text("Cancelled by {name}", name=name)
+
+
+def reason_is(reason: str) -> str:
+    return Text("Reason: {reason}", reason=reason)
+
+
+def duration_minutes(minutes: int) -> str:
+    return Text("{minutes} min", minutes=minutes)
+
+
+# Each status change once in the chat, from its event (app.chat: a system message's ``event``).
+def event_line(status: str, by: str, therapist: str, when: str) -> str:
+    if status == "requested":
+        return Text("You asked {name} for a booking on {when}.", name=therapist, when=when)
+    if status == "confirmed":
+        return Text("{name} confirmed your booking for {when}", name=therapist, when=when)
+    if status == "declined":
+        return Text("{name} declined your booking for {when}", name=therapist, when=when)
+    if status == "expired":
+        return Text("Your booking request for {when} expired: nobody answered in time", when=when)
+    if status == "cancelled" and by == "customer":
+        return Text("You cancelled your booking for {when}", when=when)
+    if status == "cancelled" and by == "therapist":
+        return Text("{name} cancelled your booking for {when}", name=therapist, when=when)
+    if status == "cancelled":
+        return Text("Your booking for {when} was cancelled", when=when)
+    return Text("{name} marked your booking for {when} as completed", name=therapist, when=when)
+
+
+# --- cancelling a booking (the customer's "Cancel this booking") ---------------------------------
+
+CANCEL_THIS_BOOKING = Text("Cancel this booking")  # a contract
+
+
+def cancel_question(when: str) -> str:
+    return Text("Cancel your booking for {when}?", when=when)
+
+
+CANCEL = SendTexts(
+    sent=Text("Cancelled"),
+    offline=Text("Waiting for network"),
+    busy=Text("The booking service is busy; your cancellation is kept and sent automatically."),
+    wait=Text("The booking service asked us to wait a little; your cancellation is sent automatically."),
+    other_tab=Text("Your cancellation is being sent from another open tab."),
+    unexpected=Text("We could not reach the booking service (it answered {status}); your cancellation is "
+                    "kept and sent when you come back to this page."),
+    rejected=Text("Not sent"),
+    rejected_fallback=Text("The booking service did not accept this cancellation."),
+    conflict=Text("Not sent"),
+    changed_after_send=Text("Not sent"),
+    handled_elsewhere=Text("This cancellation was handled in another open tab."),
+)
+
+
+def not_sent_because(status_title: str) -> str:
+    """A cancellation the server refused (409): the booking had already moved on."""
+    return Text("Not sent: the booking is already “{status}”.", status=status_title)

@@ -3,7 +3,8 @@
 =============  ======  =====================================================================
 codec          schema  what ``data`` holds
 =============  ======  =====================================================================
-draft          1       a ``BookingDraft`` (schema 0: the seed's bare camelCase object)
+draft          2       a ``BookingDraft`` (schema 1: before the address and the time; schema 0: the
+                       seed's bare camelCase object)
 messages       1       the chat's ``ChatMessage`` list, oldest first
 scroll         1       the chat's scroll offset in px
 corrupt        1       a quarantined unreadable value: {"raw", "saved_at", "reason"}
@@ -81,7 +82,25 @@ def draft_v0_to_v1(old: Any) -> dict[str, Any]:
     return new
 
 
-DRAFT_CODEC = Codec("draft", schema=1, migrations={0: draft_v0_to_v1}, legacy_schema=0)
+# Schema 2 (issue 17) added where and when: the address, the time choice and the WhatsApp updates tick.
+_V2_DEFAULTS = {"address": "", "when": None, "date": "", "starts_at": "", "whatsapp_updates": False}
+
+
+def draft_v1_to_v2(old: Any) -> dict[str, Any]:
+    """A draft from before times: the new fields start empty, so the customer is asked for them.
+
+    A draft that was queued for sending is put back to "collecting": its booking has no address or
+    time, which the server now requires, so it must be completed and ordered again.
+    """
+    if not isinstance(old, dict):
+        raise TypeError("a schema-1 draft must be an object")
+    new = {**_V2_DEFAULTS, **old}
+    if new.get("booking_step") in ("confirming", "queued"):
+        new["booking_step"] = "collecting"
+    return new
+
+
+DRAFT_CODEC = Codec("draft", schema=2, migrations={0: draft_v0_to_v1, 1: draft_v1_to_v2}, legacy_schema=0)
 MESSAGES_CODEC = Codec("messages", schema=1)
 SCROLL_CODEC = Codec("scroll", schema=1)
 # A quarantined unreadable value: {"raw": "...", "saved_at": epoch_ms, "reason": "..."}.

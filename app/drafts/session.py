@@ -250,18 +250,18 @@ class ChatBookingStorageService(Observable):
     # --- validation ---------------------------------------------------------------------------
 
     def get_validation_errors(self) -> list[str]:
-        return booking_errors(self.draft or self._new_draft())
+        return booking_errors(self.draft or self._new_draft(), now_ms=self._clock.now_ms())
 
     def get_validation_field_errors(self) -> list[tuple[str | None, str]]:
         """Like ``get_validation_errors``, each message paired with its field (for aria-invalid)."""
-        return booking_field_errors(self.draft or self._new_draft())
+        return booking_field_errors(self.draft or self._new_draft(), now_ms=self._clock.now_ms())
 
     def validate_draft(self) -> bool:
         return not self.get_validation_errors()
 
     def build_booking_request(self, customer_id: str) -> BookingRequest:
         """The draft as a ``BookingRequest``; raises ``app.domain.validation.DraftIncomplete`` (a ValueError)."""
-        return to_booking_request(self.draft or self._new_draft(), customer_id)
+        return to_booking_request(self.draft or self._new_draft(), customer_id, now_ms=self._clock.now_ms())
 
     # --- timers -------------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from app.domain import words
 from app.domain.errors import ChatBookingError
 from app.domain.models import BookingCreated, BookingRequest, LastBooking
 from app.domain.ports import HttpResponse
+from app.domain.validation import message_for
 from app.outbox.responses import id_from
 from app.outbox.results import Request, SyncResult, SyncStatus
 from app.outbox.sender import OutboxSender, api_url
@@ -192,6 +193,21 @@ class BookingSync:
         if self.on_confirmed is not None:
             self.on_confirmed(entry.session_id, created)
         return _confirmed(created)
+
+    def conflicted(self, entry: OutboxEntry, response: HttpResponse) -> SyncResult | None:
+        """A 409 naming ``starts_at``: the time was just taken (or, for "as soon as possible", nothing is
+        free). The server stored nothing, so the entry goes (the next Order now, with another time, gets
+        a new key) and ``Start time`` (or ``When``) says why."""
+        try:
+            payload = json.loads(response.text)
+        except ValueError:
+            return None
+        if not isinstance(payload, dict) or payload.get("field") != "starts_at":
+            return None  # another conflict (a reused key): parked, the customer decides
+        field = "when" if entry.body.get("asap") else "starts_at"  # "as soon as possible" found nothing free
+        taken = message_for(field, "taken")
+        return SyncResult(SyncStatus.REJECTED, errors=[taken], fields=[(field, taken)],
+                          message=words.INVALID_BOOKING, idempotency_key=entry.key)
 
     def refused(self, entry: OutboxEntry, result: SyncResult) -> None:
         pass  # the result goes back to the customer's "Order now"; the draft is still there to edit

@@ -246,6 +246,13 @@ class OutboxSender:
             delivery.refused(entry, result)
             return result
         if outcome is Outcome.CONFLICT:
+            settle = getattr(delivery, "conflicted", None)
+            settled = settle(entry, response) if settle is not None else None
+            if settled is not None:
+                # Something that moved on (a booking already declined, a time just taken): sending it
+                # again can never succeed, so it leaves the outbox and its kind says why.
+                self._finish(entry, None)
+                return settled
             return self._park(entry, answered(409), texts.conflict, server_errors(response.text))
         retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.now_ms())
         if outcome is Outcome.RETRY:

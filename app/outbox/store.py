@@ -65,6 +65,8 @@ class OutboxEntry(BaseModel):
     session_id: str
     body: dict[str, Any]
     created_at: int
+    # What an action is about, where the path names it (a booking id for "cancel"); "" for the rest.
+    target: str = ""
     state: EntryState = EntryState.QUEUED
     attempts: int = 0
     next_attempt_at: int = 0  # epoch ms; the backoff's choice, skipped by an explicit trigger
@@ -196,9 +198,11 @@ class ConfirmationStore:
     It holds the customer's name and number, so it is kept ``CONFIRMATION_MAX_AGE_MS`` (30 days)
     after the server confirmed, then forgotten (given a clock)."""
 
-    def __init__(self, storage: Storage | None, clock: Clock | None = None) -> None:
+    def __init__(self, storage: Storage | None, clock: Clock | None = None, *,
+                 key: Callable[[str], str] = confirmation_key) -> None:
         self._storage = storage
         self._clock = clock
+        self._key = key  # booking_key: the same record for "Your booking" (app.chat.booking)
         self._memory: dict[str, BookingCreated] = {}
 
     def load(self, session_id: str) -> BookingCreated | None:
@@ -212,7 +216,7 @@ class ConfirmationStore:
     def _load(self, session_id: str) -> BookingCreated | None:
         if self._storage is None:
             return self._memory.get(session_id)
-        key = confirmation_key(session_id)
+        key = self._key(session_id)
         try:
             raw = self._storage.getItem(key)
             if raw is None:
@@ -227,7 +231,7 @@ class ConfirmationStore:
         if self._storage is None:
             return
         try:
-            self._storage.setItem(confirmation_key(session_id), CONFIRMATION_CODEC.encode(created.model_dump(mode="json")))
+            self._storage.setItem(self._key(session_id), CONFIRMATION_CODEC.encode(created.model_dump(mode="json")))
         except StorageError:
             pass  # kept in memory above; the booking itself is safe on the server
 
@@ -236,6 +240,6 @@ class ConfirmationStore:
         if self._storage is None:
             return
         try:
-            self._storage.removeItem(confirmation_key(session_id))
+            self._storage.removeItem(self._key(session_id))
         except StorageError:
             pass  # storage unusable: nothing stored there to clear

@@ -9,6 +9,7 @@ on an origin shared with other code. Per chat session::
     chatbooking:v1:<session_id>:messages         the chat messages (app.drafts.chat_history)
     chatbooking:v1:<session_id>:scroll           the chat's scroll position
     chatbooking:v1:<session_id>:confirmation     the server's answer to this session's booking
+    chatbooking:v1:<session_id>:booking          the chat's latest booking and its status ("Your booking")
     chatbooking:v1:<session_id>:chat             where the chat with the server stands: the long
                                                  poll's cursor, the read mark, the reset cut-off
     chatbooking:v1:<session_id>:reply            the therapist's reply being written (inbox page)
@@ -61,9 +62,10 @@ DRAFT_CORRUPT = "draft:corrupt"
 MESSAGES = "messages"
 SCROLL = "scroll"
 CONFIRMATION = "confirmation"  # the server's answer to this session's booking (app.outbox.store)
+BOOKING = "booking"  # the chat's latest booking and its status, kept live (app.chat.booking)
 CHAT = "chat"  # the chat's cursor, read mark and reset cut-off (app.chat.conversation)
 REPLY = "reply"  # the therapist's unsent reply text (app.inbox)
-KINDS = frozenset({DRAFT, DRAFT_BACKUP, DRAFT_CORRUPT, MESSAGES, SCROLL, CONFIRMATION, CHAT, REPLY})
+KINDS = frozenset({DRAFT, DRAFT_BACKUP, DRAFT_CORRUPT, MESSAGES, SCROLL, CONFIRMATION, BOOKING, CHAT, REPLY})
 DRAFT_KINDS = frozenset({DRAFT, DRAFT_BACKUP, DRAFT_CORRUPT})
 
 # A ":" inside a session id would make keys ambiguous to parse_key.
@@ -105,6 +107,10 @@ def scroll_key(session_id: str) -> str:
 
 def confirmation_key(session_id: str) -> str:
     return key_for(session_id, CONFIRMATION)
+
+
+def booking_key(session_id: str) -> str:
+    return key_for(session_id, BOOKING)
 
 
 def chat_key(session_id: str) -> str:

@@ -184,12 +184,13 @@ def confirmation_details(booking, therapist_name: str, price: str) -> tuple[str,
 
         confirmation_details(booking, "Ayu Lestari", "IDR 475,000")
         # ("90 min with Ayu Lestari for IDR 475,000.",
-        #  [("Location", "Hotel"), ("Massage for", "My partner"), ("Name", "Ana Putri"),
+        #  [("Location", "Hotel"), ("Address", "Hotel Tugu, room 12"), ("Massage for", "My partner"), ("Name", "Ana Putri"),
         #   ("WhatsApp", "+62 812 3456 7890")])
     """
     summary = Text("{minutes} min with {therapist} for {price}.", minutes=booking.duration,
                    therapist=therapist_name, price=price)
     details = [(words.FIELD_LABELS["location_type"], LOCATION_TYPES.get(booking.location_type, "")),
+               (words.FIELD_LABELS["address"], getattr(booking, "address", "")),
                (words.FIELD_LABELS["massage_for"], MASSAGE_FOR.get(booking.massage_for, "")),
                (Text("Name"), booking.customer_name),
                ("WhatsApp", whatsapp_display(booking.customer_whatsapp))]

@@ -91,12 +91,15 @@ def wait_for_stored_draft(page: Page, therapist_id: str = FIRST_THERAPIST, timeo
 
 
 def fill_booking(page: Page, *, name: str = "Ana Putri", whatsapp: str = "+62 812 3456 7890",
-                 duration: str = "90 min", location: str = "Hotel", massage_for: str = "Myself") -> None:
+                 duration: str = "90 min", location: str = "Hotel", massage_for: str = "Myself",
+                 address: str = "Hotel Tugu, Jl. Pantai Batu Bolong, room 12", when: str = "As soon as possible") -> None:
     """Fill the booking form the way a customer does, through labels."""
     page.get_by_role("radio", name=duration).check()
+    page.get_by_role("group", name="When").get_by_role("radio", name=when).check()
     page.get_by_label("Your name").fill(name)
     page.get_by_label("WhatsApp number").fill(whatsapp)
     page.get_by_label("Location").select_option(label=location)
+    page.get_by_label("Address").fill(address)
     page.get_by_label("Massage for").select_option(label=massage_for)
 
 

@@ -44,11 +44,14 @@ def open_booking_page(page: Page, path: str = "/") -> None:
 
 
 def fill_booking(page: Page, name: str, *, whatsapp: str = WHATSAPP, duration: str = "90 min",
-                 location: str = "Hotel", massage_for: str = "Myself") -> None:
+                 location: str = "Hotel", massage_for: str = "Myself",
+                 address: str = "Hotel Tugu, Jl. Pantai Batu Bolong, room 12", when: str = "As soon as possible") -> None:
     page.get_by_label("Your name").fill(name)
     page.get_by_label("WhatsApp number").fill(whatsapp)
     page.get_by_label(duration).check()
+    page.get_by_role("group", name="When").get_by_role("radio", name=when).check()
     page.get_by_label("Location").select_option(label=location)
+    page.get_by_label("Address").fill(address)
     page.get_by_label("Massage for").select_option(label=massage_for)
 
 
@@ -57,7 +60,7 @@ def order(page: Page) -> None:
 
 
 def confirmation(page: Page) -> Locator:
-    return page.get_by_role("region", name="Booking confirmed")
+    return page.get_by_role("region", name="Request sent")  # the request is stored; the therapist decides
 
 
 def sync_status(page: Page) -> Locator:

@@ -96,6 +96,10 @@ def test_a_booking_can_be_made_with_the_keyboard_alone_and_the_focus_is_always_v
     assert focus_ring(app_page)["id"] == "duration-120"
     expect(app_page.get_by_text("Total")).to_contain_text("IDR 700,000")
 
+    tab_to(app_page, "when-asap")  # When: Tab enters the group at its first choice
+    app_page.keyboard.press("Space")
+    expect(app_page.get_by_role("radio", name="As soon as possible")).to_be_checked()
+
     tab_to(app_page, "customer-name")
     app_page.keyboard.type("Putu Keyboard")
     tab_to(app_page, "customer-whatsapp")
@@ -104,13 +108,16 @@ def test_a_booking_can_be_made_with_the_keyboard_alone_and_the_focus_is_always_v
     app_page.keyboard.press("ArrowDown")
     app_page.keyboard.press("ArrowDown")
     expect(app_page.get_by_label("Location")).to_have_value("hotel")
+    tab_to(app_page, "address")
+    app_page.keyboard.type("Hotel Tugu, room 12")
     tab_to(app_page, "massage-for")
     app_page.keyboard.press("ArrowDown")
     expect(app_page.get_by_label("Massage for")).to_have_value("myself")
+    tab_to(app_page, "whatsapp-updates")
     tab_to(app_page, "order-now")
     app_page.keyboard.press("Enter")
 
-    confirmation = app_page.get_by_role("region", name="Booking confirmed")
+    confirmation = app_page.get_by_role("region", name="Request sent")
     expect(confirmation).to_be_visible(timeout=30_000)
     expect(confirmation).to_contain_text("120 min with Made Wirawan")
     expect(confirmation).to_be_focused()  # a screen reader lands on the result
@@ -158,8 +165,12 @@ def test_every_form_control_has_a_label(app_page: Page) -> None:
                  .map(el => el.id || el.name)"""
     )
     assert unlabeled == []
-    for label in ("Your name", "WhatsApp number", "Location", "Massage for", "Message"):
+    for label in ("Your name", "WhatsApp number", "Location", "Massage for", "Message", "Address", "Date",
+                  "Start time", "Send me updates on WhatsApp"):
         expect(app_page.get_by_label(label, exact=True)).to_have_count(1)
+    when = app_page.get_by_role("group", name="When")
+    for choice in ("As soon as possible", "Choose a time"):
+        expect(when.get_by_role("radio", name=re.compile(f"^{choice}"))).to_have_count(1)
     for minutes in ("60", "90", "120"):
         expect(app_page.get_by_role("radio", name=re.compile(rf"^{minutes} min"))).to_have_count(1)
     nameless = app_page.evaluate(

@@ -205,7 +205,7 @@ def test_the_inbox_shows_the_booking_made_from_the_chat(app_page: Page, inbox_pa
     session = current_session(app_page)
     fill_booking(app_page, name="Chat Booker")
     app_page.get_by_role("button", name="Order now").click()
-    expect(app_page.get_by_role("region", name="Booking confirmed")).to_be_visible(timeout=DELIVERY_TIMEOUT_MS)
+    expect(app_page.get_by_role("region", name="Request sent")).to_be_visible(timeout=DELIVERY_TIMEOUT_MS)
     reference = app_page.locator("#confirmation-ref").inner_text()
     inbox = Inbox(inbox_page, ayu_token)
     expect(inbox_page.locator(f"#conversations button[data-session='{session}']")).to_contain_text("Chat Booker")

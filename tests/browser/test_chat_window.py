@@ -294,7 +294,7 @@ def test_a_complete_form_is_booked_and_confirmed(app_page: Page) -> None:
     open_window(app_page, "/?therapist=t-sari")
     fill_booking(app_page, name="Maya Sari", duration="120 min", location="Office", massage_for="A friend")
     app_page.get_by_role("button", name="Order now").click()
-    confirmation = app_page.get_by_role("region", name="Booking confirmed")
+    confirmation = app_page.get_by_role("region", name="Request sent")
     expect(confirmation).to_be_visible(timeout=30_000)
     total = price(therapist("t-sari")["prices"]["120"])
     expect(confirmation).to_contain_text(f"120 min with Sari Dewi for {total}")

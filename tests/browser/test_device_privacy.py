@@ -68,7 +68,7 @@ def test_a_month_old_chat_and_confirmation_are_gone_on_the_next_visit(app_page: 
     app_page.reload()
     open_window(app_page, "/?therapist=t-ayu")
     expect(app_page.get_by_text("A month-old message")).to_have_count(0)
-    expect(app_page.get_by_role("region", name="Booking confirmed")).to_be_hidden()
+    expect(app_page.get_by_role("region", name="Request sent")).to_be_hidden()
     stored = app_page.evaluate(OURS)
     assert key(session, "messages") not in stored and key(session, "confirmation") not in stored
 

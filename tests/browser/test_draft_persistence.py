@@ -175,7 +175,7 @@ def test_blocked_storage_still_boots_and_books_from_memory(browser: Browser, liv
         page.get_by_role("button", name="Send").click()
         expect(page.get_by_role("list", name="Chat history")).to_contain_text("Hello from a private window")
         page.get_by_role("button", name="Order now").click()
-        expect(page.get_by_text("Booking confirmed")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Request sent", exact=True)).to_be_visible(timeout=30_000)
 
 
 def test_a_change_in_one_tab_appears_in_the_other(app_context: BrowserContext, app_page: Page,

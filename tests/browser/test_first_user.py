@@ -134,7 +134,7 @@ def test_the_confirmation_has_a_one_line_reference_to_copy_and_says_each_detail_
         fill_booking(page, name="Ana Putri", whatsapp="+6281234567890", duration="90 min", location="Hotel",
                      massage_for="My partner")
         page.get_by_role("button", name="Order now").click()
-        confirmation = page.get_by_role("region", name="Booking confirmed")
+        confirmation = page.get_by_role("region", name="Request sent")
         expect(confirmation).to_be_visible(timeout=30_000)
 
         reference = confirmation.get_by_label("Booking reference")

@@ -286,3 +286,39 @@ def test_an_indonesian_therapist_gets_the_inbox_in_indonesian(browser: Browser, 
         page.get_by_role("button", name="Bahasa Indonesia").click()
         expect(page.locator("#bookings")).to_contain_text("Belum ada pemesanan dengan Anda.")
         expect_no_english(page, "inbox after switching back")
+
+
+def test_an_indonesian_customer_books_a_time_and_reads_the_request_in_indonesian(
+        browser: Browser, live_server: str) -> None:
+    with guarded_context(browser, live_server, locale="id-ID", timezone_id="Europe/Berlin") as (context, _):
+        page = context.new_page()
+        page.goto("/?therapist=t-sari")
+        wait_ready(page)
+        when = page.get_by_role("group", name="Kapan")
+        when.get_by_role("radio", name="Pilih waktu").check()
+        expect(page.get_by_label("Tanggal", exact=True)).to_be_visible()
+        starts = page.get_by_label("Waktu mulai")
+        dates = page.get_by_label("Tanggal", exact=True)
+        dates.select_option(index=1)  # tomorrow: Sari works 11.00-23.00 every day
+        # Berlin is 7 hours behind WITA: the customer's own clock, said the Indonesian way (15.00).
+        expect(starts.locator("option").nth(1)).to_have_text(re.compile(r"^\d\d\.\d\d WITA \(\d\d\.\d\d waktu Anda\)$"))
+        starts.select_option(index=1)
+        expect_no_english(page, "choose a time")
+
+        page.get_by_role("radio", name=re.compile("^90 menit")).check()
+        page.get_by_label("Nama Anda").fill("Ana Putri")
+        page.get_by_label("Nomor WhatsApp").fill("+62 812 3456 7890")
+        page.get_by_label("Lokasi").select_option(label="Hotel")
+        page.get_by_label("Alamat").fill("Hotel Tugu, kamar 12")
+        page.get_by_label("Pijat untuk").select_option(label="Saya sendiri")
+        page.get_by_role("button", name="Pesan sekarang").click()
+        booking = page.get_by_role("region", name="Pemesanan Anda")
+        expect(booking).to_contain_text("Menunggu Sari Dewi menerima", timeout=30_000)
+        expect(page.get_by_role("list", name="Riwayat chat")).to_contain_text("Anda meminta pemesanan kepada Sari Dewi")
+        expect_no_english(page, "request sent")
+
+        booking.get_by_role("button", name="Batalkan pemesanan ini").click()
+        dialog = page.get_by_role("dialog", name=re.compile("^Batalkan pemesanan Anda untuk"))
+        expect(dialog).to_be_visible()
+        expect_no_english(page, "cancel dialog")
+        dialog.press("Escape")

@@ -66,7 +66,7 @@ def test_screenshots_of_every_state(browser: Browser, live_server: str, viewport
         shoot(page, viewport, "5-queued-offline")
 
         context.set_offline(False)  # the queued booking goes out by itself
-        expect(page.get_by_role("region", name="Booking confirmed")).to_be_visible(timeout=60_000)
+        expect(page.get_by_role("region", name="Request sent")).to_be_visible(timeout=60_000)
         shoot(page, viewport, "6-confirmed")
 
         page.get_by_role("button", name="Reset chat").click()

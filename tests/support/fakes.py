@@ -9,6 +9,7 @@
 - ``FakeClock`` + ``FakeScheduler``: time that only moves when a test calls
   ``advance``; timers fire in order; going backwards is refused.
 - ``FakeTransport``: answers requests with a handler you give it and records them.
+- ``FakeTimeZones``: the browser's time zones, from ``zoneinfo`` (the page asks ``Date``/``Intl``).
 
 Example::
 
@@ -210,6 +211,23 @@ class FakeTransport:
         if isinstance(result, HttpResponse):
             return result
         return await result
+
+
+@dataclass(frozen=True)
+class FakeTimeZones:
+    """The browser's time zones, from CPython's tz database (``zoneinfo``): daylight saving included.
+
+    ``local`` is the zone the browser itself is in (Playwright's ``timezone_id`` in browser tests).
+    """
+
+    local: str = "Asia/Makassar"
+
+    def offset_minutes(self, epoch_ms: int, zone: str | None = None) -> int:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        offset = datetime.fromtimestamp(epoch_ms / 1000, ZoneInfo(zone or self.local)).utcoffset()
+        return int(offset.total_seconds() // 60) if offset is not None else 0
 
 
 class FakeLocks:

@@ -24,7 +24,8 @@ SERVER_TIME = FakeClock().now_ms()
 CUSTOMER = "0b7e3c2a-1d4f-4a6b-9c8d-7e6f5a4b3c2d"
 SESSION = f"session_t-ayu_{CUSTOMER}"
 COMPLETE = {"customer_name": "Ana Putri", "customer_whatsapp": "+62 812 3456 7890", "duration": 90,
-            "price": 475000, "location_type": "villa", "massage_for": "partner"}
+            "price": 475000, "location_type": "villa", "massage_for": "partner",
+            "address": "Villa Kayu, Jl. Raya Ubud 12", "when": "asap"}
 
 
 class Api:

@@ -32,7 +32,7 @@ def test_a_confirmation_is_forgotten_30_days_after_the_server_confirmed() -> Non
     confirmations = ConfirmationStore(storage, clock)
     request = BookingRequest(therapist_id="t-ayu", customer_id="c1", customer_name="Ana Putri",
                              customer_whatsapp="+62 812 3456 7890", duration=90, price=475000,
-                             location_type="villa", massage_for="partner")
+                             location_type="villa", massage_for="partner", address="Villa Kayu", asap=True)
     confirmations.save("s1", BookingCreated(id="bk_1", created_at=NOW, booking=request))
     clock.set_ms(NOW + CONFIRMATION_MAX_AGE_MS)
     assert confirmations.load("s1") is not None

@@ -24,7 +24,8 @@ DAY_S = 24 * 3600
 T0 = FakeClock().now_ms()
 HELLO = {"id": "m1", "sender_id": "c1", "sender_type": "customer", "message": "Hi", "timestamp": T0 + 1}
 FULL = {"customer_name": "Ana Putri Wijaya", "customer_whatsapp": "+62 812-3456-7890", "duration": 90,
-        "price": 475000, "location_type": "villa", "massage_for": "partner"}
+        "price": 475000, "location_type": "villa", "massage_for": "partner",
+        "address": "Villa Kayu, Jl. Raya Ubud 12", "when": "asap"}
 
 
 class World:
@@ -204,9 +205,10 @@ def test_storage_layout_uses_prefixed_keys_and_checked_envelopes(world: World) -
     service.flush()
     assert set(world.data) == {PRIMARY, BACKUP, keys.messages_key(SESSION), keys.scroll_key(SESSION)}
     assert all(k.startswith(f"chatbooking:v1:{SESSION}:") for k in world.data)
-    for value in world.data.values():
+    for key, value in world.data.items():
         envelope = json.loads(value)
-        assert set(envelope) == {"schema", "checksum", "data"} and envelope["schema"] == 1
+        assert set(envelope) == {"schema", "checksum", "data"}
+        assert envelope["schema"] == (2 if key in (PRIMARY, BACKUP) else 1)  # drafts gained where and when
     assert world.data[PRIMARY] == world.data[BACKUP]
 
 
@@ -221,21 +223,24 @@ def test_a_full_realistic_draft_is_under_two_kilobytes(world: World) -> None:
 
 def test_a_draft_at_every_maximum_length_still_fits_in_two_kilobytes(world: World) -> None:
     service = world.service(therapist_name="Ṅ" * 80)
-    service.save_draft_immediately({**FULL, "customer_name": "Ŵ" * 80, "customer_whatsapp": "+" + "9" * 31})
+    service.save_draft_immediately({**FULL, "customer_name": "Ŵ" * 80, "customer_whatsapp": "+" + "9" * 31,
+                                    "address": "Ŵ" * 300, "when": "choose", "date": "2026-12-09",
+                                    "starts_at": "2026-12-09T15:00:00+08:00", "whatsapp_updates": True})
     assert len(world.data[PRIMARY].encode("utf-8")) <= 2048
 
 
-def test_a_seed_schema_0_draft_is_migrated_on_load_and_rewritten_as_schema_1(world: World) -> None:
+def test_a_seed_schema_0_draft_is_migrated_on_load_and_rewritten_as_the_current_schema(world: World) -> None:
     world.data[PRIMARY] = json.dumps({
         "customerName": "Ana", "customerWhatsApp": "+6281234567890", "therapistId": THERAPIST,
         "duration": "60", "price": 350000, "locationType": "home", "massageFor": "myself",
         "bookingStep": "step-2", "version": 2, "lastModified": world.clock.now_ms() - 1000})
     service = world.service()
     assert service.draft is not None and service.draft.customer_name == "Ana" and service.draft.duration == 60
-    assert service.validate_draft()
+    # The seed knew no address or time: those are all that is left to fill.
+    assert [field for field, _ in service.get_validation_field_errors()] == ["when", "address"]
     service.update_field("customer_name", "Ana Putri")
     service.flush()
-    assert json.loads(world.data[PRIMARY])["schema"] == 1 and world.stored()["version"] == 3
+    assert json.loads(world.data[PRIMARY])["schema"] == 2 and world.stored()["version"] == 3
 
 
 # --- corruption and recovery ---------------------------------------------------------------------
@@ -249,7 +254,7 @@ def valid_envelope_with(data: dict) -> str:
     lambda raw: "\x00" * 10,                                            # not JSON at all
     lambda raw: raw.replace("Ana Putri Wijaya", "Eve"),                # failed checksum
     lambda raw: valid_envelope_with({"therapist_id": THERAPIST, "duration": 45}),  # invalid data
-    lambda raw: raw.replace('"schema":1', '"schema":7'),               # from a newer page
+    lambda raw: raw.replace('"schema":2', '"schema":7'),               # from a newer page
 ], ids=["truncated", "binary", "checksum", "invalid-data", "future-schema"])
 def test_a_damaged_primary_is_restored_from_backup_and_kept_for_diagnosis(world: World, damage) -> None:
     world.service().save_draft_immediately(FULL)
@@ -573,7 +578,9 @@ def test_validation_names_the_fields_the_customer_still_has_to_fill(world: World
     service.save_draft({"customer_name": "Ana", "duration": 90, "price": 475000})
     assert service.get_validation_errors() == [
         "Your WhatsApp number is required",
+        "Please choose when: as soon as possible, or a time",
         "Please choose a location",
+        "Your address is required: the place and how to find it",
         "Please choose who the massage is for",
     ]
     service.save_draft(FULL)

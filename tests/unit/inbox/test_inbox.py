@@ -310,7 +310,7 @@ async def test_the_bookings_of_the_open_conversation_are_loaded() -> None:
     api.bookings[session] = [{"id": "BK-1", "created_at": 1, "booking": {
         "therapist_id": "t-ayu", "customer_id": "c1", "customer_name": "Ana Putri",
         "customer_whatsapp": "+628123456789", "duration": 90, "price": 475000,
-        "location_type": "villa", "massage_for": "partner"}}]
+        "location_type": "villa", "massage_for": "partner", "address": "Villa Kayu", "asap": True}}]
     page = await signed_in(api)
     conversation = page.inbox.open_conversation(session)
     await settle()

@@ -53,7 +53,7 @@ def async_test(fn: Callable[[], Coroutine[Any, Any, None]]) -> Callable[[], None
 def booking(**changes: Any) -> BookingRequest:
     fields = {"therapist_id": "t-ayu", "therapist_name": "Ayu", "customer_id": "c1", "customer_name": "Ana Putri",
               "customer_whatsapp": "+628123456789", "duration": 90, "price": 450000, "location_type": "villa",
-              "massage_for": "myself"}
+              "massage_for": "myself", "address": "Villa Kayu, Jl. Raya Ubud 12", "asap": True}
     return BookingRequest.model_validate({**fields, **changes})
 
 
@@ -649,3 +649,31 @@ def test_a_tab_that_cannot_take_the_web_lock_does_not_send_even_when_it_missed_t
     assert first_result and second_result.status is SyncStatus.QUEUED
     assert second_locks.refused == [LOCK_PREFIX + key]
     assert len(server.bookings) == 1 and second.keys == []
+
+
+@async_test
+async def test_a_time_just_taken_is_an_error_on_start_time_and_the_next_order_gets_a_new_key() -> None:
+    taken = response(409, {"detail": "That time was just taken", "status": "requested", "field": "starts_at"})
+    tab = Tab(Server(taken))
+    first = await tab.sync.submit(SESSION, booking(asap=False, starts_at="2026-12-09T15:00:00+08:00"))
+    assert first.status is SyncStatus.REJECTED
+    assert first.fields == [("starts_at", "That time was just taken; please choose another start time")]
+    assert tab.sync.pending(SESSION) is None  # the server stored nothing: nothing to resend
+    second = await tab.sync.submit(SESSION, booking(asap=False, starts_at="2026-12-09T16:00:00+08:00"))
+    assert second and len(set(tab.keys)) == 2
+
+
+@async_test
+async def test_as_soon_as_possible_with_nothing_free_is_an_error_on_when() -> None:
+    taken = response(409, {"detail": "No free time", "status": "requested", "field": "starts_at"})
+    tab = Tab(Server(taken))
+    result = await tab.sync.submit(SESSION, booking())  # asap
+    assert result.fields == [("when", "No free time is left soon; please choose a time")]
+    assert tab.sync.pending(SESSION) is None
+
+
+@async_test
+async def test_a_409_naming_no_field_stays_parked_as_before() -> None:
+    tab = Tab(Server(response(409, {"detail": "Idempotency-Key reused"})))
+    result = await tab.sync.submit(SESSION, booking())
+    assert result.status is SyncStatus.CONFLICT and tab.sync.pending(SESSION) is not None

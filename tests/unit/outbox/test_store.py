@@ -16,7 +16,8 @@ from app.persistence.envelope import canonical_json, checksum
 from tests.support.fakes import FakeStorage
 
 BODY = {"therapist_id": "t-ayu", "customer_id": "c1", "customer_name": "Ana", "customer_whatsapp": "+628123456789",
-        "duration": 90, "price": 450000, "location_type": "villa", "massage_for": "myself"}
+        "duration": 90, "price": 450000, "location_type": "villa", "massage_for": "myself",
+        "address": "Villa Kayu", "asap": True}
 
 
 def entry(key: str = "k1", session_id: str = "s1") -> OutboxEntry:

@@ -1,4 +1,4 @@
-"""The stored-value envelope: schema + checksum + data, and the schema-0 draft migration."""
+"""The stored-value envelope: schema + checksum + data, and the draft migrations (schema 0 → 1 → 2)."""
 
 import json
 
@@ -6,7 +6,7 @@ import pytest
 
 from app.domain.errors import CorruptRecord
 from app.domain.models import BookingDraft
-from app.drafts.records import DRAFT_CODEC, MESSAGES_CODEC, draft_v0_to_v1
+from app.drafts.records import DRAFT_CODEC, MESSAGES_CODEC, draft_v0_to_v1, draft_v1_to_v2
 from app.persistence.envelope import Codec, canonical_json, checksum
 
 SEED_DRAFT = {
@@ -19,7 +19,7 @@ SEED_DRAFT = {
 def test_envelope_holds_schema_checksum_and_data() -> None:
     raw = DRAFT_CODEC.encode({"therapist_id": "t1", "customer_name": "Ana"})
     stored = json.loads(raw)
-    assert stored["schema"] == 1
+    assert stored["schema"] == 2
     assert stored["data"] == {"therapist_id": "t1", "customer_name": "Ana"}
     assert stored["checksum"] == checksum(canonical_json(stored["data"]))
     assert len(stored["checksum"]) == 8
@@ -56,19 +56,20 @@ def test_a_value_edited_after_writing_fails_its_checksum() -> None:
 
 
 def test_a_schema_newer_than_this_page_is_refused() -> None:
-    newer = Codec("draft", schema=2)
+    newer = Codec("draft", schema=3)
     with pytest.raises(CorruptRecord, match="newer"):
         DRAFT_CODEC.decode(newer.encode({"therapist_id": "t1"}), key="k")
 
 
-def test_seed_camel_case_draft_is_migrated_to_schema_1() -> None:
+def test_seed_camel_case_draft_is_migrated_to_the_current_schema() -> None:
     decoded = DRAFT_CODEC.decode(json.dumps(SEED_DRAFT), key="k")
-    assert decoded.migrated and decoded.stored_schema == 0 and decoded.schema == 1
+    assert decoded.migrated and decoded.stored_schema == 0 and decoded.schema == 2
     assert decoded.data == {
         "customer_name": "Ana Putri", "customer_whatsapp": "+62 812 3456 7890", "therapist_id": "t-ayu",
         "duration": 90, "price": 475000, "location_type": "villa", "massage_for": "partner",
         "booking_step": "collecting", "version": 4, "last_modified": 1_767_225_000_000,
         "created_at": 1_767_225_000_000,
+        "address": "", "when": None, "date": "", "starts_at": "", "whatsapp_updates": False,
     }
     BookingDraft.model_validate(decoded.data)  # the migrated shape is a valid draft
 
@@ -82,6 +83,29 @@ def test_an_enveloped_schema_0_draft_is_migrated_too() -> None:
 def test_migration_drops_choices_the_new_schema_does_not_know() -> None:
     new = draft_v0_to_v1({"therapistId": "t1", "duration": "45", "locationType": "boat", "massageFor": None})
     assert new == {"therapist_id": "t1", "booking_step": "collecting", "created_at": 0}
+
+
+SCHEMA_1_DRAFT = {"therapist_id": "t-ayu", "customer_name": "Ana Putri", "customer_whatsapp": "+6281234567890",
+                  "duration": 90, "price": 475000, "location_type": "villa", "massage_for": "partner",
+                  "booking_step": "collecting", "version": 7, "created_at": 1, "last_modified": 2}
+
+
+def test_a_schema_1_draft_gains_an_empty_address_and_no_time_choice() -> None:
+    decoded = DRAFT_CODEC.decode(Codec("draft", schema=1).encode(SCHEMA_1_DRAFT), key="k")
+    assert decoded.migrated and decoded.stored_schema == 1 and decoded.schema == 2
+    assert decoded.data == {**SCHEMA_1_DRAFT, "address": "", "when": None, "date": "", "starts_at": "",
+                            "whatsapp_updates": False}
+    draft = BookingDraft.model_validate(decoded.data)
+    assert draft.customer_name == "Ana Putri" and draft.version == 7  # nothing typed is lost
+
+
+def test_a_schema_1_draft_that_was_queued_goes_back_to_collecting_for_its_address_and_time() -> None:
+    # Its booking lacks what the server now requires: the customer completes it and orders again.
+    assert draft_v1_to_v2({**SCHEMA_1_DRAFT, "booking_step": "queued"})["booking_step"] == "collecting"
+
+
+def test_a_schema_1_draft_keeps_any_new_field_already_there() -> None:
+    assert draft_v1_to_v2({**SCHEMA_1_DRAFT, "address": "Villa Kayu"})["address"] == "Villa Kayu"
 
 
 def test_a_failing_migration_becomes_corrupt_record() -> None:

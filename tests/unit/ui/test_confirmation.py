@@ -25,11 +25,12 @@ def test_what_is_not_an_international_number_is_shown_as_it_is(odd: str) -> None
     assert whatsapp_display(odd) == odd
 
 
-def test_the_confirmation_repeats_location_and_who_it_is_for_and_the_number_grouped() -> None:
+def test_the_confirmation_repeats_location_address_and_who_it_is_for_and_the_number_grouped() -> None:
     booking = BookingRequest(therapist_id="t-ayu", customer_id="c", customer_name="Ana Putri",
                              customer_whatsapp="+6281234567890", duration=90, price=475000,
-                             location_type="hotel", massage_for="partner")
+                             location_type="hotel", massage_for="partner", address="Hotel Tugu, room 12", asap=True)
     summary, details = confirmation_details(booking, "Ayu Lestari", "IDR 475,000")
     assert summary == "90 min with Ayu Lestari for IDR 475,000."
-    assert details == [("Location", "Hotel"), ("Massage for", "My partner"), ("Name", "Ana Putri"),
+    assert details == [("Location", "Hotel"), ("Address", "Hotel Tugu, room 12"), ("Massage for", "My partner"),
+                       ("Name", "Ana Putri"),
                        ("WhatsApp", "+62 812 3456 7890")]
