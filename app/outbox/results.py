@@ -62,6 +62,9 @@ class SyncSnapshot:
 class Request:
     path: str  # under the API base, e.g. "bookings"
     headers: dict[str, str] = field(default_factory=dict)
+    # What is POSTed when it is not the entry's own body (a booking action keeps its booking id and
+    # action in the entry, and sends only {"reason": ...}).
+    body: dict[str, Any] | None = None
 
 
 class Delivery(Protocol):
@@ -80,3 +83,7 @@ class Delivery(Protocol):
 
     def finished_elsewhere(self, entry: OutboxEntry) -> SyncResult:
         """Another tab finished ``entry`` while this one waited to claim it."""
+
+    # Optional: ``conflicted(entry, response) -> SyncResult``. A kind for which a 409 is a final answer
+    # (a booking action on a booking that changed meanwhile) has it: the entry is removed and the delivery
+    # says what happened. Without it a 409 parks the entry until the person decides.

@@ -198,7 +198,9 @@ class OutboxSender:
                    **self.credentials(), **target.headers}
         try:
             response = await self.transport.request("POST", api_url(self.api_base, target.path),
-                                                    headers=headers, body=json.dumps(claimed.body))
+                                                    headers=headers,
+                                                    body=json.dumps(claimed.body if target.body is None
+                                                                    else target.body))
         except NetworkError as error:
             return self._retry_later(claimed, f"no connection ({error})", None, delivery.texts.offline)
         except BaseException:
@@ -221,6 +223,9 @@ class OutboxSender:
                                 message=texts.rejected, idempotency_key=entry.key)
             delivery.refused(entry, result)
             return result
+        if outcome is Outcome.CONFLICT and hasattr(delivery, "conflicted"):
+            self._finish(entry, None)  # a final answer for this kind: removed, the delivery keeps what it needs
+            return delivery.conflicted(entry, response)
         if outcome is Outcome.CONFLICT:
             return self._park(entry, answered(409), texts.conflict, server_errors(response.text))
         retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.now_ms())
