@@ -253,8 +253,9 @@ class InboxView:
         listing = self.el("bookings")
         focused = self.document.activeElement
         had_focus = bool(focused) and listing.contains(focused)
-        focus_booking = str(focused.dataset.booking or "") if had_focus else ""
-        focus_action = str(focused.dataset.action or "") if had_focus else ""
+        # getAttribute, not dataset: a missing data- attribute is an AttributeError through the proxy.
+        focus_booking = str(focused.getAttribute("data-booking") or "") if had_focus else ""
+        focus_action = str(focused.getAttribute("data-action") or "") if had_focus else ""
         items = [self._booking_item(card) for card in cards]
         if not items:
             items = [self._make("li", "bookings__empty", translate(empty))]
@@ -272,10 +273,8 @@ class InboxView:
         status = self._make("p", "booking-card__status", translate(card.status))
         status.dataset.status = card.status_key
         item.append(status)
-        details = self._make("dl", "booking-card__details")
-        for label, value in card.pairs:
-            details.append(self._make("dt", "", translate(label)), self._make("dd", "", _ours(value)))
-        item.append(details)
+        # What is on its way and the buttons come right under the status (the details can be long and
+        # the list scrolls): the therapist answers without hunting for the buttons.
         if card.sending:
             sending = self._make("p", "booking-card__sending", translate(card.sending))
             sending.dataset.status = card.sending
@@ -292,6 +291,10 @@ class InboxView:
                 button.dataset.booking = card.id
                 actions.append(button)
             item.append(actions)
+        details = self._make("dl", "booking-card__details")
+        for label, value in card.pairs:
+            details.append(self._make("dt", "", translate(label)), self._make("dd", "", _ours(value)))
+        item.append(details)
         return item
 
     # --- upcoming bookings --------------------------------------------------------------------
