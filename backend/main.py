@@ -9,6 +9,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from backend.api import api_router
 from backend.core.bodies import UUID4_PATTERN
 from backend.services.catalog import Catalog
+from backend.services.expiry import sweep_forever
 from backend.core.config import Settings
 from backend.db.engine import open_database
 from backend.api.errors import install_error_handlers
@@ -34,8 +36,15 @@ from backend.site.serve import site_router
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database.migrate()
-    app.state.notifier.bind(asyncio.get_running_loop())
+    loop = asyncio.get_running_loop()
+    app.state.notifier.bind(loop)
+    # Requests nobody answered expire on time, even when nobody polls (backend.services.expiry).
+    sweep = loop.create_task(sweep_forever(app.state.database, app.state.notifier,
+                                           app.state.settings.booking_sweep_interval), name="expiry-sweep")
     yield
+    sweep.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweep
     app.state.notifier.close()
     app.state.limits.close()
     app.state.database.close()

@@ -1,9 +1,12 @@
 """``/api/bookings``: create a booking exactly once, read it back, prefill from the last one.
 
-    POST /api/bookings                      Idempotency-Key + BookingRequest → 201 BookingCreated
-                                            (customer bearer token required: it must own, or now
-                                            claims, customer_id; a new booking starts/updates its
-                                            conversation)
+    POST /api/bookings                      Idempotency-Key + BookingRequest → 201 BookingCreated,
+                                            status "requested", holding its time until the therapist
+                                            answers or ``expires_at``; 409 {"detail", "field":
+                                            "starts_at"} when the time is not free, 422 on starts_at
+                                            when it is never offered (customer bearer token required:
+                                            it must own, or now claims, customer_id; a new booking
+                                            starts/updates its conversation, with a system message)
     GET  /api/bookings/last?customer_id=…   → LastBooking; the token must own customer_id; 404 when
                                             the customer has none
     GET  /api/bookings/{id}                 → BookingCreated, only to the token owning its customer;
@@ -26,7 +29,7 @@ from backend.crud import bookings as crud
 from backend.crud import customers
 from backend.services import bookings as booking_service
 from backend.services import idempotency
-from backend.api.chat_common import TOO_MANY, therapist_topic
+from backend.api.chat_common import TOO_MANY
 from backend.api.auth import BookingOwner, CustomerToken, CustomerWriteLimit, OwnedCustomerId
 from backend.api.deps import (
     AdminAccess,
@@ -36,8 +39,10 @@ from backend.api.deps import (
     IdempotencyKey,
     LimitsDep,
     NotifierDep,
+    SettingsDep,
 )
-from backend.core.errors import ApiError, ErrorBody, ValidationErrorBody
+from backend.core.errors import ApiError, ConflictBody, ErrorBody, ValidationErrorBody
+from backend.services.booking_events import wake
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 
@@ -51,6 +56,7 @@ FORBIDDEN: dict[int | str, dict[str, Any]] = {
 CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Idempotency-Key missing, empty or too long"},
     **UNAUTHORIZED, **FORBIDDEN,
+    409: {"model": ConflictBody, "description": "The time is not free (field: starts_at)"},
     413: {"model": ErrorBody, "description": "Body larger than 16 KB"},
     **INVALID, **TOO_MANY,
 }
@@ -71,12 +77,15 @@ class BookingList(BaseModel):
              openapi_extra=CREATE_OPENAPI, dependencies=[CustomerWriteLimit, BookingOwner],
              summary="Create a booking (once per Idempotency-Key)")
 def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalog: CatalogDep,
-                   notifier: NotifierDep, response: Response) -> BookingCreated:
-    created, replayed = booking_service.create_booking(conn, catalog, key, booking)
+                   notifier: NotifierDep, settings: SettingsDep, response: Response) -> BookingCreated:
+    created, replayed, expired = booking_service.create_booking(
+        conn, catalog, key, booking, ttl_ms=settings.booking_request_ttl * 1000)
+    for booking_expired in expired:
+        wake(notifier, booking_expired)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     else:
-        notifier.publish(therapist_topic(created.booking.therapist_id))
+        wake(notifier, created)
     return created
 
 

@@ -23,7 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from backend.core.errors import ApiError, FieldError, InvalidRequest, field_errors, validation_response
+from backend.core.errors import ApiError, Conflict, FieldError, InvalidRequest, field_errors, validation_response
 from backend.db.errors import DATABASE_ERRORS, INVALID_VALUE_ERRORS, is_unavailable
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,8 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     if isinstance(exc, InvalidRequest):
         return validation_response(exc.errors, exc.detail)
+    if isinstance(exc, Conflict):
+        return JSONResponse(exc.body(), status_code=409)
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 

@@ -26,6 +26,9 @@
 | REQUEST_READ_TIMEOUT  | 10                        | seconds a client has to send a whole request     |
 | MAX_CONNECTIONS       | 1000                      | open connections (or requests) before 503        |
 | MAX_CONNECTIONS_PER_CLIENT | 64                   | open connections per peer address (not proxies)  |
+| BOOKING_REQUEST_TTL   | 1800                      | seconds a booking request waits for the therapist's |
+|                       |                           | answer before it expires (or its start, if sooner) |
+| BOOKING_SWEEP_INTERVAL | 1                        | seconds between two looks for overdue requests    |
 
 The request body limit is a setting too (not read from the environment), so tests can change it.
 
@@ -88,6 +91,8 @@ class Settings(BaseSettings):
     request_read_timeout: float = Field(10.0, gt=0, le=30, **_env("REQUEST_READ_TIMEOUT"))
     max_connections: int = Field(1000, ge=1, **_env("MAX_CONNECTIONS"))
     max_connections_per_client: int = Field(64, ge=1, **_env("MAX_CONNECTIONS_PER_CLIENT"))
+    booking_request_ttl: int = Field(1800, ge=1, le=30 * 24 * 3600, **_env("BOOKING_REQUEST_TTL"))
+    booking_sweep_interval: float = Field(1.0, gt=0, le=60, **_env("BOOKING_SWEEP_INTERVAL"))
     max_buffered_bytes: int = 64 * 1024
     site_root: Path = Field(ROOT, **_env("SITE_ROOT"))  # the page's files: the repository, or a build
     catalog_path: Path = Field(ROOT / "static" / "data" / "therapists.json", **_env("CATALOG_PATH"))

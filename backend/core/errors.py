@@ -9,7 +9,9 @@ Shapes (``detail`` is always a sentence a person can read)::
 ``null`` for a problem with the request as a whole (not JSON, Idempotency-Key reused).
 
     ApiError                     raised by routes; becomes {"detail": ...} with its status
-    └── InvalidRequest           422 with field errors (catalog checks, key reuse)
+    ├── InvalidRequest           422 with field errors (catalog checks, key reuse)
+    └── Conflict                 409 {"detail", "status": the booking's current status, or
+                                 "field": "starts_at" for a time just taken}
 
 How every other error is answered (FastAPI's own 422s, the database's 503s) is
 ``backend.api.errors``.
@@ -53,6 +55,29 @@ class InvalidRequest(ApiError):
     def __init__(self, errors: Sequence[FieldError], detail: str | None = None) -> None:
         super().__init__(422, detail or _summary(errors))
         self.errors = list(errors)
+
+
+class Conflict(ApiError):
+    """409: the booking is not in a status that allows this (``status``), or the time is taken (``field``)."""
+
+    def __init__(self, detail: str, *, status: str | None = None, field: str | None = None) -> None:
+        super().__init__(409, detail)
+        self.status = status
+        self.field = field
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"detail": self.detail}
+        if self.status is not None:
+            body["status"] = self.status
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+class ConflictBody(BaseModel):
+    detail: str
+    status: str | None = None
+    field: str | None = None
 
 
 def _summary(errors: Sequence[FieldError]) -> str:

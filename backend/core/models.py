@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,13 +59,15 @@ class Session:
 class MessagePublic(BaseModel):
     id: str
     session_id: str
-    sender_type: Literal["customer", "therapist"]
+    sender_type: Literal["customer", "therapist", "system"]
     sender_id: str
     message: str
     timestamp: int = Field(description="The sender's clock, epoch ms")
     server_time: int = Field(description="When the server stored it, epoch ms")
     seq: int = Field(description="Strictly increasing within the conversation")
     read: bool | None = Field(description="Customer messages: read by the therapist; null for replies")
+    event: dict[str, Any] | None = Field(None, description="System messages: what happened to a booking "
+                                                            "(app.domain.models.BookingEvent)")
 
 
 class MessagePage(BaseModel):
@@ -90,11 +92,12 @@ class ConversationSummary(BaseModel):
     customer_id: str
     customer_name: str
     last_message: str = Field(max_length=SNIPPET_MAX)
-    last_sender_type: Literal["customer", "therapist"] | None
+    last_sender_type: Literal["customer", "therapist", "system"] | None
     last_activity: int
     unread: int
     whatsapp_ending: str | None = Field(None, description="The last four digits of the latest booking's "
                                                           "WhatsApp number; null before a booking")
+    requests_waiting: int = Field(0, description="This customer's booking requests waiting for an answer")
 
 
 class ConversationList(BaseModel):

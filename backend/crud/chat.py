@@ -39,7 +39,8 @@ from backend.db.engine import INTEGRITY_ERRORS, snapshot, transaction
 PAGE_MAX = 200  # messages per answer; the cursor continues from the last one returned
 LIST_MAX = 200  # conversations per answer, newest activity first
 NEW_CUSTOMER = "New customer"
-_MESSAGE_COLUMNS = "session_id, seq, id, sender_type, sender_id, message, timestamp, server_time"
+_INSERT_COLUMNS = "session_id, seq, id, sender_type, sender_id, message, timestamp, server_time"
+_MESSAGE_COLUMNS = _INSERT_COLUMNS + ", event_json"
 
 
 class ConversationMissing(LookupError):
@@ -60,7 +61,8 @@ def _public(row: Any, read_through: int) -> MessagePublic:
     return MessagePublic(id=row.id, session_id=row.session_id, sender_type=row.sender_type,
                          sender_id=row.sender_id, message=row.message, timestamp=row.timestamp,
                          server_time=row.server_time, seq=row.seq,
-                         read=(row.seq <= read_through) if customer else None)
+                         read=(row.seq <= read_through) if customer else None,
+                         event=json.loads(row.event_json) if row.event_json else None)
 
 
 def _find(conn: Connection, session_id: str, message_id: str) -> Any | None:
@@ -102,7 +104,7 @@ def add_message(conn: Connection, session: Session, new: NewMessage, *,
                 {"now": now, "m": snippet(new.message), "st": new.sender_type, "s": session.session_id}).scalar()
             if seq is None:
                 raise ConversationMissing(session.session_id)
-            conn.execute(text(f"INSERT INTO messages ({_MESSAGE_COLUMNS})"
+            conn.execute(text(f"INSERT INTO messages ({_INSERT_COLUMNS})"
                               " VALUES (:s, :seq, :id, :st, :sid, :m, :ts, :now)"),
                          {"s": session.session_id, "seq": seq, "id": new.id, "st": new.sender_type,
                           "sid": new.sender_id, "m": new.message, "ts": new.timestamp, "now": now})
@@ -196,6 +198,26 @@ def note_booking(conn: Connection, session: Session, *, customer_name: str, dura
          "now": now, "line": f"Booking: {duration} min"})
 
 
+def add_system_message(conn: Connection, session: Session, *, message_id: str, message: str,
+                       event: dict[str, Any], now: int) -> None:
+    """A line from the system (a booking's change) at the end of the conversation, inside the
+    caller's transaction (the change and its line commit together, or neither). Once per id."""
+    conn.execute(text(
+        "INSERT INTO conversations (session_id, therapist_id, customer_id, created_at, last_activity, version)"
+        " VALUES (:s, :t, :c, :now, :now, 0) ON CONFLICT (session_id) DO NOTHING"),
+        {"s": session.session_id, "t": session.therapist_id, "c": session.customer_id, "now": now})
+    if _find(conn, session.session_id, message_id) is not None:
+        return
+    seq = conn.execute(text(
+        "UPDATE conversations SET last_seq = last_seq + 1, last_activity = :now, last_message = :m,"
+        " last_sender_type = 'system', version = version + 1 WHERE session_id = :s RETURNING last_seq"),
+        {"now": now, "m": snippet(message), "s": session.session_id}).scalar_one()
+    conn.execute(text(f"INSERT INTO messages ({_MESSAGE_COLUMNS})"
+                      " VALUES (:s, :seq, :id, 'system', 'system', :m, :now, :now, :event)"),
+                 {"s": session.session_id, "seq": seq, "id": message_id, "m": message, "now": now,
+                  "event": json.dumps(event, separators=(",", ":"))})
+
+
 def _whatsapp_ending(booking_json: str | None) -> str | None:
     """The last four digits of the latest booking's WhatsApp number: two customers with one name
     are told apart in the list. None before a booking."""
@@ -212,15 +234,20 @@ def conversation_list(conn: Connection, therapist_id: str) -> ConversationList:
             " c.last_activity, (SELECT COUNT(*) FROM messages m WHERE m.session_id = c.session_id"
             "  AND m.sender_type = 'customer' AND m.seq > c.read_through) AS unread,"
             " (SELECT b.booking_json FROM bookings b WHERE b.customer_id = c.customer_id"
-            "  AND b.therapist_id = c.therapist_id ORDER BY b.created_at DESC, b.seq DESC LIMIT 1) AS last_booking"
+            "  AND b.therapist_id = c.therapist_id ORDER BY b.created_at DESC, b.seq DESC LIMIT 1) AS last_booking,"
+            " (SELECT COUNT(*) FROM bookings w WHERE w.customer_id = c.customer_id AND w.therapist_id = c.therapist_id"
+            "  AND w.status = 'requested') AS requests_waiting"
             " FROM conversations c WHERE c.therapist_id = :t"
-            " ORDER BY c.last_activity DESC, c.session_id LIMIT :limit"), {"t": therapist_id, "limit": LIST_MAX}).all()
+            # Conversations with a request waiting for an answer first, then the newest activity.
+            " ORDER BY CASE WHEN EXISTS (SELECT 1 FROM bookings w WHERE w.customer_id = c.customer_id"
+            "  AND w.therapist_id = c.therapist_id AND w.status = 'requested') THEN 0 ELSE 1 END,"
+            " c.last_activity DESC, c.session_id LIMIT :limit"), {"t": therapist_id, "limit": LIST_MAX}).all()
         total = conn.execute(text("SELECT COALESCE(SUM(version), 0) FROM conversations WHERE therapist_id = :t"),
                              {"t": therapist_id}).scalar_one()
     conversations = [ConversationSummary(
         session_id=row.session_id, customer_id=row.customer_id,
         customer_name=row.customer_name or NEW_CUSTOMER, last_message=row.last_message,
         last_sender_type=row.last_sender_type, last_activity=row.last_activity, unread=row.unread,
-        whatsapp_ending=_whatsapp_ending(row.last_booking),
+        whatsapp_ending=_whatsapp_ending(row.last_booking), requests_waiting=row.requests_waiting,
     ) for row in rows]
     return ConversationList(conversations=conversations, cursor=f"c.{total}")

@@ -38,11 +38,16 @@ from tests.support import postgres
 from tests.support.database import SCHEMA_VERSION, age_schema, is_postgres_url, schema_version, translate
 from tests.support.server import ROOT, running_server
 
+# The tests' catalog: the real one's therapists and prices, but Ayu (and Wayan, for races and random
+# sequences) work around the clock for a year ahead, so the hundreds of "as soon as possible"
+# requests a test session makes all find a free time; Made and Sari keep the real hours.
+TEST_CATALOG = ROOT / "tests" / "support" / "therapists.json"
 # Never inherit these from the developer's shell: the tests decide. The rate limits are generous
 # here; tests of the limits start their own server with small ones (tests/backend/test_rate_limits.py).
 QUIET_ENV = {"BOOKING_ADMIN_TOKEN": "", "CORS_ALLOW_ORIGINS": "", "WORKERS": "1", "FRAME_ANCESTORS": "",
              "TRUSTED_PROXIES": "", "API_DOCS": "0", "RATE_LIMIT_WRITES": "1000000",
-             "RATE_LIMIT_AUTH_FAILURES": "1000000", "MAX_CONNECTIONS_PER_CLIENT": "1000"}
+             "RATE_LIMIT_AUTH_FAILURES": "1000000", "MAX_CONNECTIONS_PER_CLIENT": "1000",
+             "CATALOG_PATH": str(TEST_CATALOG), "BOOKING_REQUEST_TTL": "1800", "BOOKING_SWEEP_INTERVAL": "1"}
 ENGINES = ("sqlite", "postgresql")
 # The skip reason tests/conftest.py counts for the run's summary.
 SKIPPED_POSTGRES = "SKIP_POSTGRES=1: not run on PostgreSQL (asked for)"
@@ -128,11 +133,18 @@ def auth_for(customer_id: str) -> dict[str, str]:
     return bearer(token_for(customer_id))
 
 
+ADDRESS = "Villa Kayu, Jl. Raya Ubud 12, gate code 4411"
+
+
 def booking(**overrides: Any) -> dict[str, Any]:
-    """A valid BookingRequest body (catalog price for Ayu, 90 min) for a fresh customer."""
+    """A valid BookingRequest body (catalog price for Ayu, 90 min, as soon as possible) for a fresh
+    customer; ``starts_at=...`` instead of asap drops ``asap``."""
     body = {"therapist_id": "t-ayu", "therapist_name": "Ayu Lestari", "customer_id": new_customer(),
             "customer_name": "Ana Putri", "customer_whatsapp": "+62 812 3456 7890", "duration": 90,
-            "price": 475000, "location_type": "villa", "massage_for": "partner"}
+            "price": 475000, "location_type": "villa", "massage_for": "partner", "address": ADDRESS,
+            "asap": True}
+    if "starts_at" in overrides:
+        del body["asap"]
     return body | overrides
 
 

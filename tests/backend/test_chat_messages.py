@@ -21,7 +21,7 @@ def test_a_new_message_is_201_with_the_stored_message_and_starts_the_conversatio
     assert stored == {"id": body["id"], "session_id": chat.session_id, "sender_type": "customer",
                       "sender_id": chat.customer_id, "message": "Is Saturday free?",
                       "timestamp": body["timestamp"], "server_time": stored["server_time"], "seq": 1,
-                      "read": False}
+                      "read": False, "event": None}
     assert before - 1000 <= stored["server_time"] <= int(time.time() * 1000) + 1000
     assert rows(server.database, "SELECT therapist_id, customer_id FROM conversations WHERE session_id = ?",
                 chat.session_id) == [("t-ayu", chat.customer_id)]

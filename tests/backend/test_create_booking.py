@@ -23,16 +23,17 @@ from tests.backend.conftest import (
 )
 
 
-def test_first_post_creates_a_confirmed_booking_with_an_unguessable_id(api: httpx.Client) -> None:
+def test_first_post_creates_a_booking_request_with_an_unguessable_id(api: httpx.Client) -> None:
     body = booking()
     before = int(time.time() * 1000)
     response = post_booking(api, body)
     assert response.status_code == 201, response.text
     created = response.json()
     assert re.fullmatch(r"bk_[A-Za-z0-9_-]{16}", created["id"])
-    assert created["status"] == "confirmed"
+    assert created["status"] == "requested"  # the therapist has not answered yet
     assert before - 1000 <= created["created_at"] <= int(time.time() * 1000) + 1000
-    assert created["booking"] == body | {"customer_whatsapp": "+6281234567890"}
+    assert created["booking"] == body | {"customer_whatsapp": "+6281234567890", "starts_at": None,
+                                         "whatsapp_updates": False}
 
 
 def test_same_key_and_body_replays_the_stored_booking_without_a_new_row(server: Server,

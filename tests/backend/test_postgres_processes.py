@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -89,6 +90,23 @@ def test_fifty_parallel_posts_of_one_key_over_two_processes_make_one_booking(
                 key) == [(1,)]
     assert rows(two_processes[0].database, "SELECT count(*) FROM bookings WHERE customer_id = ?",
                 body["customer_id"]) == [(1,)]
+
+
+def test_fifty_racing_requests_for_one_slot_over_two_processes_hold_it_once(
+        two_processes: tuple[Server, Server]) -> None:
+    """The exclusion constraint (revision 0006), not one process's lock, keeps two holds apart."""
+    wita = timezone(timedelta(hours=8))
+    day = datetime.now(wita).date() + timedelta(days=30)
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=wita)
+    calls = [_post_booking(two_processes[i % 2].url, booking(starts_at=start.isoformat()), new_key())
+             for i in range(RACERS)]
+    responses = _race(calls)
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [201] + [409] * (RACERS - 1), {r.status_code: r.text for r in responses}
+    assert all(r.json() == {"detail": "That time was just taken", "field": "starts_at"}
+               for r in responses if r.status_code == 409)
+    assert rows(two_processes[0].database, "SELECT count(*) FROM bookings WHERE therapist_id = 't-ayu'"
+                " AND starts_at = ?", int(start.timestamp() * 1000)) == [(1,)]
 
 
 def test_fifty_parallel_posts_of_one_message_id_over_two_processes_store_one_row(

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.backend.conftest import (
+    ADDRESS,
     QUIET_ENV,
     Location,
     Server,
@@ -53,8 +54,11 @@ def test_last_booking_is_404_until_the_customer_books_then_returns_reusable_fiel
     post_booking(api, booking(customer_id=customer))
     after = last(api, customer)
     assert after.status_code == 200
-    assert after.json() == {"customer_name": "Ana Putri", "customer_whatsapp": "+6281234567890",
-                            "location_type": "villa", "massage_for": "partner", "duration": 90}
+    reusable = {"customer_name": "Ana Putri", "customer_whatsapp": "+6281234567890", "location_type": "villa",
+                "massage_for": "partner", "duration": 90, "address": ADDRESS}
+    assert {name: after.json()[name] for name in reusable} == reusable
+    # ...and the booking itself, so a page reloaded elsewhere shows its status.
+    assert after.json()["status"] == "requested" and after.json()["time_zone_label"] == "WITA"
 
 
 def test_last_booking_is_the_most_recent_one(api: httpx.Client) -> None:

@@ -38,7 +38,8 @@ OPERATIONS = [("GET", "/api/health"), ("POST", "/api/bookings"), ("GET", "/api/b
               ("POST", CONVERSATION), ("GET", CONVERSATION), ("POST", "/api/conversations/{session_id}/read"),
               ("GET", "/api/therapist/me"), ("GET", "/api/therapist/conversations"),
               ("GET", THERAPIST_CONVERSATION + "/messages"), ("POST", THERAPIST_CONVERSATION + "/messages"),
-              ("POST", THERAPIST_CONVERSATION + "/read"), ("GET", THERAPIST_CONVERSATION + "/bookings")]
+              ("POST", THERAPIST_CONVERSATION + "/read"), ("GET", THERAPIST_CONVERSATION + "/bookings"),
+              ("GET", "/api/therapists/{therapist_id}/slots")]
 # Negative mode needs a constraint to break: /api/health and /api/therapist/me have no input, and a
 # booking id is any string.
 RUNS = [(method, path, GenerationMode.POSITIVE) for method, path in OPERATIONS] + [

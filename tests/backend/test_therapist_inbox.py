@@ -17,13 +17,17 @@ def test_a_booking_without_a_message_shows_up_with_the_customers_name_and_its_bo
     created = post_booking(api, booking(customer_id=chat.customer_id, customer_name="Wayan Sudra")).json()
     entry = _entry(api, chat.therapist_auth, chat.session_id)
     assert entry == {"session_id": chat.session_id, "customer_id": chat.customer_id,
-                     "customer_name": "Wayan Sudra", "last_message": "Booking: 90 min",
-                     "last_sender_type": None, "last_activity": entry["last_activity"], "unread": 0,
-                     "whatsapp_ending": created["booking"]["customer_whatsapp"][-4:]}
+                     "customer_name": "Wayan Sudra", "last_message": entry["last_message"],
+                     "last_sender_type": "system", "last_activity": entry["last_activity"], "unread": 0,
+                     "whatsapp_ending": created["booking"]["customer_whatsapp"][-4:], "requests_waiting": 1}
+    assert str(entry["last_message"]).startswith("Wayan Sudra requested a booking for ")
     assert abs(entry["last_activity"] - created["created_at"]) < 5_000  # type: ignore[operator]
     history = api.get(chat.therapist_path + "/bookings", headers=chat.therapist_auth)
     assert history.status_code == 200 and history.json() == {"bookings": [created]}
-    assert api.get(chat.therapist_path + "/messages", headers=chat.therapist_auth).json()["messages"] == []
+    # The request is the conversation's one line so far: a system message carrying its event.
+    [line] = api.get(chat.therapist_path + "/messages", headers=chat.therapist_auth).json()["messages"]
+    assert (line["sender_type"], line["event"]["status"], line["event"]["booking_id"]) == (
+        "system", "requested", created["id"])
 
 
 def test_a_replayed_booking_does_not_touch_the_conversation_again(server: Server, api: httpx.Client,
@@ -59,7 +63,7 @@ def test_unread_counts_customer_messages_until_the_therapist_reads_them(api: htt
     assert api.post(chat.therapist_path + "/read", headers=chat.therapist_auth).json() == {"read_through": 5}
 
 
-def test_conversations_are_listed_newest_activity_first_with_the_latest_bookings_name(
+def test_conversations_with_waiting_requests_come_first_then_newest_activity_with_the_latest_bookings_name(
         server: Server, api: httpx.Client, chat: Chat) -> None:
     other_id = new_customer()
     other = Chat(server, other_id, auth_for(other_id), chat.therapist_auth)
@@ -67,13 +71,18 @@ def test_conversations_are_listed_newest_activity_first_with_the_latest_bookings
     other.send(api, "I am newer")
     listing = api.get("/api/therapist/conversations", headers=chat.therapist_auth).json()["conversations"]
     ids = [c["session_id"] for c in listing]
-    assert ids.index(other.session_id) < ids.index(chat.session_id)
-    activity = [c["last_activity"] for c in listing]
-    assert activity == sorted(activity, reverse=True)
+    # A request waiting for an answer comes first; then the newest activity first, in each group.
+    assert ids.index(chat.session_id) < ids.index(other.session_id)
+    waiting = [c["requests_waiting"] > 0 for c in listing]
+    assert waiting == sorted(waiting, reverse=True)
+    for group in (True, False):
+        activity = [c["last_activity"] for c in listing if (c["requests_waiting"] > 0) == group]
+        assert activity == sorted(activity, reverse=True)
     post_booking(api, booking(customer_id=chat.customer_id, customer_name="Second Name", duration=60,
                               price=350000))
     entry = _entry(api, chat.therapist_auth, chat.session_id)
-    assert (entry["customer_name"], entry["last_message"]) == ("Second Name", "Booking: 60 min")
+    assert entry["customer_name"] == "Second Name" and entry["requests_waiting"] == 2
+    assert str(entry["last_message"]).startswith("Second Name requested a booking for ")
     history = api.get(chat.therapist_path + "/bookings", headers=chat.therapist_auth).json()["bookings"]
     assert [b["booking"]["customer_name"] for b in history] == ["Second Name", "First Name"]
 
