@@ -303,7 +303,12 @@ CANCELLED_BY = {"customer": Text("Cancelled by the customer"), "therapist": Text
 BOOKING_ACTIONS = {"accept": Text("Accept"), "decline": Text("Decline"), "cancel": Text("Cancel"),
                    "complete": Text("Mark completed")}
 DECLINE_REASONS = (Text("Fully booked"), Text("Too far"), Text("Not available then"))
-REASON_OTHER = Text("Other reason")
+
+
+def known_reason(reason: str) -> str:
+    """A reason from the short list is sent in English and read in the reader's language; any other
+    reason is what a person wrote, shown as written."""
+    return next((ours for ours in DECLINE_REASONS if ours == reason), reason)
 REASON_MISSING = Text("Please choose or write a reason: the customer reads it.")
 
 
@@ -364,7 +369,7 @@ def booking_event(event_status: str, by: str, *, customer: str, when: str, reaso
         ("completed", "therapist"): Text("You marked the booking on {when} completed", when=when),
     }.get((event_status, by), "")
     if said and reason:
-        return Text("{said} (“{reason}”)", said=said, reason=reason)
+        return Text("{said} (“{reason}”)", said=said, reason=known_reason(reason))
     return said
 
 # --- a background task failed (app.domain.tasks) ------------------------------------------------

@@ -66,7 +66,7 @@ def booking_row(created: BookingCreated, now_ms: int, sending: ActionStatus | No
     return BookingRow(created.id, when(created.starts_at, created.time_zone_label),
                       words.minutes(created.booking.duration), getattr(created.booking, "address", ""),
                       _status_words(created),
-                      created.status_reason, offered, sending)
+                      words.known_reason(created.status_reason), offered, sending)
 
 
 @dataclass(frozen=True)

@@ -281,5 +281,8 @@ def test_the_new_words_are_translated() -> None:
         said = translate(when(datetime.fromisoformat("2026-12-09T15:00:00+08:00"), "WITA"))
         assert said == "Rab 9 Des, 15.00 WITA"
         assert translate(words.request_waiting(1)) != "Request waiting"
+        # A reason from the short list is sent in English and read in the reader's language:
+        assert translate(words.known_reason("Too far")) == "Terlalu jauh"
+        assert translate(words.known_reason("My own words")) == "My own words"
     finally:
         i18n.use("en")
