@@ -39,6 +39,7 @@ class ListRow:
     unread: int
     current: bool
     who: str = ""  # "WhatsApp …7890" / "No booking yet": two customers with one name differ here
+    waiting: str = ""  # "Request waiting": the therapist has a request to answer here
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,28 @@ class LogRow:
     actionable: bool = False
 
 
+@dataclass(frozen=True)
+class BookingCard:
+    """One booking of the open conversation, worded."""
+
+    id: str
+    status: str
+    status_key: str  # the booking's status ("requested", ...), for the page's colours
+    pairs: tuple[tuple[str, str], ...]
+    sending: str = ""  # an answer on its way: "Sending…" / "Waiting for network" / "Not sent"
+    sending_reason: str = ""
+    actions: tuple[tuple[str, str], ...] = ()  # (action, button label)
+
+
+@dataclass(frozen=True)
+class UpcomingItem:
+    id: str
+    time: str
+    customer: str
+    duration: str
+    address: str
+
+
 class InboxView:
     def __init__(self, document) -> None:
         self.document = document
@@ -59,6 +82,7 @@ class InboxView:
         self._rows: dict[str, tuple[object, tuple]] = {}  # conversation items by session id
         self._list_order: list[str] = []
         self._bookings: tuple | None = None
+        self._upcoming: tuple | None = None
         self._log: dict[str, tuple[object, LogRow]] = {}  # message items by message id
         self._log_order: list[str] = []
         self._texts: dict[str, str] = {}  # what set_text was given, per element id
@@ -93,6 +117,7 @@ class InboxView:
         self._rows = {session_id: (item, None) for session_id, (item, _) in self._rows.items()}
         self._log = {message_id: (item, None) for message_id, (item, _) in self._log.items()}
         self._bookings = None
+        self._upcoming = None
 
     def show(self, element_id: str, visible: bool = True) -> None:
         element = self.el(element_id)
@@ -106,7 +131,7 @@ class InboxView:
         items = []
         for row in rows:
             known = self._rows.get(row.session_id)
-            signature = (row.name, row.who, row.snippet, row.time, row.unread, row.current)
+            signature = (row.name, row.who, row.snippet, row.time, row.unread, row.current, row.waiting)
             if known is None or known[1] != signature:
                 item = known[0] if known else self._make("li", "conversations__item")
                 self._fill_list_item(item, row)
@@ -145,6 +170,8 @@ class InboxView:
                          self._make("span", "visually-hidden", translate(UNREAD)))
             foot.append(badge)
         button.append(head, foot)
+        if row.waiting:
+            button.append(self._make("span", "conversation__waiting", translate(row.waiting)))
         focused = self.document.activeElement
         had_focus = bool(focused) and item.contains(focused)
         item.replaceChildren(button)
@@ -213,21 +240,88 @@ class InboxView:
         listing = self.el("messages")
         listing.scrollTop = listing.scrollHeight
 
-    def render_bookings(self, rows: list[list[tuple[str, str]]], empty: str) -> None:
-        """Each booking as pairs of (label, value), in a description list per booking."""
-        signature = (tuple(tuple(pairs) for pairs in rows), empty)
+    def render_bookings(self, cards: list[BookingCard], empty: str) -> None:
+        """Each booking: its status, its details as (label, value) pairs, what is on its way, its buttons.
+
+        The therapist's focus survives a re-render: on the same button if it is still there, else on
+        the booking's card (an answered request loses its Accept button).
+        """
+        signature = (tuple(cards), empty)
         if signature == self._bookings:
             return
         self._bookings = signature
         listing = self.el("bookings")
-        items = []
-        for pairs in rows:
-            item = self._make("li", "booking-card")
-            details = self._make("dl", "booking-card__details")
-            for label, value in pairs:
-                details.append(self._make("dt", "", translate(label)), self._make("dd", "", _ours(value)))
-            item.append(details)
-            items.append(item)
+        focused = self.document.activeElement
+        had_focus = bool(focused) and listing.contains(focused)
+        # getAttribute, not dataset: a missing data- attribute is an AttributeError through the proxy.
+        focus_booking = str(focused.getAttribute("data-booking") or "") if had_focus else ""
+        focus_action = str(focused.getAttribute("data-action") or "") if had_focus else ""
+        items = [self._booking_item(card) for card in cards]
         if not items:
             items = [self._make("li", "bookings__empty", translate(empty))]
         listing.replaceChildren(*items)
+        if focus_booking:
+            target = (listing.querySelector(f"button[data-booking='{focus_booking}'][data-action='{focus_action}']")
+                      or listing.querySelector(f"li[data-booking='{focus_booking}']"))
+            if target:
+                target.focus()
+
+    def _booking_item(self, card: BookingCard):
+        item = self._make("li", "booking-card")
+        item.dataset.booking = card.id
+        item.tabIndex = -1  # where the focus goes when the button pressed is gone
+        status = self._make("p", "booking-card__status", translate(card.status))
+        status.dataset.status = card.status_key
+        item.append(status)
+        # What is on its way and the buttons come right under the status (the details can be long and
+        # the list scrolls): the therapist answers without hunting for the buttons.
+        if card.sending:
+            sending = self._make("p", "booking-card__sending", translate(card.sending))
+            sending.dataset.status = card.sending
+            item.append(sending)
+        if card.sending_reason:
+            item.append(self._make("p", "booking-card__reason", translate_or(card.sending_reason, SERVER_REFUSED)))
+        if card.actions:
+            actions = self._make("div", "booking-card__actions")
+            for action, label in card.actions:
+                button = self._make("button", "button button--small" + (" button--primary" if action == "accept"
+                                                                      else ""), translate(label))
+                button.type = "button"
+                button.dataset.action = action
+                button.dataset.booking = card.id
+                actions.append(button)
+            item.append(actions)
+        details = self._make("dl", "booking-card__details")
+        for label, value in card.pairs:
+            details.append(self._make("dt", "", translate(label)), self._make("dd", "", _ours(value)))
+        item.append(details)
+        return item
+
+    # --- upcoming bookings --------------------------------------------------------------------
+
+    def render_upcoming(self, days: list[tuple[str, tuple[UpcomingItem, ...]]], empty: str) -> None:
+        """Days (a heading each) of bookings, earliest first; ``empty`` when there are none."""
+        signature = (tuple(days), empty)
+        if signature == self._upcoming:
+            return
+        self._upcoming = signature
+        listing = self.el("upcoming")
+        items = []
+        for heading, bookings in days:
+            day = self._make("li", "upcoming__day")
+            title = self._make("h3", "upcoming__heading", translate(heading))
+            rows = self._make("ul", "upcoming__bookings")
+            for booking in bookings:
+                row = self._make("li", "upcoming__booking")
+                row.dataset.booking = booking.id
+                head = self._make("span", "upcoming__head")
+                head.append(self._make("span", "upcoming__time", translate(booking.time)),
+                            self._make("span", "upcoming__name", booking.customer),
+                            self._make("span", "upcoming__duration", translate(booking.duration)))
+                row.append(head, self._make("span", "upcoming__address", booking.address))
+                rows.append(row)
+            day.append(title, rows)
+            items.append(day)
+        listing.replaceChildren(*items)
+        self.show("upcoming-empty", not days)
+        self.set_text("upcoming-empty", empty)

@@ -18,13 +18,15 @@ import js
 from pyodide.ffi.wrappers import add_event_listener
 
 from app.browser import keyboard, language
-from app.browser.inbox_view import InboxView, ListRow, LogRow
+from app.browser.inbox_view import BookingCard, InboxView, ListRow, LogRow, UpcomingItem
 from app.domain import words
 from app.domain.i18n import Text, translate
 from app.domain.catalog import Catalog
 from app.domain.models import LOCATION_TYPES, MASSAGE_FOR, BookingCreated
 from app.domain.tasks import spawn
+from app.inbox.bookings import BookingRow
 from app.inbox.inbox import Inbox, InboxState
+from app.inbox.when import when
 
 
 TITLE = Text("Inbox · Chat Booking")  # the <title> (static/js/i18n.js says it before Python runs)
@@ -35,6 +37,7 @@ class InboxWindow:
         self.view, self.inbox, self.catalog = view, inbox, catalog
         self.clock, self.scheduler = clock, scheduler
         self._shown_session: str | None = None
+        self._asking: tuple[str, str] | None = None  # (booking id, action) the reason dialog is for
 
     def start(self) -> None:
         self.inbox.subscribe(lambda _inbox: self.render())
@@ -64,6 +67,12 @@ class InboxWindow:
                            else words.REPLY_HINT_KEYBOARD)
         on(el("reply-form"), "submit", self._reply_submit)
         on(el("messages"), "click", self._log_click)
+        on(el("bookings"), "click", self._booking_click)
+        on(el("action-form"), "submit", self._reason_submit)
+        on(el("action-back"), "click", lambda event: self.view.el("action-dialog").close())
+        on(el("action-dialog"), "close", lambda event: self._reason_closed())
+        on(el("action-reason"), "input", lambda event: self.view.set_text("action-error", ""))
+        on(el("action-reasons"), "change", lambda event: self.view.set_text("action-error", ""))
         on(js.document, "visibilitychange", self._visibility)
         on(js.window, "pagehide", self._page_hide)
         on(js.window, "online", lambda event: self.inbox.went_online())
@@ -138,6 +147,60 @@ class InboxWindow:
         else:
             self.inbox.delete_reply(message_id)
 
+    def _booking_click(self, event) -> None:
+        button = event.target.closest("button[data-action]")
+        if not button:
+            return
+        booking_id, action = str(button.dataset.booking), str(button.dataset.action)
+        if action in ("decline", "cancel"):
+            self._ask_reason(booking_id, action)
+        else:
+            spawn(self.inbox.act(booking_id, action))
+
+    def _ask_reason(self, booking_id: str, action: str) -> None:
+        """Decline and cancel say why (the customer reads it): a short list, or own words."""
+        opened = self.inbox.open
+        booking = next((b for b in opened.bookings if b.id == booking_id), None) if opened else None
+        if booking is None:
+            return
+        said = when(booking.starts_at, booking.time_zone_label)
+        self._asking = (booking_id, action)
+        view = self.view
+        view.set_text("action-title", words.decline_title(said) if action == "decline" else words.cancel_title(said))
+        view.set_text("action-confirm", words.ACTION_CONFIRM[action])
+        view.set_text("action-error", "")
+        view.el("action-form").reset()
+        dialog = view.el("action-dialog")
+        dialog.showModal()
+        view.el("action-back").focus()  # the safe choice first, as on the customer's page
+
+    def _reason_submit(self, event) -> None:
+        event.preventDefault()
+        if self._asking is None:
+            return
+        view = self.view
+        chosen = js.document.querySelector("#action-reasons input[name=reason]:checked")
+        reason = str(view.el("action-reason").value).strip() or (str(chosen.value) if chosen else "")
+        if not reason:
+            view.set_text("action-error", words.REASON_MISSING)
+            view.el("action-reason").focus()
+            return
+        booking_id, action = self._asking
+        self._asking = None
+        view.el("action-dialog").close()
+        spawn(self.inbox.act(booking_id, action, reason))
+        card = js.document.querySelector(f"#bookings li[data-booking='{booking_id}']")
+        if card:
+            card.focus()
+
+    def _reason_closed(self) -> None:
+        if self._asking is not None:  # closed without sending (Back, Escape): back to the button
+            booking_id, action = self._asking
+            self._asking = None
+            button = js.document.querySelector(f"#bookings button[data-booking='{booking_id}'][data-action='{action}']")
+            if button:
+                button.focus()
+
     def _visibility(self, event) -> None:
         self.inbox.set_visible(str(js.document.visibilityState) != "hidden")
 
@@ -170,9 +233,20 @@ class InboxWindow:
         view.set_text("list-note", words.INBOX_OFFLINE_LIST if inbox.offline or not js.navigator.onLine else "")
         view.render_list([ListRow(c.session_id, c.display_name, c.snippet,
                                   language.message_time(c.last_activity, now) if c.last_activity else "",
-                                  c.unread, opened is not None and opened.session_id == c.session_id, c.who)
+                                  c.unread, opened is not None and opened.session_id == c.session_id, c.who,
+                                  c.waiting)
                           for c in inbox.conversations.items])
+        self._render_upcoming()
         self._render_conversation(now)
+
+    def _render_upcoming(self) -> None:
+        upcoming = self.inbox.upcoming
+        days = [(heading, tuple(UpcomingItem(r.id, r.time, r.customer, r.duration, r.address) for r in rows))
+                for heading, rows in upcoming.days()]
+        empty = (words.UPCOMING_NONE if upcoming.loaded else
+                 words.UPCOMING_UNREACHABLE if upcoming.failed else words.UPCOMING_LOADING)
+        self.view.render_upcoming(days, empty)
+        self.view.set_text("upcoming-note", words.UPCOMING_STALE if upcoming.loaded and upcoming.failed else "")
 
     def _render_conversation(self, now: int) -> None:
         inbox, view, opened = self.inbox, self.view, self.inbox.open
@@ -191,7 +265,8 @@ class InboxWindow:
             view.clear_log()
             self._shown_session = opened.session_id
             view.el("reply").value = inbox.drafts.text(opened.session_id)
-        who = {"customer": translate(name), "therapist": translate(words.INBOX_YOU)}
+        who = {"customer": translate(name), "therapist": translate(words.INBOX_YOU),
+               "system": translate(words.SENDER_LABELS["system"])}
         rows = [LogRow(r.id, r.sender_type, f"{who.get(r.sender_type, who['therapist'])} · "
                        f"{language.message_time(r.timestamp, now)}", r.text, r.status, r.reason, r.actionable)
                 for r in inbox.rows()]
@@ -201,13 +276,21 @@ class InboxWindow:
             rows = [LogRow("empty", "system", "", words.INBOX_NO_MESSAGES)]
         if view.render_log(rows):
             view.scroll_log()
-        view.render_bookings([self._booking_pairs(b) for b in opened.bookings],
+        created = {b.id: b for b in opened.bookings}
+        view.render_bookings([self._booking_card(row, created[row.id]) for row in inbox.booking_rows()],
                              words.INBOX_NO_BOOKINGS if opened.bookings_loaded else words.INBOX_LOADING)
 
-    def _booking_pairs(self, created: BookingCreated) -> list[tuple[str, str]]:
+    def _booking_card(self, row: BookingRow, created: BookingCreated) -> BookingCard:
+        sending = row.sending
+        return BookingCard(row.id, row.status, created.status, tuple(self._booking_pairs(row, created)),
+                           sending.status if sending else "", sending.reason if sending else "",
+                           tuple((action, words.BOOKING_ACTIONS[action]) for action in row.actions))
+
+    def _booking_pairs(self, row: BookingRow, created: BookingCreated) -> list[tuple[str, str]]:
         booking = created.booking
-        return [(Text("Reference"), created.id), (words.FIELD_LABELS["duration"],
-                                                  Text("{minutes} min", minutes=booking.duration)),
+        reason = [(words.BOOKING_REASON, row.reason)] if row.reason else []
+        return [(words.BOOKING_WHEN, row.when), (words.FIELD_LABELS["duration"], row.duration),
+                (words.BOOKING_ADDRESS, row.address), *reason, (Text("Reference"), created.id),
                 (words.FIELD_LABELS["price"], self.catalog.format_price(booking.price)),
                 (words.FIELD_LABELS["location_type"], LOCATION_TYPES.get(booking.location_type, booking.location_type)),
                 (words.FIELD_LABELS["massage_for"], MASSAGE_FOR.get(booking.massage_for, booking.massage_for)),

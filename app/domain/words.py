@@ -283,6 +283,120 @@ INBOX_NO_BOOKING_YET = Text("No booking yet")
 def inbox_whatsapp_ending(digits: str) -> str:
     return Text("WhatsApp …{digits}", digits=digits)
 
+
+# --- the therapist's bookings (inbox.html, issue 17): one block, so merges stay easy -----------------
+
+# Short day and month names, and a time of day, as a booking's time is said ("Tue 9 Dec, 15:00 WITA").
+WEEKDAYS = (Text("Mon"), Text("Tue"), Text("Wed"), Text("Thu"), Text("Fri"), Text("Sat"), Text("Sun"))
+MONTHS = (Text("Jan"), Text("Feb"), Text("Mar"), Text("Apr"), Text("May"), Text("Jun"), Text("Jul"),
+          Text("Aug"), Text("Sep"), Text("Oct"), Text("Nov"), Text("Dec"))
+TIME_TO_BE_AGREED = Text("Time to be agreed")
+
+
+def day_name(weekday: int, day: int, month: int) -> str:
+    """"Tue 9 Dec": ``weekday`` 0 is Monday, ``month`` 1 is January."""
+    return Text("{weekday} {day} {month}", weekday=WEEKDAYS[weekday], day=day, month=MONTHS[month - 1])
+
+
+def clock_time(hour: int, minute: int) -> str:
+    return Text("{hour}:{minute}", hour=f"{hour:02d}", minute=f"{minute:02d}")
+
+
+def zoned_time(time: str, zone: str) -> str:
+    """"15:00 WITA"."""
+    return Text("{time} {zone}", time=time, zone=zone) if zone else time
+
+
+def booking_when(day: str, time: str, zone: str) -> str:
+    """"Tue 9 Dec, 15:00 WITA"."""
+    return Text("{day}, {time}", day=day, time=zoned_time(time, zone))
+
+
+def request_waiting(count: int, first: str = "") -> str:
+    """The conversation list's line for requests not answered yet (contract: contains "Request waiting")."""
+    said = Text("Request waiting") if count == 1 else Text("Request waiting ({count})", count=count)
+    return Text("{waiting} · {when}", waiting=said, when=first) if first else said
+
+
+# A booking's status as the therapist reads it.
+BOOKING_STATUS = {"requested": Text("Request waiting"), "confirmed": Text("Booking confirmed"),
+                  "declined": Text("Declined"), "expired": Text("Expired"), "cancelled": Text("Cancelled"),
+                  "completed": Text("Completed")}
+CANCELLED_BY = {"customer": Text("Cancelled by the customer"), "therapist": Text("Cancelled by you"),
+                "system": Text("Cancelled")}
+# The buttons (contracts) and what the dialog asks.
+BOOKING_ACTIONS = {"accept": Text("Accept"), "decline": Text("Decline"), "cancel": Text("Cancel"),
+                   "complete": Text("Mark completed")}
+DECLINE_REASONS = (Text("Fully booked"), Text("Too far"), Text("Not available then"))
+
+
+def known_reason(reason: str) -> str:
+    """A reason from the short list is sent in English and read in the reader's language; any other
+    reason is what a person wrote, shown as written."""
+    return next((ours for ours in DECLINE_REASONS if ours == reason), reason)
+REASON_MISSING = Text("Please choose or write a reason: the customer reads it.")
+
+
+def decline_title(when: str) -> str:
+    return Text("Decline the request for {when}?", when=when)
+
+
+def cancel_title(when: str) -> str:
+    return Text("Cancel the booking for {when}?", when=when)
+
+
+# An action on its way (the same words as a reply's), and why one was not sent.
+BOOKING_ACTION = SendTexts(
+    sent=Text("Done"),
+    offline=Text("No connection right now; it goes out as soon as you are online."),
+    busy=Text("The booking service is busy; it is kept and goes out automatically."),
+    wait=Text("The booking service asked us to wait a little; it goes out automatically."),
+    other_tab=Text("This is being sent from another open tab."),
+    unexpected=Text("We could not reach the booking service (it answered {status}); it is kept and goes out "
+                    "when you come back to this page."),
+    rejected=Text("The booking service did not accept this."),
+    rejected_fallback=Text("The booking service did not accept this."),
+    conflict=Text("This booking changed before your answer arrived."),
+    changed_after_send=Text("This booking changed before your answer arrived."),
+    handled_elsewhere=Text("This was handled in another open tab."),
+)
+
+
+def booking_now(status: str) -> str:
+    """Why an action was not sent: the booking is no longer what it was (the 409's current status)."""
+    return Text("Not possible any more: this booking is now “{status}”.",
+                status=BOOKING_STATUS.get(status, status))
+
+
+UPCOMING_NONE = Text("No confirmed bookings coming up.")
+UPCOMING_LOADING = Text("Loading your bookings…")
+UPCOMING_UNREACHABLE = Text("Your bookings could not be loaded; they show up when you are online.")
+UPCOMING_STALE = Text("No connection right now: this list may be out of date.")
+ACTION_CONFIRM = {"decline": Text("Decline request"), "cancel": Text("Cancel booking")}
+BOOKING_WHEN = Text("When")
+BOOKING_ADDRESS = Text("Address")
+BOOKING_REASON = Text("Reason")
+
+
+def minutes(count: int) -> str:
+    return Text("{minutes} min", minutes=count)
+
+
+def booking_event(event_status: str, by: str, *, customer: str, when: str, reason: str = "") -> str:
+    """A system line of the conversation, as the therapist reads it ("" when the event is unknown)."""
+    said = {
+        ("requested", "customer"): Text("{customer} asked for a booking on {when}", customer=customer, when=when),
+        ("confirmed", "therapist"): Text("You confirmed the booking on {when}", when=when),
+        ("declined", "therapist"): Text("You declined the request for {when}", when=when),
+        ("expired", "system"): Text("The request for {when} expired: nobody answered in time", when=when),
+        ("cancelled", "customer"): Text("{customer} cancelled the booking on {when}", customer=customer, when=when),
+        ("cancelled", "therapist"): Text("You cancelled the booking on {when}", when=when),
+        ("completed", "therapist"): Text("You marked the booking on {when} completed", when=when),
+    }.get((event_status, by), "")
+    if said and reason:
+        return Text("{said} (“{reason}”)", said=said, reason=known_reason(reason))
+    return said
+
 # --- a background task failed (app.domain.tasks) ------------------------------------------------
 
 BACKGROUND_TASK_FAILED = Text("Something went wrong in the background ({detail}). Your draft is kept; "

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.domain.models import BookingCreated, MessagePage, ServerMessage
+from app.inbox.bookings import read_bookings
 
 
 class OpenConversation:
@@ -35,6 +36,8 @@ class OpenConversation:
         self.loaded = False  # the first answer came
         self.bookings: list[BookingCreated] = []
         self.bookings_loaded = False
+        # True after an answer (not the first) brought a system message: a booking changed, read them again.
+        self.bookings_changed = False
 
     def ordered(self) -> list[ServerMessage]:
         return sorted(self.messages.values(), key=lambda m: m.seq)
@@ -45,6 +48,8 @@ class OpenConversation:
             page = MessagePage.model_validate(data)
         except ValidationError:
             return None
+        self.bookings_changed = self.loaded and any(
+            m.sender_type == "system" and m.id not in self.messages for m in page.messages)
         for message in page.messages:
             self.messages[message.id] = message
         self.read_through = max(self.read_through, page.read_through)
@@ -78,11 +83,9 @@ class OpenConversation:
         """The mark did not get through: ask again after the next answer."""
         self.read_requested = self.read_through
 
+    def put_booking(self, created: BookingCreated) -> None:
+        """The server's answer to an action: this booking as it is now (before the list is read again)."""
+        self.bookings = [created if b.id == created.id else b for b in self.bookings]
+
     def set_bookings(self, data: dict[str, Any]) -> None:
-        found = []
-        for item in data.get("bookings") or []:
-            try:
-                found.append(BookingCreated.model_validate(item))
-            except ValidationError:
-                continue  # one unreadable booking must not hide the others
-        self.bookings, self.bookings_loaded = found, True
+        self.bookings, self.bookings_loaded = read_bookings(data), True

@@ -1,4 +1,4 @@
-"""The therapist's conversation list: the server's full list, newest activity first, cached.
+"""The therapist's conversation list: the server's full list in the server's order, cached.
 
 Every answer of ``GET /api/therapist/conversations`` is the whole list, so ``apply`` replaces
 what is in memory and writes it to ``chatbooking:v1:inbox:conversations`` (the shared
@@ -9,7 +9,7 @@ Example::
 
     listing = ConversationList(SafeStorage(storage))
     cursor = listing.apply({"conversations": [...], "cursor": "c.7"})   # "c.7"
-    listing.items[0].customer_name                                       # newest first
+    listing.items[0].customer_name               # requests waiting first, then newest (the server sorts)
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from app.domain import words
 from app.domain.errors import CorruptRecord
 from app.domain.i18n import Text
 from app.domain.observable import Observable
+from app.inbox.when import event_text
 from app.persistence.envelope import Codec
 from app.persistence.keys import INBOX_CONVERSATIONS_KEY
 from app.persistence.safe_storage import SafeStorage
@@ -40,10 +41,17 @@ class ConversationSummary(BaseModel):
     customer_id: str = ""
     customer_name: str = ""
     last_message: str = ""
-    last_sender_type: Literal["customer", "therapist"] | None = None
+    last_sender_type: Literal["customer", "therapist", "system"] | None = None
+    last_event: dict | None = None  # a system message's BookingEvent, when the server sends it
     last_activity: int = Field(default=0, ge=0)
     whatsapp_ending: str | None = None  # the latest booking's number's last digits; None before a booking
     unread: int = Field(default=0, ge=0)
+    requests_waiting: int = Field(default=0, ge=0)  # booking requests of this customer not answered yet
+
+    @property
+    def waiting(self) -> str:
+        """"Request waiting" while the therapist has a request to answer here; "" otherwise."""
+        return words.request_waiting(self.requests_waiting) if self.requests_waiting else ""
 
     @property
     def display_name(self) -> str:
@@ -58,6 +66,8 @@ class ConversationSummary(BaseModel):
     def snippet(self) -> str:
         """The list's line under the name: the last message, or, for a booking, the API's
         ``"Booking: 90 min"`` (backend/chat_crud.py, English) in the page's own words."""
+        if self.last_sender_type == "system":
+            return event_text(self.last_event, self.last_message)
         booking = _BOOKING_LINE.fullmatch(self.last_message) if self.last_sender_type is None else None
         return Text("Booking: {minutes} min", minutes=int(booking[1])) if booking else self.last_message
 
@@ -94,7 +104,6 @@ class ConversationList(Observable):
             items = _parse(data.get("conversations"))
         except (ValidationError, TypeError):
             return None  # an unreadable answer changes nothing; the next one will do
-        items.sort(key=lambda c: c.last_activity, reverse=True)
         self.items, self.from_cache = items, False
         self.store.set(INBOX_CONVERSATIONS_KEY, LIST_CODEC.encode([c.model_dump() for c in items]))
         self.notify()

@@ -3,7 +3,9 @@
 ``Inbox`` owns one of each: the token (``TherapistAuth``), the list (``ConversationList``,
 long-polled), the open conversation (``OpenConversation``, long-polled while open), the reply
 drafts (``ReplyDrafts``) and one ``OutboxSender`` whose ``ReplyOutbox`` (``MessageSync(kind="reply")``) sends
-replies exactly once (the message id is the idempotency key). Every call goes through one
+replies exactly once (the message id is the idempotency key) and whose ``BookingActions`` send the
+therapist's answers to bookings (accept, decline, cancel, complete) exactly once too; the upcoming
+confirmed bookings (``UpcomingBookings``) are read again whenever a booking changes. Every call goes through one
 ``WatchedTransport``: a 401 while signed in returns to the sign-in form with
 ``words.INBOX_TOKEN_EXPIRED`` (the reply drafts stay on the device).
 
@@ -23,6 +25,7 @@ Example::
     inbox.open_conversation("session_t-ayu_c1")
     inbox.drafts.update("session_t-ayu_c1", "Yes, 3 pm is free")
     await inbox.send_reply()                   # queued once, sent; rows() shows it with its status
+    await inbox.act("bk_1", "accept")          # booking_rows() shows it "Sending…", then confirmed
 """
 
 from __future__ import annotations
@@ -35,14 +38,17 @@ from urllib.parse import quote
 from app.chat.poller import Poller
 from app.domain import tasks, words
 from app.domain.errors import NetworkError, ServiceError
-from app.domain.models import ServerMessage
+from app.domain.models import BookingCreated, ServerMessage
 from app.domain.observable import Observable
 from app.domain.ports import Clock, Locks, Scheduler, Storage, Transport
+from app.inbox.actions import BookingActions
 from app.inbox.api import InboxApi, WatchedTransport
 from app.inbox.auth import TherapistAuth
+from app.inbox.bookings import BookingRow, UpcomingBookings, booking_row
 from app.inbox.conversation import OpenConversation
 from app.inbox.conversations import ConversationList
 from app.inbox.outgoing import MessageRow, ReplyOutbox
+from app.inbox.when import event_text
 from app.inbox.replies import ReplyDrafts
 from app.outbox.sender import OutboxSender, api_url
 from app.outbox.store import OutboxEntry
@@ -74,6 +80,9 @@ class Inbox(Observable):
         self.sender = OutboxSender(storage, self.transport, scheduler, clock, api_base=api_base,
                                    spawn=self.spawn, credentials=self.auth.headers, locks=locks)
         self.outgoing = ReplyOutbox(self.sender, on_delivered=self._delivered)
+        self.actions = BookingActions(self.sender, on_changed=self._booking_changed)
+        self.upcoming = UpcomingBookings(self.api, clock)
+        self.upcoming.subscribe(lambda _upcoming: self.notify())
         self.sender.subscribe(lambda _snapshot: self.notify())
         self.state = InboxState.SIGNED_IN if self.auth.signed_in else InboxState.SIGNED_OUT
         self.message = ""  # the sign-in form's notice: a wrong token, an expired one, signed out
@@ -99,6 +108,7 @@ class Inbox(Observable):
         if self.state is InboxState.SIGNED_IN:
             self._start_list()
             self.spawn(self.sender.resume())
+            self.spawn(self.upcoming.refresh())
         self.notify()
 
     # --- signing in and out ----------------------------------------------------------------
@@ -113,6 +123,7 @@ class Inbox(Observable):
             return False
         self.state = InboxState.SIGNED_IN
         self._start_list()
+        self.spawn(self.upcoming.refresh())
         self.sender.trigger()  # replies kept from before (e.g. an expired token) go out now
         self.notify()
         return True
@@ -134,6 +145,7 @@ class Inbox(Observable):
         self.open = None
         self.auth.sign_out()
         self.conversations.clear()
+        self.upcoming.clear()
         self.state, self.message = InboxState.SIGNED_OUT, message
         self.notify()
 
@@ -154,12 +166,21 @@ class Inbox(Observable):
     def _list_answer(self, data: dict[str, Any]) -> str | None:
         opened = self.open
         before = self.conversations.find(opened.session_id) if opened else None
+        bookings_before = self._booking_signature()
         cursor = self.conversations.apply(data)
         after = self.conversations.find(opened.session_id) if opened else None
         if opened is not None and after is not None and after.last_sender_type is None and (
                 before is None or after.last_activity != before.last_activity):
             self.spawn(self._load_bookings(opened))  # a new booking started or joined the conversation
+        if self._booking_signature() != bookings_before:
+            self.spawn(self.upcoming.refresh())  # a booking somewhere changed (it says so in its conversation)
         return cursor
+
+    def _booking_signature(self) -> tuple:
+        """What in the list changes when any booking does: requests waiting, the last system line."""
+        return tuple((c.session_id, c.requests_waiting,
+                      c.last_activity if c.last_sender_type in (None, "system") else 0)
+                     for c in self.conversations.items)
 
     def set_visible(self, visible: bool) -> None:
         """Hidden: write drafts, stop asking. Visible: catch up, mark read, send what waits."""
@@ -212,6 +233,9 @@ class Inbox(Observable):
         if conversation is not self.open:
             return None  # a poll of a conversation closed since; its answer is of no use
         cursor = conversation.merge(data)
+        if conversation.bookings_changed:  # a booking changed (a system line came): read them again
+            self.spawn(self._load_bookings(conversation))
+            self.spawn(self.upcoming.refresh())
         self._maybe_mark_read()
         self.notify()
         return cursor
@@ -240,6 +264,41 @@ class Inbox(Observable):
             conversation.set_bookings(await self.api.get(path))
         except (NetworkError, ServiceError):
             return  # shown as not loaded; opening the conversation again asks again
+        self.notify()
+
+    # --- answering bookings --------------------------------------------------------------------
+
+    def booking_rows(self) -> list[BookingRow]:
+        """The open conversation's bookings, each with what the therapist can do now and what is on its way."""
+        conversation = self.open
+        if conversation is None:
+            return []
+        now = self.clock.now_ms()
+        return [booking_row(b, now, self.actions.status_for(b.id)) for b in conversation.bookings]
+
+    def queue_action(self, booking_id: str, action: str, reason: str = "") -> OutboxEntry | None:
+        """Keep the therapist's answer on the device first (one key: it reaches the server once)."""
+        conversation = self.open
+        if conversation is None or self.state is not InboxState.SIGNED_IN:
+            return None
+        entry = self.actions.queue(conversation.session_id, booking_id, action, reason)
+        self.notify()
+        return entry
+
+    async def act(self, booking_id: str, action: str, reason: str = "") -> OutboxEntry | None:
+        """``queue_action``, then send it now (offline: it goes by itself when the network is back)."""
+        entry = self.queue_action(booking_id, action, reason)
+        if entry is not None:
+            await self.sender.send(entry)
+        return entry
+
+    def _booking_changed(self, session_id: str, booking: BookingCreated | None) -> None:
+        conversation = self.open
+        if conversation is not None and conversation.session_id == session_id:
+            if booking is not None:
+                conversation.put_booking(booking)
+            self.spawn(self._load_bookings(conversation))
+        self.spawn(self.upcoming.refresh())
         self.notify()
 
     # --- replies -----------------------------------------------------------------------------
@@ -289,6 +348,9 @@ class Inbox(Observable):
                 return None
             return words.MESSAGE_READ if m.seq <= conversation.replies_read_through else words.MESSAGE_SENT
 
-        rows = [MessageRow(m.id, m.sender_type, m.message, m.timestamp, status(m)) for m in conversation.ordered()]
+        def text(m: ServerMessage) -> str:
+            return event_text(m.event, m.message) if m.sender_type == "system" else m.message
+
+        rows = [MessageRow(m.id, m.sender_type, text(m), m.timestamp, status(m)) for m in conversation.ordered()]
         return rows + [MessageRow(p.id, "therapist", p.text, p.created_at, p.status, p.reason, p.actionable)
                        for p in self.outgoing.rows(conversation.session_id, set(conversation.messages))]

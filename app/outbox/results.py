@@ -62,6 +62,9 @@ class SyncSnapshot:
 class Request:
     path: str  # under the API base, e.g. "bookings"
     headers: dict[str, str] = field(default_factory=dict)
+    # What is POSTed when it is not the entry's own body (a booking action keeps its booking id and
+    # action in the entry, and sends only {"reason": ...}).
+    body: dict[str, Any] | None = None
 
 
 class Delivery(Protocol):

@@ -220,7 +220,9 @@ class OutboxSender:
                    **self.credentials(), **target.headers}
         try:
             response = await self.transport.request("POST", api_url(self.api_base, target.path),
-                                                    headers=headers, body=json.dumps(claimed.body))
+                                                    headers=headers,
+                                                    body=json.dumps(claimed.body if target.body is None
+                                                                    else target.body))
         except NetworkError as error:
             return self._retry_later(claimed, f"no connection ({error})", None, delivery.texts.offline)
         except BaseException:

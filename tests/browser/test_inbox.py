@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -74,15 +75,22 @@ class Customer:
         assert response.status_code == 201, response.text
         return response.json()
 
-    def book(self, name: str = "Ana Putri") -> dict:
+    def book(self, name: str = "Ana Putri", *, starts_at: str | None = None,
+             address: str = "Villa Kayu, Jl. Raya Ubud 12, gate code 4411") -> dict:
+        """A booking request for the first free time (or ``starts_at``), as the customer's page sends it."""
         body = {"therapist_id": self.therapist_id, "therapist_name": "", "customer_id": self.customer_id,
                 "customer_name": name, "customer_whatsapp": "+62 812 3456 7890", "duration": 90,
                 "price": 475000 if self.therapist_id == "t-ayu" else 550000, "location_type": "villa",
-                "massage_for": "partner"}
+                "massage_for": "partner", "address": address,
+                "starts_at": starts_at or free_start(self.base_url, self.therapist_id)}
         response = httpx.post(f"{self.base_url}/api/bookings", json=body, timeout=10,
                               headers={**self.auth, "Idempotency-Key": str(uuid.uuid4())})
         assert response.status_code == 201, response.text
         return response.json()
+
+    def cancel(self, booking_id: str, reason: str = "") -> httpx.Response:
+        return httpx.post(f"{self.base_url}/api/bookings/{booking_id}/cancel", json={"reason": reason}, timeout=10,
+                          headers={**self.auth, "Idempotency-Key": str(uuid.uuid4())})
 
     def page(self) -> dict:
         response = httpx.get(f"{self.base_url}/api/conversations/{self.session_id}/messages",
@@ -97,6 +105,17 @@ class Customer:
             if check(page) or time.monotonic() > deadline:
                 return page
             time.sleep(0.1)
+
+
+def free_start(base_url: str, therapist_id: str = "t-ayu", duration: int = 90) -> str:
+    """The therapist's first free start (the server's ``asap``), as ISO 8601 in their zone."""
+    today = datetime.now(timezone.utc).date().isoformat()
+    response = httpx.get(f"{base_url}/api/therapists/{therapist_id}/slots",
+                         params={"date": today, "duration": duration}, timeout=10)
+    assert response.status_code == 200, response.text
+    start = response.json()["asap"]
+    assert start, "the therapist has no free time left"
+    return start
 
 
 def sign_in(page: Page, token: str) -> None:
@@ -143,7 +162,7 @@ def test_the_therapist_reads_marks_read_sees_the_booking_and_replies_once(
     assert read["read_through"] >= first["seq"]
     expect(row.locator(".conversation__unread")).to_have_count(0)
 
-    bookings = app_page.get_by_role("list", name="Bookings")
+    bookings = app_page.get_by_role("list", name="Bookings", exact=True)
     for text in (created["id"], "90 min", "IDR 475,000", "Villa", "My partner", "Wayan Sudra", "+628123456789"):
         expect(bookings).to_contain_text(text)
 
