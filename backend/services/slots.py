@@ -34,7 +34,6 @@ from app.domain.catalog import Therapist
 
 GRID_MINUTES = 30
 MINUTE_MS = 60_000
-DAY_MS = 24 * 60 * MINUTE_MS
 
 
 @lru_cache(maxsize=64)
@@ -167,13 +166,6 @@ def search_window(therapist: Therapist, now_ms: int) -> tuple[int, int]:
     end = to_ms(datetime.combine(last_day(therapist, now_ms) + timedelta(days=2), datetime.min.time(),
                                  tzinfo=zone(therapist.time_zone)))
     return now_ms, end
-
-
-def day_window(therapist: Therapist, day: date) -> tuple[int, int]:
-    """The instants the starts of ``day`` (and their holds) can touch, with a day's margin."""
-    tz = zone(therapist.time_zone)
-    start = datetime(day.year, day.month, day.day, tzinfo=tz)
-    return to_ms(start) - DAY_MS, to_ms(start) + 3 * DAY_MS
 
 
 def start_problem(therapist: Therapist, starts_at: datetime, duration: int, *, now_ms: int) -> str | None:
