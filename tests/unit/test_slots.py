@@ -134,3 +134,13 @@ def test_holds_find_an_overlap_with_any_earlier_hold_however_long():
     holds = Holds([(0, 100), (10, 20), (200, 300)])
     assert holds.overlaps(50, 60) and holds.overlaps(250, 400) and holds.overlaps(99, 101)
     assert not holds.overlaps(100, 200) and not holds.overlaps(300, 310) and not holds.overlaps(-10, 0)
+
+
+def test_asap_after_a_month_booked_back_to_back_is_the_first_start_after_it():
+    ayu = therapist(hours={day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+                    buffer_minutes=30, lead_minutes=0, days_ahead=60)
+    first = at(MONDAY, 0)
+    solid = [hold_of(ayu, to_ms(first + timedelta(hours=2 * n)), 90) for n in range(360)]  # 30 days of 2 h holds
+    found = first_free(ayu, 90, now_ms=to_ms(first), holds=Holds(solid))
+    assert found == first + timedelta(days=30)
+    assert first_free(ayu, 90, now_ms=to_ms(first), holds=Holds(solid[:10] + solid[11:])) == first + timedelta(hours=20)
