@@ -98,3 +98,16 @@ def test_a_bad_notification_setting_stops_the_server_at_start_up(setting: dict[s
     result = subprocess.run([sys.executable, "-m", "backend"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 2 and says in result.stderr, result.stderr
+
+
+def test_the_readmes_ten_lines_verify_our_signature_and_refuse_a_changed_body() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Notifications"):]
+    code = section[section.index("```python") + len("```python"):section.index("```", section.index("```python") + 3)]
+    assert len(code.strip().splitlines()) <= 10
+    scope: dict = {}
+    exec(code, scope)  # noqa: S102 - the README's own snippet, run as a reader would paste it
+    body = b'{"id": "ntf_1", "type": "message"}'
+    assert scope["verify"](signature(body, "s3cret"), body, "s3cret")
+    assert not scope["verify"](signature(body, "s3cret"), body + b" ", "s3cret")
+    assert not scope["verify"](signature(body, "s3cret", timestamp=1_000_000_000), body, "s3cret")
