@@ -173,6 +173,12 @@ class Outbox:
         self.push = settings.push_enabled
 
     @property
+    def message_wake(self) -> str | None:
+        """The topic a new message publishes after its commit: only when its notification is due at
+        once (``NOTIFY_DELAY=0``); a delayed one is found by the dispatcher's next look."""
+        return TOPIC if self.active and self.settings.notify_delay == 0 else None
+
+    @property
     def active(self) -> bool:
         """Some channel is on (else enqueue writes nothing)."""
         return self.webhook or self.push
