@@ -218,3 +218,11 @@ def consented_whatsapp(conn: Connection, therapist_id: str, customer_id: str) ->
         return None
     booking = json.loads(booking_json)
     return str(booking.get("customer_whatsapp") or "") or None if booking.get("whatsapp_updates") is True else None
+
+
+def purge_finished(conn: Connection, before: int) -> int:
+    """Delete rows that ended (delivered, dropped, failed) before ``before`` (epoch ms): their payloads
+    hold names and message snippets, kept no longer than the report needs them."""
+    result = conn.execute(text("DELETE FROM notifications WHERE status <> 'pending' AND finished_at < :before"),
+                          {"before": before})
+    return max(result.rowcount, 0)
