@@ -35,7 +35,7 @@ class Health(BaseModel):
     notifications: NotificationCounts | None = None
 
 
-@router.get("/health", response_model=Health,
+@router.get("/health", response_model=Health, response_model_exclude_none=True,
             responses={503: {"model": Health, "description": "The database cannot be queried"}})
 def health(database: DatabaseDep, response: Response) -> Health:
     if not database.check():
