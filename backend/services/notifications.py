@@ -22,6 +22,9 @@ No customer phone number is ever in a push payload; a webhook body carries the c
 number only when the booking has ``whatsapp_updates`` (the customer ticked it) and the recipient
 is the customer.
 
+The lifecycle calls ``outbox.on_transition(conn, created, "confirmed", "therapist")`` in its transition's
+transaction (and publishes ``TOPIC`` after the commit, so the dispatcher looks at once).
+
 Example::
 
     outbox = Outbox(settings)
@@ -257,6 +260,19 @@ class Outbox:
     def on_booking(self, conn: Connection, created: BookingCreated) -> None:
         """The hook ``services.bookings.create_booking`` calls in the booking's transaction."""
         self.enqueue(conn, booking_requested_event(created))
+
+    def on_transition(self, conn: Connection, created: BookingCreated, status: str, actor: str, *,
+                      reason: str = "") -> int:
+        """The booking lifecycle's hook, inside the transition's transaction: tell the other side (both
+        when ``actor`` is "system"), schedule the reminder when it is confirmed, drop a pending
+        reminder when it leaves ``confirmed``. ``created`` is the booking before or after the change
+        (its time and parties are what the texts use). How many rows were written."""
+        written = self.enqueue(conn, status_event(created, status, actor, reason=reason))
+        if status == "confirmed":
+            written += self.enqueue(conn, reminder_event(created, self.settings.reminder_minutes))
+        else:
+            self.drop_reminder(conn, created.id)
+        return written
 
     def enqueue(self, conn: Connection, event: Event | None) -> int:
         """Inside the event's transaction: write its notifications; how many rows were new."""

@@ -118,3 +118,22 @@ def test_a_booking_request_is_due_at_once_and_names_the_time_in_the_therapists_z
 def test_with_no_channel_on_nothing_is_written(database: Database) -> None:
     event = booking_requested_event(_created())
     assert _enqueue(database, Outbox(Settings()), event) == []
+
+
+def test_a_transition_tells_the_other_side_and_keeps_the_reminder_in_step_with_the_status(database: Database) -> None:
+    outbox = Outbox(ON.model_copy(update={"reminder_minutes": 60}))
+    created = _created(hours_ahead=5)
+
+    def pending(type_: str) -> list:
+        with database.connection() as conn:
+            return list(conn.execute(text("SELECT recipient FROM notifications WHERE booking_id = :b AND type = :t"
+                                          " AND status = 'pending' ORDER BY recipient"), {"b": created.id, "t": type_}))
+
+    with database.connection() as conn, transaction(conn):
+        outbox.on_transition(conn, created, "confirmed", "therapist")
+    assert [r.recipient for r in pending("booking_confirmed")] == ["customer"]
+    assert [r.recipient for r in pending("reminder")] == ["customer", "therapist"]
+    with database.connection() as conn, transaction(conn):
+        outbox.on_transition(conn, created, "cancelled", "customer", reason="Plans changed")
+    assert [r.recipient for r in pending("booking_cancelled")] == ["therapist"]
+    assert pending("reminder") == []  # no reminder for a booking that will not happen
