@@ -74,7 +74,8 @@ class BookingList(BaseModel):
              summary="Create a booking (once per Idempotency-Key)")
 def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalog: CatalogDep,
                    notifier: NotifierDep, outbox: OutboxDep, response: Response) -> BookingCreated:
-    created, replayed = booking_service.create_booking(conn, catalog, key, booking, on_created=outbox.on_booking)
+    created, replayed = booking_service.create_booking(conn, catalog, key, booking,
+                                                       on_created=outbox.on_booking)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     else:

@@ -26,7 +26,7 @@
 | REQUEST_READ_TIMEOUT  | 10                        | seconds a client has to send a whole request     |
 | MAX_CONNECTIONS       | 1000                      | open connections (or requests) before 503        |
 | MAX_CONNECTIONS_PER_CLIENT | 64                   | open connections per peer address (not proxies)  |
-| VAPID_PRIVATE_KEY     | unset (push off)          | Web Push signing key (``python -m backend vapid-keys``) |
+| VAPID_PRIVATE_KEY     | unset (push off)          | Web Push signing key (``... -m backend vapid-keys``) |
 | VAPID_SUBJECT         | unset (push off)          | ``mailto:`` or ``https:`` contact in the VAPID JWT |
 | PUSH_SERVICES         | the four browsers' push   | comma-separated https origins a subscription may |
 |                       | services (see below)      | name; ``https://*.x.com`` = any subdomain of x.com |

@@ -82,7 +82,8 @@ def _read_through(conn: Connection, session_id: str) -> int:
 
 
 def add_message(conn: Connection, session: Session, new: NewMessage, *, may_create: bool,
-                on_stored: Callable[[Connection, MessagePublic], None] | None = None) -> tuple[MessagePublic, bool]:
+                on_stored: Callable[[Connection, MessagePublic], None] | None = None
+                ) -> tuple[MessagePublic, bool]:
     """Store ``new`` once; (stored message, True) when stored now, (earlier one, False) if its id was
     taken. ConversationMissing when the conversation does not exist and may not be created.
     ``on_stored(conn, message)`` runs in the same transaction once a new message is in (the

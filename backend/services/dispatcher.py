@@ -131,9 +131,13 @@ class Dispatcher:
             for row in rows:
                 self._in_flight[channel] += 1
                 future = self._pools[channel].submit(self._deliver, row)
-                future.add_done_callback(lambda _f, c=channel: loop.call_soon_threadsafe(self._finished, c))
+                future.add_done_callback(lambda _f, c=channel: self._call_soon(loop, c))
             more = more or len(rows) == free
         return more
+
+    def _call_soon(self, loop: asyncio.AbstractEventLoop, channel: str) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed at shutdown: nobody to tell
+            loop.call_soon_threadsafe(self._finished, channel)
 
     def _finished(self, channel: str) -> None:
         self._in_flight[channel] -= 1
