@@ -67,6 +67,16 @@ def test_a_receiver_answering_500_twice_then_200_gets_the_same_id_each_time_with
         assert counts == {"pending": 0, "delivered": 1, "failed": 0, "dropped": 0}
 
 
+def test_a_redirect_is_not_followed_but_counts_as_a_failed_attempt(new_database: Callable[[], Location]) -> None:
+    database = new_database()
+    with Receiver(answers=[307]) as receiver, running_server(database, env=notify_env(receiver)) as url:
+        assert NotifyChat.start(url, database).book().status_code == 201
+        attempts = receiver.wait_for(2, timeout=20)
+        time.sleep(0.5)
+    assert [(a.path, a.status) for a in attempts] == [("/hook", 307), ("/hook", 200)]
+    assert not [r for r in receiver.requests if r.path == "/redirected"]
+
+
 def test_a_row_that_runs_out_of_attempts_is_failed_with_its_last_error_in_the_report(
         new_database: Callable[[], Location]) -> None:
     database = new_database()

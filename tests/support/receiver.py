@@ -75,6 +75,8 @@ class Receiver:
                     status = script.pop(0) if script else receiver.default
                 receiver._record(self, body, status)
                 self.send_response(status)
+                if 300 <= status < 400:  # a redirect points at /redirected on this receiver
+                    self.send_header("Location", receiver.url + "/redirected")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
