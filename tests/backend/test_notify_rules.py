@@ -111,3 +111,12 @@ def test_the_readmes_ten_lines_verify_our_signature_and_refuse_a_changed_body() 
     assert scope["verify"](signature(body, "s3cret"), body, "s3cret")
     assert not scope["verify"](signature(body, "s3cret"), body + b" ", "s3cret")
     assert not scope["verify"](signature(body, "s3cret", timestamp=1_000_000_000), body, "s3cret")
+
+
+def test_vapid_keys_prints_a_private_key_the_server_takes_and_its_public_key() -> None:
+    result = subprocess.run([sys.executable, "-m", "backend", "vapid-keys"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, check=True)
+    private_line, public_line = result.stdout.splitlines()
+    private = private_line.removeprefix("VAPID_PRIVATE_KEY=")
+    assert public_line.endswith(public_key_of_private(private))
+    assert Settings(VAPID_PRIVATE_KEY=private, VAPID_SUBJECT="mailto:ops@example.com").push_enabled
