@@ -35,11 +35,13 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection
 
@@ -86,9 +88,18 @@ class Event:
     language: dict[str, str] = field(default_factory=dict)  # recipient -> language for the webhook text
 
 
+def _in_zone(created: BookingCreated) -> datetime | None:
+    """The start in the therapist's zone (the request's own offset may be the customer's)."""
+    starts_at = created.starts_at or created.booking.starts_at
+    if starts_at is not None and created.time_zone:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            return starts_at.astimezone(ZoneInfo(created.time_zone))
+    return starts_at
+
+
 def _facts(created: BookingCreated) -> BookingFacts:
     booking = created.booking
-    return BookingFacts(id=created.id, status=created.status, starts_at=created.starts_at or booking.starts_at,
+    return BookingFacts(id=created.id, status=created.status, starts_at=_in_zone(created),
                         time_zone_label=created.time_zone_label, duration=booking.duration,
                         customer_whatsapp=booking.customer_whatsapp if booking.whatsapp_updates else None)
 

@@ -137,3 +137,14 @@ def test_a_transition_tells_the_other_side_and_keeps_the_reminder_in_step_with_t
         outbox.on_transition(conn, created, "cancelled", "customer", reason="Plans changed")
     assert [r.recipient for r in pending("booking_cancelled")] == ["therapist"]
     assert pending("reminder") == []  # no reminder for a booking that will not happen
+
+
+def test_a_start_sent_with_the_customers_offset_is_said_in_the_therapists_zone(database: Database) -> None:
+    created = _created()
+    new_york = created.starts_at.astimezone(timezone(timedelta(hours=-5)))
+    as_sent = created.model_copy(update={"starts_at": new_york,
+                                         "booking": created.booking.model_copy(update={"starts_at": new_york})})
+    rows = _enqueue(database, Outbox(ON), booking_requested_event(as_sent))
+    body = json.loads(rows[0].payload)
+    assert body["booking"]["time"] == created.starts_at.isoformat()  # +08:00, Asia/Makassar
+    assert f"{created.starts_at:%H:%M} WITA" in body["text"]
