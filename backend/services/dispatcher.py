@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import httpx
@@ -40,7 +41,7 @@ from backend.core.clock import now_ms
 from backend.core.config import Settings
 from backend.core.notify import Notifier
 from backend.crud import notifications as crud
-from backend.db.engine import Database, transaction
+from backend.db.engine import Database, is_unavailable, transaction
 from backend.services import webhook, webpush
 from backend.services.notifications import TOPIC
 from backend.services.webpush import Outcome
@@ -51,6 +52,7 @@ JITTER = 0.2
 MAX_DELAY_S = 24 * 3600
 KEEP_FINISHED_S = 14 * 24 * 3600   # ended rows (and their payloads) are deleted after two weeks
 PURGE_EVERY_S = 3600
+RECORD_TRIES = 5        # an outcome is recorded again when the database was busy or away for a moment
 
 
 def backoff_s(attempts: int, base: float, retry_after: float | None = None) -> float:
@@ -162,10 +164,16 @@ class Dispatcher:
         except Exception as exc:  # a bug or a library error: retried like a failed delivery, and logged
             log.exception("notifications: delivering %s failed", row.id)
             outcome = Outcome("retry", f"{type(exc).__name__}: {exc}"[:300])
-        try:
-            self._record(row, outcome)
-        except Exception:  # the database away: the lease runs out and the row is tried again
-            log.exception("notifications: recording the outcome of %s failed", row.id)
+        for attempt in range(RECORD_TRIES):
+            try:
+                self._record(row, outcome)
+                return
+            except Exception as exc:
+                if not is_unavailable(exc) or attempt == RECORD_TRIES - 1:
+                    # The lease runs out and the row is tried again (the receiver dedupes on its id).
+                    log.exception("notifications: recording the outcome of %s failed", row.id)
+                    return
+                time.sleep(0.2 * 2 ** attempt)  # busy (a long write lock) or reconnecting: soon again
 
     def _attempt(self, row: crud.Claimed) -> Outcome:
         body = row.payload.encode()

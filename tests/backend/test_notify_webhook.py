@@ -112,7 +112,8 @@ def test_with_the_receiver_down_a_kill_9_loses_nothing_and_the_restart_delivers_
         assert chat.send("Are you free tonight?").status_code == 201
         # Both rows were tried and failed (connection refused), and are waiting for their retry.
         assert _wait_until(lambda: rows(database, "SELECT COUNT(*) FROM notifications WHERE status = 'pending'"
-                                                  " AND attempts >= 1 AND last_error IS NOT NULL") == [(2,)])
+                                                  " AND attempts >= 1 AND last_error IS NOT NULL") == [(2,)],
+                           timeout=45)
         os.kill(server.process.pid, signal.SIGKILL)
         server.process.wait(timeout=10)
     finally:
@@ -123,7 +124,8 @@ def test_with_the_receiver_down_a_kill_9_loses_nothing_and_the_restart_delivers_
     try:
         restarted = start_server(database, env=env)
         try:
-            assert len(receiver.wait_for(2, timeout=30)) >= 2
+            # (a row leased by the killed process is due again when its lease ends: 2 x timeout + 30 s)
+            assert len(receiver.wait_for(2, timeout=60)) >= 2
             time.sleep(1.5)  # would a second copy come?
         finally:
             stop_server(restarted)
