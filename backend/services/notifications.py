@@ -277,7 +277,10 @@ class Outbox:
         """The booking lifecycle's hook, inside the transition's transaction: tell the other side (both
         when ``actor`` is "system"), schedule the reminder when it is confirmed, drop a pending
         reminder when it leaves ``confirmed``. ``created`` is the booking before or after the change
-        (its time and parties are what the texts use). How many rows were written."""
+        (its time and parties are what the texts use); ``requested`` is a new request (to the
+        therapist). How many rows were written."""
+        if status == "requested":
+            return self.enqueue(conn, booking_requested_event(created))
         written = self.enqueue(conn, status_event(created, status, actor, reason=reason))
         if status == "confirmed":
             written += self.enqueue(conn, reminder_event(created, self.settings.reminder_minutes))

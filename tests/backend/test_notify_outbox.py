@@ -130,6 +130,9 @@ def test_a_transition_tells_the_other_side_and_keeps_the_reminder_in_step_with_t
                                           " AND status = 'pending' ORDER BY recipient"), {"b": created.id, "t": type_}))
 
     with database.connection() as conn, transaction(conn):
+        outbox.on_transition(conn, created, "requested", "customer")
+    assert [r.recipient for r in pending("booking_requested")] == ["therapist"]
+    with database.connection() as conn, transaction(conn):
         outbox.on_transition(conn, created, "confirmed", "therapist")
     assert [r.recipient for r in pending("booking_confirmed")] == ["customer"]
     assert [r.recipient for r in pending("reminder")] == ["customer", "therapist"]
