@@ -28,6 +28,8 @@ from backend.http.headers import SecurityHeaders, page_policy
 from backend.services.idempotency import HEADER as IDEMPOTENCY_HEADER
 from backend.http.limits import BodySizeLimit
 from backend.db.notify import make_notifier
+from backend.services.dispatcher import Dispatcher
+from backend.services.notifications import Outbox
 from backend.services.ratelimit import limits_for
 from backend.site.docs import DOCS_PATH, DOCS_POLICY, docs_router
 from backend.site.serve import site_router
@@ -38,13 +40,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database.migrate()
     loop = asyncio.get_running_loop()
     app.state.notifier.bind(loop)
+    app.state.dispatcher.start(loop)  # delivers the notifications outbox
     # Requests nobody answered expire on time, even when nobody polls (backend.services.expiry).
     sweep = loop.create_task(sweep_forever(app.state.database, app.state.notifier,
-                                           app.state.settings.booking_sweep_interval), name="expiry-sweep")
+                                           app.state.settings.booking_sweep_interval, app.state.outbox),
+                             name="expiry-sweep")
     yield
     sweep.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await sweep
+    await app.state.dispatcher.stop()
     app.state.notifier.close()
     app.state.limits.close()
     app.state.database.close()
@@ -91,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = Catalog.load(settings.catalog_path)
     app.state.notifier = make_notifier(app.state.database)  # in-process, or LISTEN/NOTIFY on PostgreSQL
     app.state.limits = limits_for(settings, app.state.database)
+    app.state.outbox = Outbox(settings)  # events write their notifications with it (same transaction)
+    app.state.dispatcher = Dispatcher(app.state.database, settings, app.state.notifier)
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -98,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        frame_ancestors=settings.frame_origins, own_policies={DOCS_PATH: DOCS_POLICY})
     if settings.cors_origins:  # added last = outermost, so even a 413 carries CORS headers
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST"],
+                           allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "Authorization", IDEMPOTENCY_HEADER])
 
     app.include_router(api_router)

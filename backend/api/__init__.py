@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from backend.api import bookings, conversations, health, therapist, therapists
+from backend.api import bookings, conversations, health, push, therapist, therapists
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -10,3 +10,4 @@ api_router.include_router(bookings.router)
 api_router.include_router(conversations.router)
 api_router.include_router(therapist.router)
 api_router.include_router(therapists.router)
+api_router.include_router(push.router)

@@ -44,6 +44,7 @@ from backend.api.deps import (
     IdempotencyKey,
     LimitsDep,
     NotifierDep,
+    OutboxDep,
     SettingsDep,
 )
 from backend.core.errors import ApiError, Conflict, ConflictBody, ErrorBody, ValidationErrorBody
@@ -83,15 +84,16 @@ class BookingList(BaseModel):
              openapi_extra=CREATE_OPENAPI, dependencies=[CustomerWriteLimit, BookingOwner],
              summary="Create a booking (once per Idempotency-Key)")
 def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalog: CatalogDep,
-                   notifier: NotifierDep, settings: SettingsDep, response: Response) -> BookingCreated:
+                   notifier: NotifierDep, settings: SettingsDep, outbox: OutboxDep,
+                   response: Response) -> BookingCreated:
     created, replayed, expired = booking_service.create_booking(
-        conn, catalog, key, booking, ttl_ms=settings.booking_request_ttl * 1000)
+        conn, catalog, key, booking, ttl_ms=settings.booking_request_ttl * 1000, outbox=outbox)
     for booking_expired in expired:
         wake(notifier, booking_expired)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     else:
-        wake(notifier, created)
+        wake(notifier, created)  # the long polls and the notifications dispatcher
     return created
 
 
@@ -148,13 +150,14 @@ def answer_of(result: actions.Answer, response: Response, notifier: Notifier) ->
              openapi_extra=ACTION_OPENAPI, dependencies=[CustomerWriteLimit],
              summary="The customer cancels their booking (once per Idempotency-Key)")
 def cancel_booking(booking_id: str, key: IdempotencyKey, body: ActionBody, request: Request, token: CustomerToken,
-                   conn: Conn, limits: LimitsDep, notifier: NotifierDep, response: Response) -> BookingCreated:
+                   conn: Conn, limits: LimitsDep, notifier: NotifierDep, outbox: OutboxDep,
+                   response: Response) -> BookingCreated:
     booking = crud.get_booking(conn, booking_id)
     if booking is None or not customers.owns(conn, booking.booking.customer_id, token):
         limits.auth_failed(request, token)
         raise ApiError(404, "No booking with this id.")
     result = actions.act(conn, booking, action="cancel", actor="customer", actor_id=booking.booking.customer_id,
-                         key=key, reason=body.reason)
+                         key=key, reason=body.reason, outbox=outbox)
     return answer_of(result, response, notifier)
 
 

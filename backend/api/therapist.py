@@ -60,7 +60,7 @@ from backend.core.models import (
     TherapistMe,
 )
 from backend.crud.bookings import now_ms
-from backend.api.deps import Conn, DatabaseDep, NotifierDep, json_body
+from backend.api.deps import Conn, DatabaseDep, NotifierDep, OutboxDep, json_body
 from backend.core.errors import ApiError, FieldError, InvalidRequest
 from backend.api.bookings import ACTION_OPENAPI, ACTION_RESPONSES, answer_of
 from backend.api.deps import ActionBody, IdempotencyKey
@@ -124,11 +124,12 @@ async def read_messages(session: ExistingSession, database: DatabaseDep, notifie
              responses={**REPLAYED, **IN_CONVERSATION, **TOO_LARGE}, openapi_extra=request_body(ReplyRequest),
              dependencies=[TherapistWriteLimit], summary="Reply (exactly once per message id)")
 def reply(session: TherapistSession, body: ReplyBody, conn: Conn, notifier: NotifierDep,
-          response: Response) -> MessagePublic:
+          outbox: OutboxDep, therapist: TherapistAuth, response: Response) -> MessagePublic:
     new = NewMessage(id=body.id, sender_type="therapist", sender_id=session.therapist_id,
                      message=body.message, timestamp=now_ms())
     try:
-        return store_message(conn, session, new, response, notifier, may_create=False)
+        return store_message(conn, session, new, response, notifier, may_create=False,
+                             on_stored=outbox.on_message(session, therapist.name), wake=outbox.message_wake)
     except chat_crud.ConversationMissing:
         raise _missing() from None
 
@@ -160,12 +161,13 @@ STATUSES = get_args(BookingStatus)
              openapi_extra=ACTION_OPENAPI, dependencies=[TherapistWriteLimit],
              summary="Accept, decline, cancel or complete one of this therapist's bookings (once per key)")
 def booking_action(booking_id: str, action: TherapistAction, therapist: TherapistAuth, key: IdempotencyKey,
-                   body: ActionBody, conn: Conn, notifier: NotifierDep, response: Response) -> BookingCreated:
+                   body: ActionBody, conn: Conn, notifier: NotifierDep, outbox: OutboxDep,
+                   response: Response) -> BookingCreated:
     booking = crud.get_booking(conn, booking_id)
     if booking is None or booking.booking.therapist_id != therapist.id:
         raise ApiError(404, "No booking with this id.")  # another therapist's reads as unknown
     result = actions.act(conn, booking, action=action, actor="therapist", actor_id=therapist.id, key=key,
-                         reason=body.reason)
+                         reason=body.reason, outbox=outbox)
     return answer_of(result, response, notifier)
 
 

@@ -38,6 +38,7 @@ from backend.core.errors import FieldError, InvalidRequest
 from backend.crud import booking_events as events_crud
 from backend.crud import bookings as crud
 from backend.db.engine import INTEGRITY_ERRORS, transaction
+from backend.services.notifications import Outbox
 from backend.services.booking_events import Change, record
 from backend.services.bookings import expire_overdue
 from backend.services.idempotency import HEADER
@@ -87,12 +88,12 @@ def _refusal(refused: Refused) -> dict[str, Any]:
 
 
 def _attempt(conn: Connection, booking_id: str, *, action: str, actor: str, actor_id: str, key: str,
-             reason: str, digest: str) -> Answer:
+             reason: str, digest: str, outbox: Outbox | None) -> Answer:
     now = now_ms()
     with transaction(conn):
         current = crud.get_booking(conn, booking_id)
         assert current is not None, "bookings are never deleted"
-        expired = expire_overdue(conn, now, current.booking.therapist_id)
+        expired = expire_overdue(conn, now, current.booking.therapist_id, outbox=outbox)
         current = crud.get_booking(conn, booking_id)
         assert current is not None
         try:
@@ -106,7 +107,7 @@ def _attempt(conn: Connection, booking_id: str, *, action: str, actor: str, acto
             if updated is None:
                 raise _Again
             record(conn, Change(updated, action=action, actor=actor, actor_id=actor_id,
-                                from_status=current.status, at=now, reason=reason))
+                                from_status=current.status, at=now, reason=reason), outbox)
             answer = Answer(200, updated.model_dump(mode="json"), changed=[*expired, updated])
         kept = events_crud.insert_action(conn, actor=f"{actor}:{actor_id}", key=key, booking_id=booking_id,
                                          action=action, request_hash=digest, status_code=answer.status_code,
@@ -117,7 +118,7 @@ def _attempt(conn: Connection, booking_id: str, *, action: str, actor: str, acto
 
 
 def act(conn: Connection, booking: BookingCreated, *, action: str, actor: str, actor_id: str, key: str,
-        reason: str) -> Answer:
+        reason: str, outbox: Outbox | None = None) -> Answer:
     """Take ``action`` on ``booking`` (already checked to be the actor's own) once per ``key``."""
     digest = request_hash(booking.id, action, reason)
     stored = events_crud.find_action(conn, f"{actor}:{actor_id}", key)
@@ -129,7 +130,7 @@ def act(conn: Connection, booking: BookingCreated, *, action: str, actor: str, a
     for _ in range(TRIES):
         try:
             return _attempt(conn, booking.id, action=action, actor=actor, actor_id=actor_id, key=key,
-                            reason=reason, digest=digest)
+                            reason=reason, digest=digest, outbox=outbox)
         except _Again:
             continue
         except (_TwinAnswered, *INTEGRITY_ERRORS):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
@@ -32,7 +33,11 @@ from app.domain.models import BookingCreated, BookingEvent
 from backend.core.notify import Notifier, conversation_topic, therapist_topic
 from backend.crud import booking_events as crud
 from backend.crud import chat as chat_crud
+from backend.services.notifications import TOPIC as NOTIFICATIONS_TOPIC
 from backend.services.sessions import Session, session_id_for
+
+if TYPE_CHECKING:
+    from backend.services.notifications import Outbox
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,10 @@ def session_of(booking: BookingCreated) -> Session:
     return Session(session_id_for(therapist, customer), therapist, customer)
 
 
-def record(conn: Connection, change: Change) -> BookingEvent:
-    """Store the change's history row and its system message, in the caller's open transaction."""
+def record(conn: Connection, change: Change, outbox: Outbox | None = None) -> BookingEvent:
+    """Store the change's history row, its system message and (with ``outbox``) the notifications it
+    owes (issue 18: to the side that did not cause it; a reminder once confirmed), in the caller's
+    open transaction."""
     booking = change.booking
     event = event_of(change)
     crud.insert_event(conn, booking_id=booking.id, at=change.at, actor=change.actor, actor_id=change.actor_id,
@@ -92,6 +99,8 @@ def record(conn: Connection, change: Change) -> BookingEvent:
                       reason=change.reason)
     chat_crud.add_system_message(conn, session_of(booking), message_id=f"event-{booking.id}-{booking.status}",
                                  message=sentence(event), event=event.model_dump(mode="json"), now=change.at)
+    if outbox is not None:
+        outbox.on_transition(conn, booking, booking.status, change.actor, reason=change.reason)
     return event
 
 
@@ -100,3 +109,4 @@ def wake(notifier: Notifier, booking: BookingCreated) -> None:
     session = session_of(booking)
     notifier.publish(conversation_topic(session.session_id))
     notifier.publish(therapist_topic(session.therapist_id))
+    notifier.publish(NOTIFICATIONS_TOPIC)  # the dispatcher delivers what the change owes now, not at its next look

@@ -35,6 +35,7 @@ from backend.crud import bookings as crud
 from backend.crud import chat as chat_crud
 from backend.db.engine import INTEGRITY_ERRORS, transaction
 from backend.services import idempotency, slots
+from backend.services.notifications import Outbox
 from backend.services.booking_events import Change, record, session_of
 from backend.services.catalog import Catalog
 
@@ -58,12 +59,13 @@ def _check_start(therapist: Therapist, booking: BookingRequest, now: int) -> Non
         raise InvalidRequest([FieldError(field="starts_at", type="start_not_offered", message=problem)])
 
 
-def expire_overdue(conn: Connection, now: int, therapist_id: str | None = None) -> list[BookingCreated]:
+def expire_overdue(conn: Connection, now: int, therapist_id: str | None = None, *,
+                   outbox: Outbox | None = None) -> list[BookingCreated]:
     """Inside an open transaction: expire the requests past ``expires_at`` and announce each once."""
     expired = crud.expire_due(conn, now, therapist_id)
     for booking in expired:
         record(conn, Change(booking, action="expire", actor="system", actor_id="system",
-                            from_status="requested", at=now))
+                            from_status="requested", at=now), outbox)
     return expired
 
 
@@ -93,13 +95,13 @@ def _new(booking: BookingRequest, therapist: Therapist, start: int, now: int, tt
 
 
 def _insert(conn: Connection, key: str, booking: BookingRequest, therapist: Therapist, ttl_ms: int,
-            expired: list[BookingCreated]) -> BookingCreated | None:
+            expired: list[BookingCreated], outbox: Outbox | None) -> BookingCreated | None:
     """One attempt in one transaction: the created booking, or None when the key was taken meanwhile."""
     with transaction(conn):
         if booking.asap:
             crud.queue_for_therapist(conn, therapist.id)
         now = now_ms()  # after the queue: the expiry and the lead time count from now
-        expired_now = expire_overdue(conn, now, therapist.id)
+        expired_now = expire_overdue(conn, now, therapist.id, outbox=outbox)
         start = _start_for(conn, therapist, booking, now)
         created = _new(booking, therapist, start, now, ttl_ms)
         inserted = crud.insert_booking(conn, key=key, request_hash=idempotency.request_hash(booking),
@@ -110,13 +112,13 @@ def _insert(conn: Connection, key: str, booking: BookingRequest, therapist: Ther
         chat_crud.note_booking(conn, session_of(created), customer_name=booking.customer_name,
                                duration=booking.duration)
         record(conn, Change(created, action="request", actor="customer", actor_id=booking.customer_id,
-                            from_status=None, at=now))
+                            from_status=None, at=now), outbox)
     expired += expired_now  # only once committed: a refused attempt rolled its expiries back
     return created  # committed (synchronous=FULL / synchronous_commit=on) before the 201
 
 
 def create_booking(conn: Connection, catalog: Catalog, key: str, booking: BookingRequest, *,
-                   ttl_ms: int) -> tuple[BookingCreated, bool, list[BookingCreated]]:
+                   ttl_ms: int, outbox: Outbox | None = None) -> tuple[BookingCreated, bool, list[BookingCreated]]:
     """(the booking, True when it was stored before: a replay, the requests expired on the way).
     422 when the key stood for another booking of this customer, or the booking breaks the catalog's
     rules; 409 (Conflict on ``starts_at``) when the time is not free."""
@@ -130,7 +132,7 @@ def create_booking(conn: Connection, catalog: Catalog, key: str, booking: Bookin
     expired: list[BookingCreated] = []
     for _ in range(ASAP_TRIES):
         try:
-            created = _insert(conn, key, booking, therapist, ttl_ms, expired)
+            created = _insert(conn, key, booking, therapist, ttl_ms, expired, outbox)
         except INTEGRITY_ERRORS:
             # PostgreSQL: the exclusion constraint (a racing request took the time first), or this
             # key's twin committed first. The twin's booking is the answer; else the time is gone.

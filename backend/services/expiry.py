@@ -23,13 +23,14 @@ from backend.core.clock import now_ms
 from backend.core.notify import Notifier
 from backend.crud import bookings as crud
 from backend.db.engine import Database, transaction
+from backend.services.notifications import Outbox
 from backend.services.booking_events import wake
 from backend.services.bookings import expire_overdue
 
 log = logging.getLogger(__name__)
 
 
-def sweep_once(database: Database) -> list[BookingCreated]:
+def sweep_once(database: Database, outbox: Outbox | None = None) -> list[BookingCreated]:
     """Expire every overdue request now; the ones this call expired (not those another process did)."""
     expired: list[BookingCreated] = []
     with database.connection() as conn:
@@ -38,15 +39,16 @@ def sweep_once(database: Database) -> list[BookingCreated]:
             if not crud.has_due(conn, now):
                 return expired
             with transaction(conn):
-                expired += expire_overdue(conn, now)
+                expired += expire_overdue(conn, now, outbox=outbox)
 
 
-async def sweep_forever(database: Database, notifier: Notifier, interval: float) -> None:
+async def sweep_forever(database: Database, notifier: Notifier, interval: float,
+                        outbox: Outbox | None = None) -> None:
     """Sweep every ``interval`` seconds until cancelled; a failure (the database away) is logged and
     the next round tries again."""
     while True:
         try:
-            for booking in await asyncio.to_thread(sweep_once, database):
+            for booking in await asyncio.to_thread(sweep_once, database, outbox):
                 wake(notifier, booking)
         except asyncio.CancelledError:
             raise

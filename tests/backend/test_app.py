@@ -16,7 +16,8 @@ ALLOWED = "https://pages.example.org"
 def test_health_reports_the_database(api: httpx.Client) -> None:
     response = api.get("/api/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok",
+                               "notifications": {"pending": 0, "delivered": 0, "failed": 0, "dropped": 0}}
 
 
 def test_openapi_and_docs_are_not_shadowed_by_the_page_files(api: httpx.Client) -> None:

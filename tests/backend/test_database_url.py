@@ -53,6 +53,6 @@ def test_the_server_runs_on_postgresql_given_the_psycopg_form(new_database: Call
     url = str(new_database())
     psycopg_form = url.replace("postgresql://", "postgresql+psycopg://", 1)
     with running_server(psycopg_form, env=QUIET_ENV) as base:
-        assert httpx.get(base + "/api/health").json() == {"status": "ok", "database": "ok"}
+        assert httpx.get(base + "/api/health").json()["database"] == "ok"
     assert rows(url, "SELECT count(*) FROM alembic_version") == [(1,)]
     assert not any(p.name.startswith("postgresql+psycopg:") for p in ROOT.iterdir())

@@ -65,7 +65,7 @@ def test_a_booking_survives_a_server_restart_on_the_same_database(
 def test_database_url_accepts_the_sqlite_scheme(tmp_path: Path) -> None:
     database = tmp_path / "scheme.sqlite3"
     with running_server(database, env=QUIET_ENV | {"DATABASE_URL": f"sqlite:///{database}"}) as url:
-        assert httpx.get(url + "/api/health").json() == {"status": "ok", "database": "ok"}
+        assert httpx.get(url + "/api/health").json()["database"] == "ok"
     assert rows(database, "PRAGMA journal_mode") == [("wal",)]
 
 
