@@ -268,10 +268,6 @@ class Outbox:
                                                  payload=json.dumps(payload, ensure_ascii=False), **common))
         return rows
 
-    def on_booking(self, conn: Connection, created: BookingCreated) -> None:
-        """The hook ``services.bookings.create_booking`` calls in the booking's transaction."""
-        self.enqueue(conn, booking_requested_event(created))
-
     def on_transition(self, conn: Connection, created: BookingCreated, status: str, actor: str, *,
                       reason: str = "") -> int:
         """The booking lifecycle's hook, inside the transition's transaction: tell the other side (both
