@@ -6,6 +6,8 @@
                                                         needs DATABASE_URL=postgresql://...)
     python -m backend therapist-token t-ayu             print a new token for t-ayu (alone on stdout)
     python -m backend therapist-token t-ayu --revoke    revoke every token of t-ayu
+    python -m backend vapid-keys                        print a new Web Push key pair (VAPID_PRIVATE_KEY=...)
+    python -m backend notifications                     the outbox: pending, delivered, failed (+ last errors)
 
 Run from the project root; it uses the same DATABASE_URL as the server (the file is created
 and migrated if needed). Only the token's sha256 is stored: the printed token cannot be
@@ -29,9 +31,11 @@ from pydantic import ValidationError
 from backend.services.catalog import Catalog
 from backend.core.config import Settings
 from backend.core.security import new_token
+from backend.crud import notifications as notifications_crud
 from backend.crud.tokens import issue_therapist_token, revoke_therapist_tokens
 from backend.db.engine import is_unavailable, open_database
 from backend.db.migrations import SchemaTooNew
+from backend.services.webpush import new_vapid_keys
 
 
 def _settings() -> Settings | None:
@@ -121,6 +125,35 @@ def therapist_token(therapist_id: str, revoke: bool) -> int:
     return 0
 
 
+def vapid_keys() -> int:
+    """A new key pair, as environment lines: the private key for the server, the public one for reference
+    (the pages read it from ``GET /api/push/config``)."""
+    private, public = new_vapid_keys()
+    print(f"VAPID_PRIVATE_KEY={private}")
+    print(f"# public key (applicationServerKey): {public}")
+    print("# also set VAPID_SUBJECT=mailto:you@example.com (who push services may contact)", file=sys.stderr)
+    return 0
+
+
+def notifications_report() -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+    database = open_database(settings)
+    try:
+        database.migrate()
+        with database.connection() as conn:
+            counts = notifications_crud.counts(conn)
+            failed = notifications_crud.failed_rows(conn)
+    finally:
+        database.close()
+    print(" ".join(f"{status}: {count}" for status, count in counts.items()))
+    for row in failed:
+        print(f"failed {row.id} {row.type} -> {row.recipient} by {row.channel} after {row.attempts} "
+              f"attempt(s): {row.last_error}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m backend", description="Chat Booking reference backend.")
     workers_help = "API processes (default: $WORKERS or 1; more than 1 needs PostgreSQL)"
@@ -132,6 +165,8 @@ def parser() -> argparse.ArgumentParser:
     token = commands.add_parser("therapist-token", help="create (or --revoke) a therapist's bearer token")
     token.add_argument("therapist_id", help="a catalog id, e.g. t-ayu")
     token.add_argument("--revoke", action="store_true", help="revoke all of this therapist's tokens")
+    commands.add_parser("vapid-keys", help="print a new Web Push (VAPID) key pair")
+    commands.add_parser("notifications", help="report the notifications outbox: pending, delivered, failed")
     return root
 
 
@@ -139,4 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "therapist-token":
         return therapist_token(args.therapist_id, args.revoke)
+    if args.command == "vapid-keys":
+        return vapid_keys()
+    if args.command == "notifications":
+        return notifications_report()
     return serve(args.workers)

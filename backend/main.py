@@ -26,6 +26,8 @@ from backend.http.headers import SecurityHeaders, page_policy
 from backend.services.idempotency import HEADER as IDEMPOTENCY_HEADER
 from backend.http.limits import BodySizeLimit
 from backend.db.notify import make_notifier
+from backend.services.dispatcher import Dispatcher
+from backend.services.notifications import Outbox
 from backend.services.ratelimit import limits_for
 from backend.site.docs import DOCS_PATH, DOCS_POLICY, docs_router
 from backend.site.serve import site_router
@@ -35,7 +37,9 @@ from backend.site.serve import site_router
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database.migrate()
     app.state.notifier.bind(asyncio.get_running_loop())
+    app.state.dispatcher.start(asyncio.get_running_loop())  # delivers the notifications outbox
     yield
+    await app.state.dispatcher.stop()
     app.state.notifier.close()
     app.state.limits.close()
     app.state.database.close()
@@ -82,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = Catalog.load(settings.catalog_path)
     app.state.notifier = make_notifier(app.state.database)  # in-process, or LISTEN/NOTIFY on PostgreSQL
     app.state.limits = limits_for(settings, app.state.database)
+    app.state.outbox = Outbox(settings)  # events write their notifications with it (same transaction)
+    app.state.dispatcher = Dispatcher(app.state.database, settings, app.state.notifier)
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -89,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        frame_ancestors=settings.frame_origins, own_policies={DOCS_PATH: DOCS_POLICY})
     if settings.cors_origins:  # added last = outermost, so even a 413 carries CORS headers
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST"],
+                           allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "Authorization", IDEMPOTENCY_HEADER])
 
     app.include_router(api_router)

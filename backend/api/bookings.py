@@ -36,7 +36,9 @@ from backend.api.deps import (
     IdempotencyKey,
     LimitsDep,
     NotifierDep,
+    OutboxDep,
 )
+from backend.services.notifications import TOPIC as NOTIFICATIONS_TOPIC
 from backend.core.errors import ApiError, ErrorBody, ValidationErrorBody
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
@@ -71,12 +73,13 @@ class BookingList(BaseModel):
              openapi_extra=CREATE_OPENAPI, dependencies=[CustomerWriteLimit, BookingOwner],
              summary="Create a booking (once per Idempotency-Key)")
 def create_booking(key: IdempotencyKey, booking: BookingBody, conn: Conn, catalog: CatalogDep,
-                   notifier: NotifierDep, response: Response) -> BookingCreated:
-    created, replayed = booking_service.create_booking(conn, catalog, key, booking)
+                   notifier: NotifierDep, outbox: OutboxDep, response: Response) -> BookingCreated:
+    created, replayed = booking_service.create_booking(conn, catalog, key, booking, on_created=outbox.on_booking)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     else:
         notifier.publish(therapist_topic(created.booking.therapist_id))
+        notifier.publish(NOTIFICATIONS_TOPIC)  # the dispatcher delivers it now, not at its next look
     return created
 
 

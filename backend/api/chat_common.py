@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Query, Response
@@ -22,6 +23,7 @@ from backend.core.models import (
     WAIT_MAX,
     MessageCursor,
     MessagePage,
+    MessagePublic,
 )
 from backend.db.engine import Database
 from backend.core.errors import ErrorBody, FieldError, InvalidRequest, ValidationErrorBody
@@ -57,9 +59,11 @@ def request_body(model: type) -> dict[str, Any]:
 
 
 def store_message(conn: Connection, session: Session, new: NewMessage, response: Response,
-                  notifier: Notifier, *, may_create: bool) -> chat_crud.MessagePublic:
-    """Store once; 201 when new, 200 + Idempotent-Replayed for the same content, 422 on ``id`` else."""
-    stored, created = chat_crud.add_message(conn, session, new, may_create=may_create)
+                  notifier: Notifier, *, may_create: bool,
+                  on_stored: Callable[[Connection, MessagePublic], None] | None = None) -> MessagePublic:
+    """Store once; 201 when new, 200 + Idempotent-Replayed for the same content, 422 on ``id`` else.
+    ``on_stored`` runs in the message's transaction (the notifications outbox)."""
+    stored, created = chat_crud.add_message(conn, session, new, may_create=may_create, on_stored=on_stored)
     if created:
         notifier.publish(conversation_topic(session.session_id))
         notifier.publish(therapist_topic(session.therapist_id))

@@ -35,7 +35,7 @@ from backend.api.chat_common import (
 )
 from backend.api.auth import CustomerSession, CustomerWriteLimit
 from backend.api.chat_common import NOT_FOUND, conversation_topic
-from backend.api.deps import Conn, DatabaseDep, NotifierDep, json_body
+from backend.api.deps import CatalogDep, Conn, DatabaseDep, NotifierDep, OutboxDep, json_body
 from backend.core.errors import ApiError, FieldError, InvalidRequest
 from backend.core.models import MessagePage, MessagePublic, ReadMark
 from backend.crud import chat as chat_crud
@@ -63,11 +63,13 @@ def _check_sender(message: ChatMessage, customer_id: str) -> None:
              dependencies=[CustomerWriteLimit],
              summary="Send a customer message (exactly once per message id)")
 def post_message(session: CustomerSession, message: MessageBody, conn: Conn, notifier: NotifierDep,
-                 response: Response) -> MessagePublic:
+                 outbox: OutboxDep, catalog: CatalogDep, response: Response) -> MessagePublic:
     _check_sender(message, session.customer_id)
     new = NewMessage(id=message.id, sender_type="customer", sender_id=message.sender_id,
                      message=message.message, timestamp=message.timestamp)
-    return store_message(conn, session, new, response, notifier, may_create=True)
+    therapist_name = catalog.therapists[session.therapist_id].name
+    return store_message(conn, session, new, response, notifier, may_create=True,
+                         on_stored=outbox.on_message(session, therapist_name))
 
 
 @router.get("/{session_id}/messages", response_model=MessagePage, responses=RESPONSES,

@@ -26,6 +26,7 @@ from backend.core.config import Settings
 from backend.db.engine import Database
 from backend.core.errors import ApiError
 from backend.core.notify import Notifier
+from backend.services.notifications import Outbox
 from backend.services.ratelimit import Limits, get_limits
 
 M = TypeVar("M", bound=BaseModel)
@@ -47,6 +48,10 @@ async def get_catalog(request: Request) -> Catalog:
 
 async def get_notifier(request: Request) -> Notifier:
     return request.app.state.notifier
+
+
+async def get_outbox(request: Request) -> Outbox:
+    return request.app.state.outbox
 
 
 async def get_connection(request: Request) -> AsyncIterator[Connection]:
@@ -100,6 +105,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
+OutboxDep = Annotated[Outbox, Depends(get_outbox)]
 Conn = Annotated[Connection, Depends(get_connection)]
 BookingBody = Annotated[BookingRequest, Depends(get_booking_body)]
 IdempotencyKey = Annotated[str, Depends(idempotency.read_key)]

@@ -50,7 +50,7 @@ from backend.core.models import (
     TherapistMe,
 )
 from backend.crud.bookings import now_ms
-from backend.api.deps import Conn, DatabaseDep, NotifierDep, json_body
+from backend.api.deps import Conn, DatabaseDep, NotifierDep, OutboxDep, json_body
 from backend.core.errors import ApiError
 from backend.core.notify import long_poll
 from backend.services.sessions import Session
@@ -110,11 +110,12 @@ async def read_messages(session: ExistingSession, database: DatabaseDep, notifie
              responses={**REPLAYED, **IN_CONVERSATION, **TOO_LARGE}, openapi_extra=request_body(ReplyRequest),
              dependencies=[TherapistWriteLimit], summary="Reply (exactly once per message id)")
 def reply(session: TherapistSession, body: ReplyBody, conn: Conn, notifier: NotifierDep,
-          response: Response) -> MessagePublic:
+          outbox: OutboxDep, therapist: TherapistAuth, response: Response) -> MessagePublic:
     new = NewMessage(id=body.id, sender_type="therapist", sender_id=session.therapist_id,
                      message=body.message, timestamp=now_ms())
     try:
-        return store_message(conn, session, new, response, notifier, may_create=False)
+        return store_message(conn, session, new, response, notifier, may_create=False,
+                             on_stored=outbox.on_message(session, therapist.name))
     except chat_crud.ConversationMissing:
         raise _missing() from None
 

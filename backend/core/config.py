@@ -26,6 +26,19 @@
 | REQUEST_READ_TIMEOUT  | 10                        | seconds a client has to send a whole request     |
 | MAX_CONNECTIONS       | 1000                      | open connections (or requests) before 503        |
 | MAX_CONNECTIONS_PER_CLIENT | 64                   | open connections per peer address (not proxies)  |
+| VAPID_PRIVATE_KEY     | unset (push off)          | Web Push signing key (``python -m backend vapid-keys``) |
+| VAPID_SUBJECT         | unset (push off)          | ``mailto:`` or ``https:`` contact in the VAPID JWT |
+| PUSH_SERVICES         | the four browsers' push   | comma-separated https origins a subscription may |
+|                       | services (see below)      | name; ``https://*.x.com`` = any subdomain of x.com |
+| NOTIFY_WEBHOOK_URL    | unset (webhook off)       | http(s) URL that gets every notification, signed |
+| NOTIFY_WEBHOOK_SECRET | unset                     | HMAC key of the signature (needed with the URL)  |
+| NOTIFY_WEBHOOK_TIMEOUT | 10                       | seconds a webhook or push service has to answer  |
+| NOTIFY_DELAY          | 60                        | seconds a message waits: dropped if read by then |
+| NOTIFY_MAX_ATTEMPTS   | 8                         | deliveries tried before a row is ``failed``      |
+| NOTIFY_RETRY_BASE     | 15                        | first retry delay (s); x4 a try, +-20 % jitter   |
+| NOTIFY_POLL           | 1                         | seconds between the dispatcher's looks for due rows |
+| NOTIFY_CONCURRENCY    | 8                         | deliveries in flight per channel per process     |
+| REMINDER_MINUTES      | 60                        | reminder this long before a confirmed start      |
 
 The request body limit is a setting too (not read from the environment), so tests can change it.
 
@@ -41,12 +54,14 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from cryptography.hazmat.primitives import serialization
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.core.database_url import DatabaseUrl
@@ -57,6 +72,10 @@ MAX_BODY_BYTES = 16 * 1024
 DEFAULT_DATABASE = "var/bookings.sqlite3"
 ADMIN_TOKEN_MIN = 32
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+_PUSH_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+# Chrome/Android (FCM), Firefox (Mozilla autopush), Edge (WNS, a host per region), Safari (APNs web push).
+DEFAULT_PUSH_SERVICES = ("https://fcm.googleapis.com,https://updates.push.services.mozilla.com,"
+                         "https://*.notify.windows.com,https://web.push.apple.com")
 
 
 def _env(name: str) -> dict:
@@ -92,11 +111,76 @@ class Settings(BaseSettings):
     site_root: Path = Field(ROOT, **_env("SITE_ROOT"))  # the page's files: the repository, or a build
     catalog_path: Path = Field(ROOT / "static" / "data" / "therapists.json", **_env("CATALOG_PATH"))
     max_body_bytes: int = MAX_BODY_BYTES
+    # Notifications (backend.services.notifications): Web Push and a signed webhook.
+    vapid_private_key: str | None = Field(None, **_env("VAPID_PRIVATE_KEY"))
+    vapid_subject: str | None = Field(None, **_env("VAPID_SUBJECT"))
+    push_services: str = Field(DEFAULT_PUSH_SERVICES, **_env("PUSH_SERVICES"))
+    notify_webhook_url: str | None = Field(None, **_env("NOTIFY_WEBHOOK_URL"))
+    notify_webhook_secret: str | None = Field(None, **_env("NOTIFY_WEBHOOK_SECRET"))
+    notify_webhook_timeout: float = Field(10.0, gt=0, le=300, **_env("NOTIFY_WEBHOOK_TIMEOUT"))
+    notify_delay: float = Field(60.0, ge=0, le=86400, **_env("NOTIFY_DELAY"))
+    notify_max_attempts: int = Field(8, ge=1, le=50, **_env("NOTIFY_MAX_ATTEMPTS"))
+    notify_retry_base: float = Field(15.0, gt=0, le=86400, **_env("NOTIFY_RETRY_BASE"))
+    notify_poll: float = Field(1.0, gt=0, le=60, **_env("NOTIFY_POLL"))
+    notify_concurrency: int = Field(8, ge=1, le=256, **_env("NOTIFY_CONCURRENCY"))
+    reminder_minutes: int = Field(60, ge=0, le=10080, **_env("REMINDER_MINUTES"))
 
     @field_validator("admin_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return value or None  # BOOKING_ADMIN_TOKEN= (empty) means "not set", as before
+
+    @field_validator("vapid_private_key", "vapid_subject", "notify_webhook_url", "notify_webhook_secret",
+                     mode="before")
+    @classmethod
+    def _empty_means_off(cls, value: object) -> object:
+        return value or None  # VAPID_PRIVATE_KEY= (empty) turns push off, as unset does
+
+    @field_validator("vapid_private_key")
+    @classmethod
+    def _signing_key(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            raw = base64.urlsafe_b64decode(value.strip() + "=" * (-len(value.strip()) % 4))
+            if len(raw) != 32:
+                serialization.load_der_private_key(raw, password=None)
+        except ValueError:
+            raise ValueError("VAPID_PRIVATE_KEY is not a P-256 private key "
+                             "(make one with python -m backend vapid-keys)") from None
+        return value.strip()
+
+    @field_validator("vapid_subject")
+    @classmethod
+    def _contact(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("mailto:", "https://")):
+            raise ValueError("VAPID_SUBJECT must be a mailto: or https:// contact (RFC 8292), "
+                             "like mailto:ops@example.com")
+        return value
+
+    @field_validator("push_services")
+    @classmethod
+    def _push_origins(cls, value: str) -> str:
+        origins = [o.strip() for o in value.split(",") if o.strip()]
+        for origin in origins:
+            if not _PUSH_ORIGIN.fullmatch(origin):
+                raise ValueError(f"PUSH_SERVICES: {origin!r} is not an origin like https://push.example "
+                                 "(no path; https://*.example.com for any subdomain)")
+        return ",".join(origins)
+
+    @field_validator("notify_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s]*)?", value):
+            raise ValueError("NOTIFY_WEBHOOK_URL must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_signed(self) -> "Settings":
+        if self.notify_webhook_url and not self.notify_webhook_secret:
+            raise ValueError("NOTIFY_WEBHOOK_SECRET must be set with NOTIFY_WEBHOOK_URL "
+                             "(the receiver checks every body's signature with it)")
+        return self
 
     @field_validator("site_root", mode="after")
     @classmethod
@@ -165,3 +249,12 @@ class Settings(BaseSettings):
     @property
     def proxy_networks(self) -> tuple[Network, ...]:
         return tuple(ipaddress.ip_network(e, strict=False) for e in self.trusted_proxies.replace(",", " ").split())
+
+    @property
+    def push_enabled(self) -> bool:
+        """Web Push is on when both VAPID settings are given."""
+        return bool(self.vapid_private_key and self.vapid_subject)
+
+    @property
+    def push_origins(self) -> tuple[str, ...]:
+        return tuple(self.push_services.split(",")) if self.push_services else ()

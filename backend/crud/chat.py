@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,10 +81,12 @@ def _read_through(conn: Connection, session_id: str) -> int:
     return 0 if value is None else int(value)
 
 
-def add_message(conn: Connection, session: Session, new: NewMessage, *,
-                may_create: bool) -> tuple[MessagePublic, bool]:
+def add_message(conn: Connection, session: Session, new: NewMessage, *, may_create: bool,
+                on_stored: Callable[[Connection, MessagePublic], None] | None = None) -> tuple[MessagePublic, bool]:
     """Store ``new`` once; (stored message, True) when stored now, (earlier one, False) if its id was
-    taken. ConversationMissing when the conversation does not exist and may not be created."""
+    taken. ConversationMissing when the conversation does not exist and may not be created.
+    ``on_stored(conn, message)`` runs in the same transaction once a new message is in (the
+    notifications outbox: they commit together or not at all)."""
     now = now_ms()
     try:
         with transaction(conn):
@@ -106,8 +109,10 @@ def add_message(conn: Connection, session: Session, new: NewMessage, *,
                               " VALUES (:s, :seq, :id, :st, :sid, :m, :ts, :now)"),
                          {"s": session.session_id, "seq": seq, "id": new.id, "st": new.sender_type,
                           "sid": new.sender_id, "m": new.message, "ts": new.timestamp, "now": now})
-            stored = _find(conn, session.session_id, new.id)
-            return _public(stored, _read_through(conn, session.session_id)), True
+            stored = _public(_find(conn, session.session_id, new.id), _read_through(conn, session.session_id))
+            if on_stored is not None:
+                on_stored(conn, stored)
+            return stored, True
     except INTEGRITY_ERRORS:
         # Only reachable on an engine without an up-front write lock (PostgreSQL): the UNIQUE
         # constraint stopped a racing twin, whose row is the one that counts.

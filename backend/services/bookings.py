@@ -13,6 +13,8 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Connection
 
 from app.domain.models import BookingCreated, BookingRequest
@@ -34,10 +36,12 @@ def _replay(stored: crud.StoredBooking, booking: BookingRequest) -> BookingCreat
     return stored.created
 
 
-def create_booking(conn: Connection, catalog: Catalog, key: str,
-                   booking: BookingRequest) -> tuple[BookingCreated, bool]:
+def create_booking(conn: Connection, catalog: Catalog, key: str, booking: BookingRequest,
+                   on_created: Callable[[Connection, BookingCreated], None] | None = None
+                   ) -> tuple[BookingCreated, bool]:
     """(the booking, True when it was stored before: a replay). 422 when the key stood for another
-    booking of this customer, or a new booking breaks the catalog's rules."""
+    booking of this customer, or a new booking breaks the catalog's rules. ``on_created(conn,
+    created)`` runs in the booking's own transaction (the notifications outbox)."""
     stored = crud.find_by_key(conn, booking.customer_id, key)
     if stored is not None:
         return _replay(stored, booking), True
@@ -52,6 +56,8 @@ def create_booking(conn: Connection, catalog: Catalog, key: str,
         if inserted:
             chat_crud.note_booking(conn, session, customer_name=booking.customer_name,
                                    duration=booking.duration)
+            if on_created is not None:
+                on_created(conn, created)
     if inserted:
         return created, False  # committed (synchronous=FULL / synchronous_commit=on) before the 201
     # Another request with this key committed between our lookup and our insert.
