@@ -165,10 +165,16 @@ def test_a_notification_for_a_conversation_opens_it_in_the_inbox(
         browser: Browser, live_backend: tuple[str, Path], ayu_token: str) -> None:
     live_server, _ = live_backend
     session = _customer_writes(live_server, "Could we do Friday instead?")
-    with guarded_context(browser, live_server, service_workers="block") as (context, _):
+    other = _customer_writes(live_server, "Is Sunday possible?")
+    with guarded_context(browser, live_server) as (context, _):
         page = context.new_page()
         sign_in(page, ayu_token)
         page.goto(f"/inbox.html?session={session}")  # what a click opens when no inbox window is open
         wait_ready(page)
         expect(page.locator("#inbox")).to_have_attribute("data-pane", "conversation")
         expect(page.get_by_role("log", name="Messages")).to_contain_text("Could we do Friday instead?")
+        # An inbox already open: the worker focuses it and posts what to open (sw.js, notificationclick).
+        page.evaluate("""url => navigator.serviceWorker.dispatchEvent(
+            new MessageEvent("message", {data: {type: "chatbooking:open", url}}))""",
+                      f"{live_server}/inbox.html?session={other}")
+        expect(page.get_by_role("log", name="Messages")).to_contain_text("Is Sunday possible?")
