@@ -57,6 +57,8 @@ class InboxWindow:
         """The reader switched language: every text of ours again (what is typed stays)."""
         self.view.relocalize()
         js.document.title = translate(TITLE)
+        if self.push is not None:
+            self.push.relocalize()
         self.render()
 
     # --- events ---------------------------------------------------------------------------------

@@ -55,6 +55,10 @@ class PushPanel:
         if kind == OPEN_MESSAGE and self._on_open is not None:
             self._on_open(url)
 
+    def relocalize(self) -> None:
+        """The language switched (the view has said its texts again): the server learns it too."""
+        self.switch.language_changed()
+
     def render(self) -> None:
         self.switch.update()  # settles (and draws) when the owner changed; otherwise a no-op
         self._draw()

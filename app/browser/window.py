@@ -120,6 +120,8 @@ class ChatWindow:
         self._sync_price()
         self._render_state()
         self.chat.relocalize()
+        if self.device.push is not None:
+            self.device.push.relocalize()
 
     # --- events ---------------------------------------------------------------------------
 

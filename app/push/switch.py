@@ -232,6 +232,18 @@ class PushSwitch(Observable):
         self.record.save(self.store)
         return True
 
+    def language_changed(self) -> None:
+        """The reader switched language: while on, the server gets the subscription again with it, so
+        the next notifications are in that language too."""
+        owner = self._owner()
+        if owner is not None and self.state is PushState.ON:
+            self.spawn(self._restore(owner))
+
+    async def _restore(self, owner: PushOwner) -> None:
+        current = await self._current()
+        if current is not None and self.state is PushState.ON:
+            await self._store(owner, current)
+
     async def _turn_off(self, owner: PushOwner) -> None:
         await self._remove(owner)
         self._set(PushState.OFF)

@@ -64,6 +64,10 @@ def test_the_inbox_switch_stores_the_subscription_a_push_shows_a_notification_an
         page.reload()
         wait_ready(page)
         expect(page.get_by_role("switch", name=INBOX_SWITCH)).to_be_checked()  # still on after a reload
+        page.get_by_role("button", name="Bahasa Indonesia").click()  # the next notifications in Indonesian
+        expect(page.get_by_role("switch", name="Beri tahu saya di perangkat ini")).to_be_checked()
+        wait_until(lambda: rows_for(database, "therapist", "t-ayu")[0]["language"] == "id")
+        page.get_by_role("button", name="English").click()
 
         worker.push(live_server, {"id": "ntf_1", "title": "Message from Ana Putri", "body": "Is 3 pm free?",
                                   "url": "/inbox.html?session=session_t-ayu_x", "tag": "conversation:x"})

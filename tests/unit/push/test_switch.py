@@ -77,8 +77,9 @@ class Page:
         self.transport.offline = offline
         self.shown = shown
         self.signed_in = True
+        self.language = "id"  # the page's language (the switch reads it when it stores)
         self.switch = PushSwitch(device, PushApi(self.transport, "./api"), SafeStorage(FakeStorage(self.data)),
-                                 owner=self.owner, language=lambda: "id", shown=lambda: self.shown,
+                                 owner=self.owner, language=lambda: self.language, shown=lambda: self.shown,
                                  spawn=asyncio.ensure_future)
 
     def owner(self) -> PushOwner | None:
@@ -293,4 +294,21 @@ def test_an_unreadable_record_reads_as_nothing_stored() -> None:
         page = await Page(FakePushApi(), FakePushDevice(), data).loaded()
         assert page.switch.state is PushState.OFF
         assert json.loads(data[PUSH_KEY])["data"]["config"]["enabled"] is True  # rewritten, readable
+    run(scenario())
+
+
+def test_switching_language_while_on_tells_the_server_the_new_one() -> None:
+    async def scenario() -> None:
+        server, device = FakePushApi(), FakePushDevice()
+        page = await turned_on(Page(server, device))
+        page.language = "en"
+        page.switch.language_changed()
+        await settle()
+        assert server.stored[CUSTOMER_SUBSCRIPTIONS]["language"] == "en"
+        assert page.switch.state is PushState.ON
+
+        off = await Page(FakePushApi(), FakePushDevice()).loaded()
+        off.switch.language_changed()
+        await settle()
+        assert off.transport.requests[-1].url == "./api/push/config"  # nothing sent while off
     run(scenario())
