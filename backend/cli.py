@@ -45,7 +45,8 @@ def _settings() -> Settings | None:
     except ValidationError as exc:
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"]).upper()
-            print(f"error: {where}: {str(error['msg']).removeprefix('Value error, ')}", file=sys.stderr)
+            message = str(error["msg"]).removeprefix("Value error, ")
+            print(f"error: {where}: {message}" if where else f"error: {message}", file=sys.stderr)
         return None
 
 

@@ -13,6 +13,7 @@ Example::
     python -m bench --runs 9 --calls 5000 --skip api
     python -m bench --skip boot --skip calls --skip typing --skip sizes    # only the API figures
     python -m bench --only phone --phone-runs 3   # the phone section alone (bench.phone)
+    python -m bench --only notify                 # notifications alone (bench.notify)
     python -m bench --strict     # also exit 1 when a figure MISSes its target
 
 Exit status: 1 when a section could not be measured (an error, listed under the table); a MISS
@@ -37,7 +38,7 @@ from bench.report import MISS, Row, Target, as_json, median, p99, percentile, re
 from bench.site import built_site, serve
 
 RESULTS = Path(__file__).with_name("results") / "latest.json"
-SECTIONS = ("boot", "calls", "typing", "sizes", "api", "chat", "longpoll", "phone")
+SECTIONS = ("boot", "calls", "typing", "sizes", "api", "chat", "longpoll", "phone", "notify")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -126,6 +127,17 @@ def measure_chat(args: argparse.Namespace, raw: dict) -> None:
             with running_server(Path(directory) / "bench.sqlite3", env={"BOOKING_ADMIN_TOKEN": "", **GENEROUS_LIMITS}) as base_url:
                 raw["longpoll"] = run_longpoll_capacity(base_url, levels=levels, seconds=2.0 if args.quick else 3.0)
         print(f"bench: longpoll done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+
+
+def measure_notify(args: argparse.Namespace, raw: dict) -> None:
+    """Notifications: event → webhook received, and deliveries per second per configuration (bench.notify)."""
+    if "notify" in args.skip:
+        return
+    from bench.notify import measure as notify
+
+    started = time.monotonic()
+    raw["notify"] = notify(quick=args.quick)
+    print(f"bench: notify done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
 
 
 def measure_phone_section(args: argparse.Namespace, raw: dict) -> None:
@@ -320,9 +332,26 @@ def phone_rows(raw: dict) -> list[Row]:
     return rows
 
 
+def notify_rows(raw: dict) -> list[Row]:
+    from bench.notify import CONFIGURATIONS as NOTIFY_CONFIGURATIONS
+
+    notify = raw.get("notify")
+    if not notify:
+        return [Row("Notify", "event → webhook received", None, note="skipped")]
+    latency = notify.get("latency") or {}
+    events = f"{latency.get('events', 0)} events, receiver on this machine"
+    rows = [Row("Notify", "event → webhook received p50", latency.get("p50_ms"), note=events),
+            Row("Notify", "event → webhook received p99", latency.get("p99_ms"))]
+    for key, label, *_ in NOTIFY_CONFIGURATIONS:
+        result = notify.get(key) or {"error": "not measured"}
+        rows.append(Row("Notify", f"{label}: notifications delivered", result.get("per_s"), unit="/s",
+                        note=result.get("error") or f"{result['delivered']} in {result['seconds']} s"))
+    return rows
+
+
 def build_rows(raw: dict) -> list[Row]:
     return [*boot_rows(raw), *calls_rows(raw), *typing_rows(raw), *sizes_rows(raw), *api_rows(raw),
-            *chat_rows(raw), *phone_rows(raw)]
+            *chat_rows(raw), *phone_rows(raw), *notify_rows(raw)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     measure_api(args, raw)
     measure_chat(args, raw)
     measure_phone_section(args, raw)
+    measure_notify(args, raw)
     rows = build_rows(raw)
     print(f"\nmake bench: Chat Booking in {raw.get('browser', 'Chromium')}\n")
     print(render(rows))

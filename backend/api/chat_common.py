@@ -60,13 +60,17 @@ def request_body(model: type) -> dict[str, Any]:
 
 def store_message(conn: Connection, session: Session, new: NewMessage, response: Response,
                   notifier: Notifier, *, may_create: bool,
-                  on_stored: Callable[[Connection, MessagePublic], None] | None = None) -> MessagePublic:
+                  on_stored: Callable[[Connection, MessagePublic], None] | None = None,
+                  wake: str | None = None) -> MessagePublic:
     """Store once; 201 when new, 200 + Idempotent-Replayed for the same content, 422 on ``id`` else.
-    ``on_stored`` runs in the message's transaction (the notifications outbox)."""
+    ``on_stored`` runs in the message's transaction (the notifications outbox); ``wake`` is a topic
+    published after the commit (the dispatcher's, when the notification is due at once)."""
     stored, created = chat_crud.add_message(conn, session, new, may_create=may_create, on_stored=on_stored)
     if created:
         notifier.publish(conversation_topic(session.session_id))
         notifier.publish(therapist_topic(session.therapist_id))
+        if wake:
+            notifier.publish(wake)
         return stored
     same = (stored.sender_id, stored.sender_type, stored.message) == (new.sender_id, new.sender_type,
                                                                       new.message)

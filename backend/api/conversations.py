@@ -69,7 +69,7 @@ def post_message(session: CustomerSession, message: MessageBody, conn: Conn, not
                      message=message.message, timestamp=message.timestamp)
     therapist_name = catalog.therapists[session.therapist_id].name
     return store_message(conn, session, new, response, notifier, may_create=True,
-                         on_stored=outbox.on_message(session, therapist_name))
+                         on_stored=outbox.on_message(session, therapist_name), wake=outbox.message_wake)
 
 
 @router.get("/{session_id}/messages", response_model=MessagePage, responses=RESPONSES,

@@ -115,7 +115,7 @@ def reply(session: TherapistSession, body: ReplyBody, conn: Conn, notifier: Noti
                      message=body.message, timestamp=now_ms())
     try:
         return store_message(conn, session, new, response, notifier, may_create=False,
-                             on_stored=outbox.on_message(session, therapist.name))
+                             on_stored=outbox.on_message(session, therapist.name), wake=outbox.message_wake)
     except chat_crud.ConversationMissing:
         raise _missing() from None
 

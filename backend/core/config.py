@@ -146,7 +146,7 @@ class Settings(BaseSettings):
             if len(raw) != 32:
                 serialization.load_der_private_key(raw, password=None)
         except ValueError:
-            raise ValueError("VAPID_PRIVATE_KEY is not a P-256 private key "
+            raise ValueError("is not a P-256 private key "
                              "(make one with python -m backend vapid-keys)") from None
         return value.strip()
 
@@ -154,7 +154,7 @@ class Settings(BaseSettings):
     @classmethod
     def _contact(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("mailto:", "https://")):
-            raise ValueError("VAPID_SUBJECT must be a mailto: or https:// contact (RFC 8292), "
+            raise ValueError("must be a mailto: or https:// contact (RFC 8292), "
                              "like mailto:ops@example.com")
         return value
 
@@ -164,7 +164,7 @@ class Settings(BaseSettings):
         origins = [o.strip() for o in value.split(",") if o.strip()]
         for origin in origins:
             if not _PUSH_ORIGIN.fullmatch(origin):
-                raise ValueError(f"PUSH_SERVICES: {origin!r} is not an origin like https://push.example "
+                raise ValueError(f"{origin!r} is not an origin like https://push.example "
                                  "(no path; https://*.example.com for any subdomain)")
         return ",".join(origins)
 
@@ -172,7 +172,7 @@ class Settings(BaseSettings):
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s]*)?", value):
-            raise ValueError("NOTIFY_WEBHOOK_URL must be an http:// or https:// URL")
+            raise ValueError("must be an http:// or https:// URL (no other scheme is sent to)")
         return value
 
     @model_validator(mode="after")

@@ -22,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,3 +206,23 @@ def customer_name(conn: Connection, session_id: str) -> str:
     """The conversation's customer name (from their latest booking), "" before one."""
     return conn.execute(text("SELECT customer_name FROM conversations WHERE session_id = :s"),
                         {"s": session_id}).scalar() or ""
+
+
+def consented_whatsapp(conn: Connection, therapist_id: str, customer_id: str) -> str | None:
+    """The customer's WhatsApp number from their latest booking with this therapist, only when that
+    booking has ``whatsapp_updates`` (they ticked "Send me updates on WhatsApp"); else None."""
+    booking_json = conn.execute(text(
+        "SELECT booking_json FROM bookings WHERE customer_id = :c AND therapist_id = :t"
+        " ORDER BY created_at DESC, seq DESC LIMIT 1"), {"c": customer_id, "t": therapist_id}).scalar()
+    if not booking_json:
+        return None
+    booking = json.loads(booking_json)
+    return str(booking.get("customer_whatsapp") or "") or None if booking.get("whatsapp_updates") is True else None
+
+
+def purge_finished(conn: Connection, before: int) -> int:
+    """Delete rows that ended (delivered, dropped, failed) before ``before`` (epoch ms): their payloads
+    hold names and message snippets, kept no longer than the report needs them."""
+    result = conn.execute(text("DELETE FROM notifications WHERE status <> 'pending' AND finished_at < :before"),
+                          {"before": before})
+    return max(result.rowcount, 0)

@@ -15,6 +15,7 @@ channel. Claims run on one thread of their own.
 
 Backoff: ``NOTIFY_RETRY_BASE * 4**(attempt-1)``, +-20 % jitter (a Retry-After longer than that
 wins): 15 s, 1 min, 4 min, 16 min, 1 h, 4.3 h, 17 h -- eight attempts over about a day.
+Rows that ended are deleted two weeks later (their payloads hold names and snippets).
 Delivery is at least once: a process killed after a receiver's 2xx but before recording it
 delivers that row again after the lease (``id`` is the same: receivers dedupe on it).
 
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 FACTOR = 4.0
 JITTER = 0.2
 MAX_DELAY_S = 24 * 3600
+KEEP_FINISHED_S = 14 * 24 * 3600   # ended rows (and their payloads) are deleted after two weeks
+PURGE_EVERY_S = 3600
 
 
 def backoff_s(attempts: int, base: float, retry_after: float | None = None) -> float:
@@ -74,6 +76,7 @@ class Dispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._kick: asyncio.Event | None = None
         self.lease_ms = int((2 * settings.notify_webhook_timeout + 30) * 1000)
+        self._purged_at = 0.0
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -140,8 +143,14 @@ class Dispatcher:
     # -- in threads ------------------------------------------------------------------------------
 
     def _claim(self, channel: str, limit: int) -> list[crud.Claimed]:
-        with self.database.connection() as conn, transaction(conn):
-            return crud.claim(conn, channel, limit=limit, now=now_ms(), lease_ms=self.lease_ms)
+        now = now_ms()
+        with self.database.connection() as conn:
+            if now - self._purged_at > PURGE_EVERY_S * 1000:
+                self._purged_at = now
+                with transaction(conn):
+                    crud.purge_finished(conn, now - KEEP_FINISHED_S * 1000)
+            with transaction(conn):
+                return crud.claim(conn, channel, limit=limit, now=now, lease_ms=self.lease_ms)
 
     def _deliver(self, row: crud.Claimed) -> None:
         try:
@@ -181,6 +190,3 @@ class Dispatcher:
         if outcome.kind != "delivered":
             log.info("notifications: %s %s (attempt %d): %s", row.id, outcome.kind, row.attempts, outcome.detail)
 
-
-def payload_of(row: crud.Claimed) -> dict:
-    return json.loads(row.payload)

@@ -79,6 +79,7 @@ class Event:
     reason: str = ""
     booking: BookingFacts | None = None
     due_at: int | None = None        # None: at once (messages: + NOTIFY_DELAY)
+    customer_whatsapp: str | None = None  # a message's: the latest booking's number, if it has consent
     language: dict[str, str] = field(default_factory=dict)  # recipient -> language for the webhook text
 
 
@@ -94,7 +95,7 @@ def _session_of(created: BookingCreated) -> str:
 
 
 def message_event(session: Session, message: MessagePublic, *, customer_name: str = "",
-                  therapist_name: str = "") -> Event | None:
+                  therapist_name: str = "", customer_whatsapp: str | None = None) -> Event | None:
     """A customer's message (to the therapist) or a therapist's reply (to the customer); None for a
     system line (a status change is its own event)."""
     if message.sender_type not in ("customer", "therapist"):
@@ -105,7 +106,8 @@ def message_event(session: Session, message: MessagePublic, *, customer_name: st
                  therapist_id=session.therapist_id, customer_id=session.customer_id,
                  recipients=("therapist",) if from_customer else ("customer",),
                  occurred_at=message.server_time, therapist_name=therapist_name,
-                 customer_name=customer_name, text=snippet(message.message)[:SNIPPET], seq=message.seq)
+                 customer_name=customer_name, text=snippet(message.message)[:SNIPPET], seq=message.seq,
+                 customer_whatsapp=customer_whatsapp)
 
 
 def booking_requested_event(created: BookingCreated) -> Event:
@@ -171,6 +173,12 @@ class Outbox:
         self.push = settings.push_enabled
 
     @property
+    def message_wake(self) -> str | None:
+        """The topic a new message publishes after its commit: only when its notification is due at
+        once (``NOTIFY_DELAY=0``); a delayed one is found by the dispatcher's next look."""
+        return TOPIC if self.active and self.settings.notify_delay == 0 else None
+
+    @property
     def active(self) -> bool:
         """Some channel is on (else enqueue writes nothing)."""
         return self.webhook or self.push
@@ -180,7 +188,11 @@ class Outbox:
         def hook(conn: Connection, stored: MessagePublic) -> None:
             if self.active:
                 name = crud.customer_name(conn, session.session_id)
-                self.enqueue(conn, message_event(session, stored, customer_name=name, therapist_name=therapist_name))
+                whatsapp = None
+                if stored.sender_type == "therapist":  # to the customer: their number, if they asked for it
+                    whatsapp = crud.consented_whatsapp(conn, session.therapist_id, session.customer_id)
+                self.enqueue(conn, message_event(session, stored, customer_name=name, therapist_name=therapist_name,
+                                                 customer_whatsapp=whatsapp))
         return hook
 
     def _words(self, event: Event, recipient: str, language: str) -> tuple[str, str]:
@@ -198,8 +210,9 @@ class Outbox:
                                   "name": event.therapist_name if recipient == "therapist" else event.customer_name,
                                   "language": language}
         booking = event.booking
-        if recipient == "customer" and booking is not None and booking.customer_whatsapp:
-            who["whatsapp"] = booking.customer_whatsapp  # the customer ticked "Send me updates on WhatsApp"
+        whatsapp = booking.customer_whatsapp if booking is not None else event.customer_whatsapp
+        if recipient == "customer" and whatsapp:
+            who["whatsapp"] = whatsapp  # the customer ticked "Send me updates on WhatsApp"
         return {"id": row_id, "type": event.type, "occurred_at": _iso(event.occurred_at),
                 "therapist_id": event.therapist_id, "session_id": event.session_id,
                 "booking": None if booking is None else {

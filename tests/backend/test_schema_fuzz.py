@@ -38,12 +38,15 @@ OPERATIONS = [("GET", "/api/health"), ("POST", "/api/bookings"), ("GET", "/api/b
               ("POST", CONVERSATION), ("GET", CONVERSATION), ("POST", "/api/conversations/{session_id}/read"),
               ("GET", "/api/therapist/me"), ("GET", "/api/therapist/conversations"),
               ("GET", THERAPIST_CONVERSATION + "/messages"), ("POST", THERAPIST_CONVERSATION + "/messages"),
-              ("POST", THERAPIST_CONVERSATION + "/read"), ("GET", THERAPIST_CONVERSATION + "/bookings")]
+              ("POST", THERAPIST_CONVERSATION + "/read"), ("GET", THERAPIST_CONVERSATION + "/bookings"),
+              ("GET", "/api/push/config"), ("POST", "/api/therapist/push-subscriptions"),
+              ("DELETE", "/api/therapist/push-subscriptions"), ("POST", "/api/push-subscriptions"),
+              ("DELETE", "/api/push-subscriptions")]
 # Negative mode needs a constraint to break: /api/health and /api/therapist/me have no input, and a
 # booking id is any string.
 RUNS = [(method, path, GenerationMode.POSITIVE) for method, path in OPERATIONS] + [
     (method, path, GenerationMode.NEGATIVE) for method, path in OPERATIONS
-    if path not in ("/api/health", "/api/bookings/{booking_id}", "/api/therapist/me")]
+    if path not in ("/api/health", "/api/bookings/{booking_id}", "/api/therapist/me", "/api/push/config")]
 WAIT_HELD_S = 0.05
 EXAMPLES = {"sqlite": 30, "postgresql": 12}
 
@@ -85,7 +88,7 @@ def _prepare(case: schemathesis.Case, chat: FuzzChat, real_session: bool) -> dic
         return {}  # the case is about a missing or broken Authorization header: keep it broken
     if case.path.startswith("/api/therapist"):
         return chat.therapist_auth
-    if case.path.startswith("/api/conversations") or (case.path.startswith("/api/bookings")
+    if case.path.startswith(("/api/conversations", "/api/push-subscriptions")) or (case.path.startswith("/api/bookings")
                                                        and case.path != "/api/bookings" or case.method == "POST"):
         return chat.customer_auth  # every customer route; the admin listing gets none (403 here)
     return {}

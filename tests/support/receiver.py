@@ -2,7 +2,7 @@
 
 It listens on a free loopback port in a thread of the test process and records every request
 (path, headers, raw body, arrival time). What it answers is a script: ``answers`` is a list of
-statuses used in turn (then ``default``); ``hang=True`` never answers (the connection stays open
+statuses used in turn (then ``default``), ``scripts`` the same per request path; ``hang=True`` never answers (the connection stays open
 until the receiver stops). ``stop()`` closes the socket (the receiver is *down*: connections are
 refused); ``start()`` listens again on the same port.
 
@@ -35,6 +35,7 @@ class Request:
 @dataclass
 class Receiver:
     answers: list[int] = field(default_factory=list)
+    scripts: dict[str, list[int]] = field(default_factory=dict)  # per path: used before ``answers``
     default: int = 200
     hang: bool = False
     port: int = 0
@@ -70,7 +71,8 @@ class Receiver:
                     receiver._released.wait()
                     return
                 with receiver._lock:
-                    status = receiver.answers.pop(0) if receiver.answers else receiver.default
+                    script = receiver.scripts.get(self.path) or receiver.answers
+                    status = script.pop(0) if script else receiver.default
                 receiver._record(self, body, status)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
