@@ -21,36 +21,23 @@ Example::
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import sqlite3
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.sync_api import BrowserContext, Page
+
+from tests.support.push_browser import BrowserSubscription
 
 STUB_KEY = "test:push"
 
 
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def browser_keys() -> dict[str, str]:
-    """``{"p256dh", "auth"}`` as a browser makes them: a P-256 public point and a 16-byte secret."""
-    point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    return {"p256dh": _b64url(point), "auth": _b64url(os.urandom(16))}
-
-
 def subscription_stub(push_origin: str) -> str:
-    subscription = {"endpoint": f"{push_origin}/push/{uuid.uuid4().hex}", "expirationTime": None,
-                    "keys": browser_keys()}
+    # A real P-256 key and auth secret, as a browser makes them (the server checks their shape).
+    subscription = BrowserSubscription().to_json(f"{push_origin}/push/{uuid.uuid4().hex}")
     return """(() => {
   if (!self.PushManager) return;
   const KEY = %(key)s, DATA = %(data)s;
