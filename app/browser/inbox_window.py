@@ -26,6 +26,7 @@ from app.domain.catalog import Catalog
 from app.domain.models import LOCATION_TYPES, MASSAGE_FOR, BookingCreated
 from app.domain.tasks import spawn
 from app.inbox.inbox import Inbox, InboxState
+from app.persistence.keys import check_session_id
 from app.push.switch import PushSwitch
 
 
@@ -107,8 +108,13 @@ class InboxWindow:
     def open_url(self, url: str) -> None:
         """Open the conversation a notification's URL names (``inbox.html?session=<id>``), if signed in."""
         session_id = str(js.URL.new(url).searchParams.get("session") or "")
-        if session_id and self.inbox.state is InboxState.SIGNED_IN:
-            self._open(session_id)
+        if not session_id or self.inbox.state is not InboxState.SIGNED_IN:
+            return
+        try:
+            check_session_id(session_id)
+        except ValueError:
+            return  # not a conversation of ours (a mistyped or crafted link): the list stays
+        self._open(session_id)
 
     def _open(self, session_id: str) -> None:
         self.inbox.open_conversation(session_id)

@@ -173,6 +173,9 @@ def test_a_notification_for_a_conversation_opens_it_in_the_inbox(
     with guarded_context(browser, live_server) as (context, _):
         page = context.new_page()
         sign_in(page, ayu_token)
+        page.goto("/inbox.html?session=not:a/session")  # a crafted link opens nothing (and breaks nothing)
+        wait_ready(page)
+        expect(page.locator("#inbox")).to_have_attribute("data-pane", "list")
         page.goto(f"/inbox.html?session={session}")  # what a click opens when no inbox window is open
         wait_ready(page)
         expect(page.locator("#inbox")).to_have_attribute("data-pane", "conversation")
