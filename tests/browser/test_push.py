@@ -145,6 +145,9 @@ def test_a_refused_permission_is_said_next_to_the_switch(
         sign_in(page, ayu_token)
         before = len(stored_subscriptions(database))
         switch = page.get_by_role("switch", name=INBOX_SWITCH)
+        expect(switch).to_be_visible()
+        assert page.evaluate("Notification.permission") == "default"  # never asked on load
+        expect(page.locator("#push-note")).to_have_text("")
         switch.click()
         expect(page.locator("#push-note")).to_have_text(words.PUSH_BLOCKED)
         expect(switch).not_to_be_checked()
