@@ -19,6 +19,7 @@ from pyodide.ffi import create_proxy, to_js
 from app.browser import language, page
 from app.browser.chat_panel import ChatPanel
 from app.browser.locks import open_web_locks
+from app.browser.push import BrowserPushDevice
 from app.browser.storage import open_local_storage
 from app.browser.timers import BrowserClock, BrowserScheduler
 from app.browser.transport import FetchTransport
@@ -33,6 +34,7 @@ from app.checkout import Checkout
 from app.domain import words
 from app.domain.catalog import Catalog
 from app.domain.errors import StorageError
+from app.domain import i18n
 from app.domain.i18n import Text
 from app.domain.tasks import on_failure, spawn
 from app.drafts.session import ChatBookingStorageService
@@ -42,6 +44,9 @@ from app.outbox.sender import OutboxSender, api_url
 from app.persistence.early_input import EarlyInput
 from app.persistence.identity import CustomerIdentity
 from app.persistence.keys import CUSTOMER_ID_KEY, EARLY_INPUT_KEY, HAS_BOOKED_KEY
+from app.persistence.safe_storage import SafeStorage
+from app.push.api import PushApi, PushOwner
+from app.push.switch import PushSwitch
 
 
 def _unknown_therapist(view: View, therapist_id: str) -> None:
@@ -115,7 +120,8 @@ def _boot() -> ChatWindow | None:
     conversation.adopt(early.messages_for(ours))  # before the chat's first render
     window = ChatWindow(view, service, checkout, catalog, therapist, customer_id=identity.customer_id,
                         clock=clock, scheduler=scheduler, api_base=api_base, chat=chat, storage=storage,
-                        early_record_at=early.at)
+                        early_record_at=early.at, push=_push_switch(storage, transport, api_base, identity,
+                                                                    service, sync))
     window.booking = BookingPanel(view, service, tracker, therapist, catalog, transport=transport, api_base=api_base,
                                   clock=clock, zones=zones, open_dialog=window._open_dialog,
                                   show_form=window._new_booking)
@@ -139,7 +145,20 @@ def _boot() -> ChatWindow | None:
     return window
 
 
-def _measure(window: ChatWindow, kind: str, n: int) -> str:
+def _push_switch(storage, transport, api_base: str, identity: CustomerIdentity, service,
+                 sync: BookingSync) -> PushSwitch:
+    """``Notify me when <name> answers``: for this customer's token, once they have sent something
+    (a message, or a booking queued or confirmed): before that there is no answer to wait for."""
+    def sent_something() -> bool:
+        session_id = service.session_id
+        return (any(message.sender_type == "customer" for message in service.get_messages())
+                or sync.pending(session_id) is not None or sync.confirmation(session_id) is not None)
+
+    return PushSwitch(BrowserPushDevice(), PushApi(transport, api_base), SafeStorage(storage),
+                      owner=lambda: PushOwner.customer(identity.customer_id, identity.auth_headers()),
+                      language=i18n.language, shown=sent_something)
+
+
     from app.browser import diagnostics  # imported on first use: start-up does not pay for it
 
     return diagnostics.measure(window, kind, int(n))

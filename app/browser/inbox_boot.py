@@ -21,11 +21,15 @@ from app.browser.inbox_view import InboxView
 from app.browser.inbox_window import InboxWindow
 from app.browser.locks import open_web_locks
 from app.browser.page import CATALOG_FILE, api_base, set_state
+from app.browser.push import BrowserPushDevice
 from app.browser.storage import open_local_storage
 from app.browser.timers import BrowserClock, BrowserScheduler
 from app.browser.transport import FetchTransport
+from app.domain import i18n
 from app.domain.catalog import Catalog
-from app.inbox.inbox import Inbox
+from app.inbox.inbox import Inbox, InboxState
+from app.push.api import PushApi, PushOwner
+from app.push.switch import PushSwitch
 
 
 def boot() -> InboxWindow:
@@ -34,9 +38,22 @@ def boot() -> InboxWindow:
     clock, scheduler = BrowserClock(), BrowserScheduler()
     inbox = Inbox(open_local_storage(), FetchTransport(), scheduler, clock, api_base=api_base(),
                   locks=open_web_locks())
-    window = InboxWindow(InboxView(js.document), inbox, catalog, clock=clock, scheduler=scheduler)
+    window = InboxWindow(InboxView(js.document), inbox, catalog, clock=clock, scheduler=scheduler,
+                         push=_push_switch(inbox))
     window.start()
     language.follow(window.relocalize)
     set_state("ready")
     gc.freeze()  # what was built lives as long as the page: keep it out of the collector's scans
     return window
+
+
+def _push_switch(inbox: Inbox) -> PushSwitch:
+    """``Notify me on this device``: for the signed-in therapist, with their token (app.push.switch)."""
+    def owner() -> PushOwner | None:
+        credentials = inbox.auth.credentials
+        if credentials is None or inbox.state is not InboxState.SIGNED_IN:
+            return None
+        return PushOwner.therapist(credentials.therapist_id, inbox.auth.headers())
+
+    return PushSwitch(BrowserPushDevice(), PushApi(inbox.transport, inbox.api_base), inbox.store, owner=owner,
+                      language=i18n.language)

@@ -19,6 +19,7 @@ from pyodide.ffi.wrappers import add_event_listener
 
 from app.browser import keyboard, language
 from app.browser.inbox_view import BookingCard, InboxView, ListRow, LogRow, UpcomingItem
+from app.browser.push_panel import PushPanel
 from app.domain import words
 from app.domain.i18n import Text, translate
 from app.domain.catalog import Catalog
@@ -27,17 +28,23 @@ from app.domain.tasks import spawn
 from app.inbox.bookings import BookingRow
 from app.inbox.inbox import Inbox, InboxState
 from app.inbox.when import when
+from app.persistence.keys import check_session_id
+from app.push.switch import PushSwitch
 
 
 TITLE = Text("Inbox · Chat Booking")  # the <title> (static/js/i18n.js says it before Python runs)
 
 
 class InboxWindow:
-    def __init__(self, view: InboxView, inbox: Inbox, catalog: Catalog, *, clock, scheduler) -> None:
+    def __init__(self, view: InboxView, inbox: Inbox, catalog: Catalog, *, clock, scheduler,
+                 push: PushSwitch | None = None) -> None:
         self.view, self.inbox, self.catalog = view, inbox, catalog
         self.clock, self.scheduler = clock, scheduler
         self._shown_session: str | None = None
         self._asking: tuple[str, str] | None = None  # (booking id, action) the reason dialog is for
+        # "Notify me on this device" (Web Push); a notification's click opens its conversation here.
+        self.push = PushPanel(view, push, label=lambda: words.PUSH_INBOX_LABEL, on_open=self.open_url) \
+            if push is not None else None
 
     def start(self) -> None:
         self.inbox.subscribe(lambda _inbox: self.render())
@@ -45,12 +52,17 @@ class InboxWindow:
         self.inbox.visible = str(js.document.visibilityState) != "hidden"
         self.inbox.start()
         self.scheduler.call_every(30.0, self.render)  # "14:05" becomes "3 Jan 14:05" after midnight
+        if self.push is not None:
+            self.push.start()
         self.render()
+        self.open_url(str(js.location.href))  # inbox.html?session=...: a notification opened this page
 
     def relocalize(self) -> None:
         """The reader switched language: every text of ours again (what is typed stays)."""
         self.view.relocalize()
         js.document.title = translate(TITLE)
+        if self.push is not None:
+            self.push.relocalize()
         self.render()
 
     # --- events ---------------------------------------------------------------------------------
@@ -92,14 +104,29 @@ class InboxWindow:
             self.view.el("access-token").focus()
 
     def _sign_out(self) -> None:
+        if self.push is not None:
+            self.push.switch.leave()  # first: its DELETE still needs the token sign_out forgets
         self.inbox.sign_out()
         self.view.el("access-token").focus()
 
     def _list_click(self, event) -> None:
         button = event.target.closest("button[data-session]")
-        if not button:
+        if button:
+            self._open(str(button.dataset.session))
+
+    def open_url(self, url: str) -> None:
+        """Open the conversation a notification's URL names (``inbox.html?session=<id>``), if signed in."""
+        session_id = str(js.URL.new(url).searchParams.get("session") or "")
+        if not session_id or self.inbox.state is not InboxState.SIGNED_IN:
             return
-        self.inbox.open_conversation(str(button.dataset.session))
+        try:
+            check_session_id(session_id)
+        except ValueError:
+            return  # not a conversation of ours (a mistyped or crafted link): the list stays
+        self._open(session_id)
+
+    def _open(self, session_id: str) -> None:
+        self.inbox.open_conversation(session_id)
         self.view.el("inbox").dataset.pane = "conversation"
         self.render()
         self.view.el("conversation-title").focus()
@@ -213,6 +240,8 @@ class InboxWindow:
     def render(self) -> None:
         inbox, view = self.inbox, self.view
         signed_in = inbox.state is InboxState.SIGNED_IN
+        if self.push is not None:
+            self.push.render()
         view.show("signin", not signed_in)
         view.show("sign-out", signed_in)
         view.show("list-pane", signed_in)

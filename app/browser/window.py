@@ -26,6 +26,7 @@ from pyodide.ffi.wrappers import add_event_listener
 
 from app.browser.chat_panel import ChatPanel
 from app.browser.device_panel import DevicePanel
+from app.browser.push_panel import PushPanel
 from app.browser.storage import nullable
 from app.browser.view import FIELD_IDS, TEXT_FIELDS, View
 from app.domain import words
@@ -35,6 +36,7 @@ from app.domain.models import DURATIONS, BookingCreated, has_customer_data
 from app.domain.tasks import spawn
 from app.outbox.results import SyncStatus
 from app.persistence.keys import confirmation_key
+from app.push.switch import PushSwitch
 from app.ui import presenter
 from app.ui.presenter import Indicator
 
@@ -45,12 +47,15 @@ QUEUED_OFFLINE = Indicator(words.BOOKING_QUEUED_OFFLINE, "queued")
 class ChatWindow:
     def __init__(self, view: View, service, checkout, catalog: Catalog, therapist: Therapist, *,
                  customer_id: str, clock, scheduler, api_base: str, chat: ChatPanel, storage,
-                 early_record_at: int | None = None, booking=None) -> None:
+                 early_record_at: int | None = None, booking=None, push: PushSwitch | None = None) -> None:
         self.view, self.service, self.checkout, self.sync = view, service, checkout, checkout.sync
         self.chat = chat
         self.storage = storage
         self.booking = booking  # app.browser.booking_panel.BookingPanel: When, and "Your booking"
-        self.device = DevicePanel(view, service, storage, chat=chat, open_dialog=self._open_dialog)
+        # "Notify me when <name> answers" (Web Push); a notification's click brings the chat into view.
+        panel = PushPanel(view, push, label=lambda: words.push_customer_label(therapist.name),
+                          on_open=lambda _url: view.focus("messages")) if push is not None else None
+        self.device = DevicePanel(view, service, storage, chat=chat, open_dialog=self._open_dialog, push=panel)
         # When static/js/boot.js kept typing from an earlier load that never got ready (its
         # record's "at", in ms): that typing wins over a stored draft only if it is newer.
         self.early_record_at = early_record_at
@@ -120,6 +125,8 @@ class ChatWindow:
         self.chat.relocalize()
         if self.booking is not None:
             self.booking.relocalize()
+        if self.device.push is not None:
+            self.device.push.relocalize()
 
     # --- events ---------------------------------------------------------------------------
 

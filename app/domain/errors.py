@@ -14,9 +14,11 @@ these with ``raise ... from exc``, so the core never inspects JS error names::
     │                                integrity check, or fails model validation
     ├── NetworkError                 a request got no response at all: offline, DNS,
     │                                reset, timeout (raised by the Transport port)
-    └── ServiceError                 the server answered, but not with what was asked for
-        ├── AccessDenied             401: the therapist's token is wrong or was revoked
-        └── UnexpectedAnswer         any other non-2xx, or a body that is not the expected JSON
+    ├── ServiceError                 the server answered, but not with what was asked for
+    │   ├── AccessDenied             401: the therapist's token is wrong or was revoked
+    │   └── UnexpectedAnswer         any other non-2xx, or a body that is not the expected JSON
+    └── PushFailed                   the browser would not subscribe to push (no service worker
+                                     ready, the push service unreachable, AbortError/NotAllowedError)
 
 For the outbox an HTTP answer, even a 5xx, is not an error: ``app.outbox.responses`` classifies
 it into an outcome the outbox acts on (retry, park, refuse), and the person sees a status. The
@@ -76,3 +78,7 @@ class AccessDenied(ServiceError):
 
 class UnexpectedAnswer(ServiceError):
     """Any other non-2xx answer, or a 2xx whose body is not the JSON expected."""
+
+
+class PushFailed(ChatBookingError):
+    """The browser could not subscribe this device to Web Push (or unsubscribe it)."""

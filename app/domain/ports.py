@@ -9,6 +9,8 @@ thin wrapper and a fake (``tests.support.fakes``) is a few lines:
 - ``Locks``: ``navigator.locks`` (Web Locks): run work while holding a named lock, across tabs.
 - ``Transport``: one HTTP request, answered with an ``HttpResponse`` or a typed
   ``app.domain.errors.NetworkError``.
+- ``PushDevice``: the browser's notification permission and the service worker's push
+  subscription (``Notification``, ``registration.pushManager``).
 
 Example::
 
@@ -103,3 +105,29 @@ class Locks(Protocol):
 
     async def is_held(self, name: str) -> bool:
         """Whether any tab of this origin holds lock ``name`` right now."""
+
+class PushDevice(Protocol):
+    """The browser's Web Push: ``Notification.permission`` and the service worker's ``pushManager``.
+
+    A subscription is its JSON (``PushSubscription.toJSON()``): ``{"endpoint", "keys": {"p256dh",
+    "auth"}}``. Failures are ``app.domain.errors.PushFailed``."""
+
+    @property
+    def supported(self) -> bool:
+        """Notifications, a service worker and the Push API all exist here."""
+
+    def permission(self) -> str:
+        """``"granted"``, ``"denied"`` or ``"default"`` (not asked, or the prompt was dismissed)."""
+
+    def request_permission(self) -> Awaitable[str]:
+        """Ask the person. Called synchronously inside their click (browsers ask only then); the
+        answer is awaited afterwards."""
+
+    async def subscription(self) -> dict[str, Any] | None:
+        """This device's current subscription, or None."""
+
+    async def subscribe(self, public_key: str) -> dict[str, Any]:
+        """Subscribe (``userVisibleOnly``) with the server's VAPID public key (base64url)."""
+
+    async def unsubscribe(self) -> None:
+        """Drop this device's subscription, if any."""

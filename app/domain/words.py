@@ -520,3 +520,21 @@ CANCEL = SendTexts(
 def not_sent_because(status_title: str) -> str:
     """A cancellation the server refused (409): the booking had already moved on."""
     return Text("Not sent: the booking is already “{status}”.", status=status_title)
+# --- Web Push switches (app.push.switch; both pages) --------------------------------------------
+
+PUSH_INBOX_LABEL = Text("Notify me on this device")
+
+
+def push_customer_label(therapist_name: str) -> str:
+    return Text("Notify me when {name} answers", name=therapist_name)
+
+
+PUSH_UNSUPPORTED = Text("This browser cannot show notifications")
+PUSH_BLOCKED = Text("Notifications are blocked in this browser's settings")
+PUSH_NOT_ALLOWED = Text("Notifications stay off: the browser did not get your permission.")
+PUSH_TURNING_ON = Text("Turning notifications on…")
+PUSH_TURNING_OFF = Text("Turning notifications off…")
+PUSH_ON = Text("This device will be notified.")
+PUSH_OFFLINE = Text("No connection right now: notifications could not be turned on. Please try again when online.")
+PUSH_FAILED = Text("Notifications could not be turned on. Please try again.")
+PUSH_SERVICE_REFUSED = Text("This site does not accept this browser's notification service.")

@@ -29,6 +29,8 @@ And once per origin::
     chatbooking:v1:inbox:conversations           the inbox's last conversation list (opens offline)
     chatbooking:v1:language                      the reader's choice of language, "en" or "id" (written
                                                  by static/js/i18n.js, both pages)
+    chatbooking:v1:push                          Web Push on this device: the server's push config and
+                                                 the subscription endpoint stored for whom (app.push.record)
 
 Example::
 
@@ -54,6 +56,8 @@ THERAPIST_TOKEN_KEY = PREFIX + "therapist_token"
 INBOX_CONVERSATIONS_KEY = PREFIX + "inbox:conversations"
 # The language the reader chose with the switch (static/js/i18n.js, same spelling there).
 LANGUAGE_KEY = PREFIX + "language"
+# The Web Push switches' record, both pages (app.push.record).
+PUSH_KEY = PREFIX + "push"
 
 # The kinds of record, i.e. what follows "<session_id>:" in a key.
 DRAFT = "draft"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from tests.support.receiver import Receiver
 from tests.support.server import GENEROUS_LIMITS, ROOT, TEST_ADMIN_TOKEN, running_server
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -78,11 +80,34 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def live_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The real server on a real SQLite file: (base URL, database path)."""
+def push_service() -> Iterator[Receiver]:
+    """A local push service (the browser's would be FCM or Mozilla's): the server may send to it only."""
+    with Receiver(default=201) as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def vapid_keys() -> tuple[str, str]:
+    """(VAPID_PRIVATE_KEY, public key), made as an operator makes them: ``python -m backend vapid-keys``."""
+    result = subprocess.run([sys.executable, "-m", "backend", "vapid-keys"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, check=True)
+    private = re.search(r"^VAPID_PRIVATE_KEY=(\S+)$", result.stdout, re.M)
+    public = re.search(r"applicationServerKey\): (\S+)$", result.stdout, re.M)
+    assert private and public, result.stdout
+    return private.group(1), public.group(1)
+
+
+@pytest.fixture(scope="session")
+def live_backend(tmp_path_factory: pytest.TempPathFactory, push_service: Receiver,
+                 vapid_keys: tuple[str, str]) -> Iterator[tuple[str, Path]]:
+    """The real server on a real SQLite file: (base URL, database path). Web Push is on (VAPID keys, the
+    local push service allowed), so both pages show their switches as a real deployment does."""
     build_app()  # the page runs app/ from its wheel (tools/build_app.py): never a stale one
     database = tmp_path_factory.mktemp("db") / "bookings.sqlite3"
-    with running_server(database, env={"BOOKING_ADMIN_TOKEN": TEST_ADMIN_TOKEN, **GENEROUS_LIMITS}) as base_url:
+    push = {"VAPID_PRIVATE_KEY": vapid_keys[0], "VAPID_SUBJECT": "mailto:tests@example.com",
+            "PUSH_SERVICES": push_service.origin}
+    with running_server(database, env={"BOOKING_ADMIN_TOKEN": TEST_ADMIN_TOKEN, **GENEROUS_LIMITS,
+                                       **push}) as base_url:
         yield base_url, database
 
 

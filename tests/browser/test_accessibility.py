@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.helpers import open_window, send_message
+from tests.browser.conftest import wait_ready
+from tests.browser.helpers import guarded_context, open_window, send_message
+from tests.browser.push_helpers import subscription_stub
+from tests.support.receiver import Receiver
 
 AA_NORMAL_TEXT = 4.5
 
@@ -214,3 +217,42 @@ def test_message_and_error_colours_meet_wcag_aa_contrast(app_page: Page) -> None
                      "#validation-errors li", "#confirm-reset .button--danger"):
         ratio = app_page.locator(selector).first.evaluate(CONTRAST)
         assert ratio >= AA_NORMAL_TEXT, f"{selector}: contrast {ratio:.2f}:1"
+
+
+def test_the_notification_switch_works_with_the_keyboard_and_its_words_meet_contrast(
+        browser: Browser, live_server: str, ayu_token: str, push_service: Receiver) -> None:
+    with guarded_context(browser, live_server, init_scripts=(subscription_stub(push_service.origin),)) as (
+            context, _):
+        context.grant_permissions(["notifications"])
+        page = context.new_page()
+        open_window(page)
+        send_message(page, "Switch check")
+        switch = page.get_by_role("switch", name="Notify me when Ayu Lestari answers")
+        expect(switch).to_be_visible()
+        page.get_by_role("button", name="Send").focus()
+        tab_to(page, "push-switch")  # right after the composer, in reading order
+        page.keyboard.press("Space")
+        expect(switch).to_be_checked()
+        expect(page.locator("#push-note")).to_have_text("This device will be notified.")
+        expect(switch).to_be_focused()  # busy is not disabled: the focus stays on the switch
+        focus_ring(page)
+        for selector, state in (("#push-label", None), ("#push-note", None),
+                                ("#push-note", ("Notifications are blocked in this browser's settings", "warning")),
+                                ("#push-note", ("Notifications could not be turned on.", "error"))):
+            element = page.locator(selector)
+            if state:
+                element.evaluate(SET_STATE, state)
+            ratio = element.evaluate(CONTRAST)
+            assert ratio >= AA_NORMAL_TEXT, f"{selector} {state}: contrast {ratio:.2f}:1"
+
+        inbox = context.new_page()
+        inbox.goto("/inbox.html")
+        wait_ready(inbox)
+        inbox.get_by_label("Access token").fill(ayu_token)
+        inbox.get_by_role("button", name="Sign in").click()
+        inbox_switch = inbox.get_by_role("switch", name="Notify me on this device")
+        expect(inbox_switch).to_be_visible()
+        inbox.get_by_role("button", name="Bahasa Indonesia").focus()
+        tab_to(inbox, "push-switch")  # the first thing of the list, after the header
+        ratio = inbox.locator("#push-label").evaluate(CONTRAST)
+        assert ratio >= AA_NORMAL_TEXT, f"inbox switch label: contrast {ratio:.2f}:1"

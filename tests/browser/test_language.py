@@ -146,6 +146,13 @@ def test_an_indonesian_browser_gets_the_booking_window_in_indonesian_everywhere(
         expect_no_english(page, "Not sent")
         page.unroute("**/api/conversations/**")
 
+        # The notification switch, shown since a message was sent; refused (headless Chromium says "denied").
+        switch = page.get_by_role("switch", name=re.compile("^Beri tahu saya saat .+ membalas$"))
+        expect(switch).to_be_visible()
+        switch.click()
+        expect(page.locator("#push-note")).to_have_text("Notifikasi diblokir di pengaturan browser ini")
+        expect_no_english(page, "notification switch refused")
+
         # Each dialog, opened and read (Cancel booking is there only with a draft to discard).
         page.get_by_label("Nama Anda").fill("Ana")
         for opener, title in (("Hapus chat", "Hapus chat ini?"),
@@ -274,6 +281,12 @@ def test_an_indonesian_therapist_gets_the_inbox_in_indonesian(browser: Browser, 
         page.get_by_label("Token akses").fill(ayu_token)
         page.get_by_role("button", name="Masuk", exact=True).click()
         expect(page.get_by_role("heading", name="Daftar percakapan")).to_be_visible()
+        switch = page.get_by_role("switch", name="Beri tahu saya di perangkat ini")
+        expect(switch).to_be_visible()
+        expect_no_english(page, "inbox with its notification switch")
+        switch.click()
+        expect(page.locator("#push-note")).to_have_text("Notifikasi diblokir di pengaturan browser ini")
+        expect_no_english(page, "inbox notification switch refused")
         page.locator(f"button[data-session='{session}']").click()
         expect(page.get_by_role("log", name="Pesan")).to_contain_text("Halo, apakah besok sore bisa?")
         expect(page.locator("#bookings")).to_contain_text("Belum ada pemesanan dengan Anda.")

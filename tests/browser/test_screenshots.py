@@ -19,6 +19,8 @@ from tests.browser.helpers import (
     open_window,
     send_message,
 )
+from tests.browser.push_helpers import subscription_stub
+from tests.support.receiver import Receiver
 from tests.support.server import ROOT
 
 SCREENSHOTS = ROOT / "screenshots"
@@ -82,3 +84,35 @@ def test_screenshot_of_an_unknown_therapist(browser: Browser, live_server: str, 
         open_window(page, "/?therapist=t-gone")
         expect(page.get_by_role("alert").filter(has_text="could not find")).to_be_visible()
         shoot(page, viewport, "8-unknown-therapist")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_screenshots_of_the_notification_switches(browser: Browser, live_server: str, ayu_token: str,
+                                                   push_service: Receiver, viewport: str) -> None:
+    with guarded_context(browser, live_server, viewport=VIEWPORTS[viewport],
+                         init_scripts=(subscription_stub(push_service.origin),)) as (context, _problems):
+        context.grant_permissions(["notifications"])
+        page = context.new_page()
+        open_window(page)
+        send_message(page, "Hi Ayu! Is tomorrow at 10:00 possible at my hotel in Ubud?")
+        switch = page.get_by_role("switch", name="Notify me when Ayu Lestari answers")
+        switch.click()
+        expect(page.locator("#push-note")).to_have_text("This device will be notified.")
+        switch.scroll_into_view_if_needed()
+        shoot(page, viewport, "9-customer-notify-on")
+
+        inbox = context.new_page()
+        inbox.goto("/inbox.html")
+        wait_ready(inbox)
+        inbox.get_by_label("Access token").fill(ayu_token)
+        inbox.get_by_role("button", name="Sign in").click()
+        expect(inbox.get_by_role("switch", name="Notify me on this device")).not_to_be_checked()
+        shoot(inbox, viewport, "10-inbox-notify-off")
+
+    with guarded_context(browser, live_server, viewport=VIEWPORTS[viewport]) as (context, _problems):
+        page = context.new_page()  # no permission: headless Chromium answers "denied", as a person blocking it
+        open_window(page)
+        send_message(page, "Hello")
+        page.get_by_role("switch", name="Notify me when Ayu Lestari answers").click()
+        expect(page.locator("#push-note")).to_have_text("Notifications are blocked in this browser's settings")
+        shoot(page, viewport, "11-customer-notify-blocked")

@@ -10,6 +10,8 @@
   ``advance``; timers fire in order; going backwards is refused.
 - ``FakeTransport``: answers requests with a handler you give it and records them.
 - ``FakeTimeZones``: the browser's time zones, from ``zoneinfo`` (the page asks ``Date``/``Intl``).
+- ``FakePushDevice``: the browser's notification permission and push subscription, with the
+  answers a person (allow, block, dismiss) and a browser (no Push API, subscribe fails) give.
 
 Example::
 
@@ -28,7 +30,7 @@ import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from app.domain.errors import NetworkError, QuotaExceeded, StorageUnavailable
+from app.domain.errors import NetworkError, PushFailed, QuotaExceeded, StorageUnavailable
 from app.domain.ports import HttpResponse
 
 StorageListener = Callable[[str | None, str | None], None]
@@ -253,3 +255,44 @@ class FakeLocks:
 
     async def is_held(self, name):
         return name in self.held
+
+class FakePushDevice:
+    """``PushDevice``: ``answer`` is what the person picks when asked ("granted", "denied", or
+    "default" for a dismissed prompt); ``asked`` counts the prompts, each made at call time (as
+    in the click), awaited later. Share ``current`` between two devices for two pages of one browser."""
+
+    def __init__(self, *, supported: bool = True, permission: str = "default", answer: str = "granted",
+                 endpoint: str = "https://push.example.test/sub/1") -> None:
+        self.supported = supported
+        self._permission, self.answer, self.endpoint = permission, answer, endpoint
+        self.current: dict | None = None
+        self.asked = 0
+        self.subscribed_with: str | None = None
+        self.fail_subscribe = False
+
+    def permission(self) -> str:
+        return self._permission
+
+    def request_permission(self):
+        self.asked += 1
+        if self._permission == "default":
+            self._permission = self.answer
+
+        async def answered(value: str = self._permission) -> str:
+            return value
+
+        return answered()
+
+    async def subscription(self) -> dict | None:
+        return self.current
+
+    async def subscribe(self, public_key: str) -> dict:
+        if self.fail_subscribe:
+            raise PushFailed("AbortError: Registration failed - push service error")
+        self.subscribed_with = public_key
+        if self.current is None:
+            self.current = {"endpoint": self.endpoint, "keys": {"p256dh": "BPk3", "auth": "aXV0aA"}}
+        return self.current
+
+    async def unsubscribe(self) -> None:
+        self.current = None

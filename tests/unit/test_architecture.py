@@ -4,7 +4,8 @@
 
 A module may import its own room and the rooms to its left, never one to its right; drafts
 and outbox do not know each other (``app.checkout`` and ``app.chat`` are where they meet;
-``app.inbox``, the therapist's side, reuses the chat's poller). Only ``app.browser``
+``app.inbox``, the therapist's side, reuses the chat's poller; ``app.push``, the Web Push switch of
+both pages, sits beside them on the outbox's ``api_url``). Only ``app.browser``
 imports ``js`` / ``pyodide`` / ``pyscript``. The check reads every module's imports with
 ``ast`` (imports inside functions and ``TYPE_CHECKING`` blocks count too: a cycle hidden there
 is still a cycle), relative ones resolved against the module's package, so it needs nothing
@@ -31,8 +32,9 @@ ALLOWED: dict[str, set[str]] = {
     "checkout": {"domain", "persistence", "drafts", "outbox"},
     "chat": {"domain", "persistence", "drafts", "outbox"},
     "inbox": {"domain", "persistence", "outbox", "chat"},
-    "ui": {"domain", "persistence", "drafts", "outbox", "checkout", "chat", "inbox"},
-    "browser": {"domain", "persistence", "drafts", "outbox", "checkout", "chat", "inbox", "ui"},
+    "push": {"domain", "persistence", "outbox"},
+    "ui": {"domain", "persistence", "drafts", "outbox", "checkout", "chat", "inbox", "push"},
+    "browser": {"domain", "persistence", "drafts", "outbox", "checkout", "chat", "inbox", "push", "ui"},
     "main": {"browser"},
     "inbox_main": {"browser"},
 }

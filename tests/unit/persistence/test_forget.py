@@ -11,10 +11,10 @@ def test_forgetting_removes_every_key_of_ours_and_leaves_other_scripts_keys() ->
         keys.draft_key("s1"): "d", keys.backup_key("s1"): "b", keys.messages_key("s1"): "m",
         keys.confirmation_key("s1"): "c", keys.chat_key("s1"): "p", keys.OUTBOX_KEY: "o",
         keys.CUSTOMER_ID_KEY: "id", keys.CUSTOMER_TOKEN_KEY: "t", keys.HAS_BOOKED_KEY: "1",
-        keys.THERAPIST_TOKEN_KEY: "tt", "theme": "dark", "chatbooking:v2:future": "x",
+        keys.THERAPIST_TOKEN_KEY: "tt", keys.PUSH_KEY: "p", "theme": "dark", "chatbooking:v2:future": "x",
     })
     removed = forget_device(storage)
-    assert len(removed) == 10
+    assert len(removed) == 11 and keys.PUSH_KEY in removed  # the push switch's record goes too
     assert storage.data == {"theme": "dark", "chatbooking:v2:future": "x"}
 
 
