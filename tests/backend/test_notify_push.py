@@ -10,6 +10,7 @@ with push off the routes say so (404) and the config says ``enabled: false``.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -75,7 +76,9 @@ def test_a_push_arrives_encrypted_for_the_browser_with_a_vapid_jwt_for_the_push_
     to_ayu = json.loads(ayu_phone.decrypt(by_path["/push/ayu"].body))
     to_ana = json.loads(customer_phone.decrypt(by_path["/push/ana"].body))
     assert set(to_ayu) == {"id", "title", "body", "url", "tag"}
-    assert to_ayu["title"] == "Permintaan booking baru" and to_ayu["body"].startswith("Ana Putri: secepatnya")
+    # The request holds a time (the lifecycle): said in the therapist's zone and language.
+    assert to_ayu["title"] == "Permintaan booking baru"
+    assert re.fullmatch(r"Ana Putri: \w{3} \d{1,2} \w{3}, \d\d[:.]\d\d WITA, 90 menit", to_ayu["body"]), to_ayu["body"]
     assert to_ayu["url"] == f"/inbox.html?session={chat.session_id}" and to_ayu["tag"].startswith("booking:")
     assert to_ana["title"] == "Ayu Lestari answered" and to_ana["body"] == "Yes, 3 pm is free"
     assert to_ana["url"] == "/index.html?therapist=t-ayu"
