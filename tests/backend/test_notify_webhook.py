@@ -226,3 +226,36 @@ def test_a_receiver_that_never_answers_holds_up_neither_requests_nor_push_delive
     assert hanging == 2  # the webhook's two threads wait; the other eight rows wait their turn
     # Generous bounds (a busy 2-core machine): a held request or push would take the full 60 s timeout.
     assert requests_took < 20 and pushes_took < 30, (requests_took, pushes_took)
+
+
+def test_each_status_change_reaches_the_side_that_did_not_make_it_once(
+        new_database: Callable[[], Location]) -> None:
+    """The lifecycle writes its notifications in the change's own transaction (booking_events.record):
+    the therapist accepts → the customer hears; the customer cancels → the therapist hears; a request
+    nobody answers → both hear that it expired."""
+    database = new_database()
+    with Receiver() as receiver, running_server(database, env=notify_env(
+            receiver, BOOKING_REQUEST_TTL="3", BOOKING_SWEEP_INTERVAL="0.5")) as url:
+        chat = NotifyChat.start(url, database)
+        accepted = chat.book()
+        assert accepted.status_code == 201
+        booking_id = accepted.json()["id"]
+        with httpx.Client(base_url=url, timeout=30) as client:
+            answer = client.post(f"/api/therapist/bookings/{booking_id}/accept", json={},
+                                 headers={**chat.therapist_auth, "Idempotency-Key": "accept-1"})
+            assert answer.status_code == 200, answer.text
+            cancelled = client.post(f"/api/bookings/{booking_id}/cancel", json={"reason": "Flight moved"},
+                                    headers={**chat.auth, "Idempotency-Key": "cancel-1"})
+            assert cancelled.status_code == 200, cancelled.text
+        later = chat.another()
+        assert later.book().status_code == 201  # nobody answers this one: it expires after 3 s
+        assert _wait_until(lambda: len(_bodies(receiver)) >= 6, timeout=30), _bodies(receiver)
+        time.sleep(1.0)  # would a second copy come?
+    seen = sorted((b["type"], b["recipient"]["type"], b["booking"]["status"]) for b in _bodies(receiver))
+    assert seen == sorted([
+        ("booking_requested", "therapist", "requested"), ("booking_confirmed", "customer", "confirmed"),
+        ("booking_cancelled", "therapist", "cancelled"), ("booking_requested", "therapist", "requested"),
+        ("booking_expired", "customer", "expired"), ("booking_expired", "therapist", "expired")]), seen
+    assert len({b["id"] for b in _bodies(receiver)}) == 6
+    cancel = next(b for b in _bodies(receiver) if b["type"] == "booking_cancelled")
+    assert "Flight moved" in cancel["text"]
