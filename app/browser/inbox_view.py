@@ -293,7 +293,10 @@ class InboxView:
             item.append(actions)
         details = self._make("dl", "booking-card__details")
         for label, value in card.pairs:
-            details.append(self._make("dt", "", translate(label)), self._make("dd", "", _ours(value)))
+            said = self._make("dd", "", _ours(value))
+            if not isinstance(value, (Text, Foreign)):
+                said.dataset.wrote = ""  # what a person wrote (an address, a name): never translated
+            details.append(self._make("dt", "", translate(label)), said)
         item.append(details)
         return item
 
@@ -315,10 +318,12 @@ class InboxView:
                 row = self._make("li", "upcoming__booking")
                 row.dataset.booking = booking.id
                 head = self._make("span", "upcoming__head")
-                head.append(self._make("span", "upcoming__time", translate(booking.time)),
-                            self._make("span", "upcoming__name", booking.customer),
+                name = self._make("span", "upcoming__name", booking.customer)
+                address = self._make("span", "upcoming__address", booking.address)
+                name.dataset.wrote = address.dataset.wrote = ""  # what people wrote: never translated
+                head.append(self._make("span", "upcoming__time", translate(booking.time)), name,
                             self._make("span", "upcoming__duration", translate(booking.duration)))
-                row.append(head, self._make("span", "upcoming__address", booking.address))
+                row.append(head, address)
                 rows.append(row)
             day.append(title, rows)
             items.append(day)
