@@ -240,15 +240,20 @@ class InboxView:
         listing = self.el("messages")
         listing.scrollTop = listing.scrollHeight
 
-    def render_bookings(self, cards: list[BookingCard], empty: str) -> None:
-        """Each booking: its status, its details as (label, value) pairs, what is on its way, its buttons.
+    def log_at_bottom(self) -> bool:
+        listing = self.el("messages")
+        return listing.scrollHeight - listing.scrollTop - listing.clientHeight < 24
+
+    def render_bookings(self, cards: list[BookingCard], empty: str) -> bool:
+        """Each booking: its status, its details as (label, value) pairs, what is on its way, its buttons;
+        True when something changed.
 
         The therapist's focus survives a re-render: on the same button if it is still there, else on
         the booking's card (an answered request loses its Accept button).
         """
         signature = (tuple(cards), empty)
         if signature == self._bookings:
-            return
+            return False
         self._bookings = signature
         listing = self.el("bookings")
         focused = self.document.activeElement
@@ -265,6 +270,7 @@ class InboxView:
                       or listing.querySelector(f"li[data-booking='{focus_booking}']"))
             if target:
                 target.focus()
+        return True
 
     def _booking_item(self, card: BookingCard):
         item = self._make("li", "booking-card")
