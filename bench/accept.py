@@ -95,9 +95,9 @@ def run_accept_bench(browser, base_url: str, token: str, rounds: int = 50) -> di
         inbox.wait_for_selector(READY, state="attached", timeout=120_000)
         inbox.get_by_label("Access token").fill(token)
         inbox.get_by_role("button", name="Sign in").click()
-        # One customer asks again and again in one conversation, which stays open: switching
-        # conversations leaves the closed one's long poll running up to 25 s (see the README), and six
-        # of them fill Chromium's connections to one host, which is not what this row measures.
+        # One customer asks again and again in one conversation, which stays open: the row measures
+        # the answer, not opening conversations (that each one's closing ends its long poll at once is
+        # tests/unit/inbox/test_bookings.py's).
         customer = Customer(base_url)
         customer.book()
         inbox.locator(f"#conversations button[data-session='{customer.session}']").click(timeout=30_000)
