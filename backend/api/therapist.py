@@ -29,8 +29,8 @@ from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from app.domain.models import BookingCreated, BookingStatus
 from backend.crud import bookings as crud
-from backend.crud import bookings as booking_crud
 from backend.crud import chat as chat_crud
 from backend.api.chat_common import (
     INVALID,
@@ -62,7 +62,6 @@ from backend.core.models import (
 from backend.crud.bookings import now_ms
 from backend.api.deps import Conn, DatabaseDep, NotifierDep, json_body
 from backend.core.errors import ApiError, FieldError, InvalidRequest
-from app.domain.models import BookingCreated, BookingStatus
 from backend.api.bookings import ACTION_OPENAPI, ACTION_RESPONSES, answer_of
 from backend.api.deps import ActionBody, IdempotencyKey
 from backend.services import actions
@@ -162,7 +161,7 @@ STATUSES = get_args(BookingStatus)
              summary="Accept, decline, cancel or complete one of this therapist's bookings (once per key)")
 def booking_action(booking_id: str, action: TherapistAction, therapist: TherapistAuth, key: IdempotencyKey,
                    body: ActionBody, conn: Conn, notifier: NotifierDep, response: Response) -> BookingCreated:
-    booking = booking_crud.get_booking(conn, booking_id)
+    booking = crud.get_booking(conn, booking_id)
     if booking is None or booking.booking.therapist_id != therapist.id:
         raise ApiError(404, "No booking with this id.")  # another therapist's reads as unknown
     result = actions.act(conn, booking, action=action, actor="therapist", actor_id=therapist.id, key=key,
@@ -190,5 +189,5 @@ def therapist_bookings(therapist: TherapistAuth, conn: Conn, start: FromQuery = 
                                              message="must be ISO 8601 with an offset, like 2026-12-09T00:00:00+08:00")])
     first = int(start.timestamp() * 1000) if start is not None else now_ms()
     last = int(end.timestamp() * 1000) if end is not None else first + YEAR_MS
-    return BookingHistory(bookings=booking_crud.therapist_bookings(conn, therapist.id, start=first, end=last,
+    return BookingHistory(bookings=crud.therapist_bookings(conn, therapist.id, start=first, end=last,
                                                                    statuses=wanted))

@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections.abc import Sequence
@@ -85,7 +86,7 @@ def _ms(moment: datetime | None) -> int | None:
 
 
 def insert_booking(conn: Connection, *, key: str, request_hash: str, created: BookingCreated,
-                   hold: tuple[int, int] | None) -> bool:
+                   hold: tuple[int, int] | None = None) -> bool:
     """Insert; False (and nothing written) when this customer's key is already taken. On PostgreSQL
     a hold overlapping another holding booking of the therapist raises IntegrityError (the
     exclusion constraint); on SQLite the caller checks ``overlapping`` first, under the write lock."""
@@ -202,18 +203,31 @@ def expire_due(conn: Connection, now: int, therapist_id: str | None = None,
                limit: int = 200) -> list[BookingCreated]:
     """Requests nobody answered by ``expires_at`` become ``expired``; the ones this call expired.
 
-    One UPDATE … RETURNING: on PostgreSQL a row another transaction is expiring is waited for and
-    then skipped (its status is no longer ``requested``), so each booking is expired, and announced,
-    by exactly one caller, however many processes sweep.
+    One UPDATE … RETURNING: each booking is expired, and announced, by exactly one caller, however
+    many processes sweep. On PostgreSQL the rows are picked ``FOR UPDATE SKIP LOCKED``: two sweepers
+    never wait for (or deadlock on) each other's rows, and a row another transaction holds is left
+    to the next round; the outer ``status = 'requested'`` is checked again on the locked row.
     """
     only = " AND therapist_id = :therapist" if therapist_id is not None else ""
+    lock = " FOR UPDATE SKIP LOCKED" if conn.dialect.name == "postgresql" else ""
     values = {"now": now, "limit": limit} | ({"therapist": therapist_id} if therapist_id is not None else {})
     rows = conn.execute(text(
         "UPDATE bookings SET status = 'expired', status_reason = '', status_changed_at = :now,"
         " status_changed_by = 'system' WHERE id IN (SELECT id FROM bookings WHERE status = 'requested'"
-        f" AND expires_at <= :now{only} ORDER BY expires_at, id LIMIT :limit) AND status = 'requested'"
+        f" AND expires_at <= :now{only} ORDER BY expires_at, id LIMIT :limit{lock}) AND status = 'requested'"
         f" RETURNING {_COLUMNS}"), values).all()
     return [created_from(row) for row in rows]
+
+
+def queue_for_therapist(conn: Connection, therapist_id: str) -> None:
+    """PostgreSQL: wait for the other "as soon as possible" requests of this therapist to commit (a
+    transaction-scoped advisory lock), so they do not all pick the same earliest time and lose it to
+    each other, again and again. SQLite's one writer already queues them. The exclusion constraint,
+    not this lock, is what keeps holds apart."""
+    if conn.dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(f"asap:{therapist_id}".encode()).digest()[:8], "big", signed=True)
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def has_due(conn: Connection, now: int) -> bool:

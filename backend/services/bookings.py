@@ -10,12 +10,15 @@ booking with its conversation and its system message (``booking_events.record``)
 Two requests never hold overlapping time: SQLite has one writer (``BEGIN IMMEDIATE``), so the
 check and the insert cannot interleave; on PostgreSQL the exclusion constraint refuses the
 second insert however many processes race (revision 0006). The loser gets 409 naming
-``starts_at`` ("That time was just taken"); an ``asap`` request tries the next free time instead.
+``starts_at`` ("That time was just taken"); an ``asap`` request tries the next free time instead
+(on PostgreSQL the asap requests of one therapist queue on an advisory lock first, so eight at once
+do not all pick, and lose, the same earliest time).
 
 Example::
 
-    created, replayed = create_booking(conn, catalog, key, booking, ttl_ms=1_800_000)
-    wake(notifier, created)
+    created, replayed, expired = create_booking(conn, catalog, key, booking, ttl_ms=1_800_000)
+    for changed in [created, *expired]:
+        wake(notifier, changed)
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from backend.services.booking_events import Change, record, session_of
 from backend.services.catalog import Catalog
 
 TAKEN = "That time was just taken"
-ASAP_TRIES = 5  # asap requests racing for the same earliest time: each loser tries the next one
+ASAP_TRIES = 10  # an asap request that loses its time to a chosen one tries the next free time
 
 
 def _replay(stored: crud.StoredBooking, booking: BookingRequest) -> BookingCreated:
@@ -92,8 +95,10 @@ def _new(booking: BookingRequest, therapist: Therapist, start: int, now: int, tt
 def _insert(conn: Connection, key: str, booking: BookingRequest, therapist: Therapist, ttl_ms: int,
             expired: list[BookingCreated]) -> BookingCreated | None:
     """One attempt in one transaction: the created booking, or None when the key was taken meanwhile."""
-    now = now_ms()
     with transaction(conn):
+        if booking.asap:
+            crud.queue_for_therapist(conn, therapist.id)
+        now = now_ms()  # after the queue: the expiry and the lead time count from now
         expired_now = expire_overdue(conn, now, therapist.id)
         start = _start_for(conn, therapist, booking, now)
         created = _new(booking, therapist, start, now, ttl_ms)

@@ -10,6 +10,7 @@ the real one): its hold stays where it was, so no other booking is disturbed.
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -231,3 +232,39 @@ def test_the_therapists_bookings_are_listed_by_start_filtered_by_time_and_status
     history = api.get(chat.therapist_path + "/bookings", headers=chat.therapist_auth).json()["bookings"]
     assert {b["id"]: b["status"] for b in history} == {made[0]["id"]: "confirmed", made[1]["id"]: "confirmed",
                                                        made[2]["id"]: "requested"}
+
+
+def test_both_sides_waiting_long_polls_hear_a_change_at_once(server: Server, chat: Chat) -> None:
+    with server.client() as api:
+        created = request(api, chat)
+        page = api.get(chat.customer_path, headers=chat.customer_auth).json()
+        listing = api.get("/api/therapist/conversations", headers=chat.therapist_auth).json()
+        results: dict[str, Any] = {}
+
+        def wait_customer() -> None:
+            with server.client() as own:
+                began = time.monotonic()
+                results["customer"] = (own.get(chat.customer_path, params={"after": page["cursor"], "wait": 10},
+                                               headers=chat.customer_auth).json(), time.monotonic() - began)
+
+        def wait_therapist() -> None:
+            with server.client() as own:
+                began = time.monotonic()
+                results["therapist"] = (own.get("/api/therapist/conversations",
+                                                params={"after": listing["cursor"], "wait": 10},
+                                                headers=chat.therapist_auth).json(), time.monotonic() - began)
+
+        waiters = [threading.Thread(target=wait_customer), threading.Thread(target=wait_therapist)]
+        for waiter in waiters:
+            waiter.start()
+        time.sleep(0.5)
+        assert customer_cancel(api, chat, created["id"], reason="Plans changed").status_code == 200
+        for waiter in waiters:
+            waiter.join()
+    customer_page, customer_waited = results["customer"]
+    assert [(m["event"]["status"], m["event"]["reason"]) for m in customer_page["messages"]] == [
+        ("cancelled", "Plans changed")]
+    therapist_list, therapist_waited = results["therapist"]
+    entry = next(c for c in therapist_list["conversations"] if c["session_id"] == chat.session_id)
+    assert entry["requests_waiting"] == 0 and entry["last_sender_type"] == "system"
+    assert customer_waited < 3 and therapist_waited < 3
