@@ -38,7 +38,7 @@ from bench.report import MISS, Row, Target, as_json, median, p99, percentile, re
 from bench.site import built_site, serve
 
 RESULTS = Path(__file__).with_name("results") / "latest.json"
-SECTIONS = ("boot", "calls", "typing", "sizes", "api", "chat", "longpoll", "phone", "notify")
+SECTIONS = ("boot", "calls", "typing", "sizes", "api", "chat", "longpoll", "accept", "phone", "notify")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -138,6 +138,21 @@ def measure_notify(args: argparse.Namespace, raw: dict) -> None:
     started = time.monotonic()
     raw["notify"] = notify(quick=args.quick)
     print(f"bench: notify done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+
+
+def measure_accept(args: argparse.Namespace, raw: dict) -> None:
+    """Therapist Accept in the inbox → the customer's side hears Booking confirmed (bench.accept)."""
+    if "accept" in args.skip:
+        return
+    from bench.accept import measure as accept
+
+    def rounds() -> dict:
+        try:
+            return accept(rounds=10 if args.quick else 50)
+        except TimeoutError as error:  # a confirmation that never came is a finding, not a crash
+            return {"error": str(error)}
+
+    _attempt(raw, "accept", rounds)
 
 
 def measure_phone_section(args: argparse.Namespace, raw: dict) -> None:
@@ -291,6 +306,18 @@ def chat_rows(raw: dict) -> list[Row]:
     return rows
 
 
+def accept_rows(raw: dict) -> list[Row]:
+    accept = raw.get("accept")
+    if not accept or "error" in accept:
+        return [Row("Bookings", "therapist Accept → customer hears Booking confirmed", None,
+                    note=_missing(raw, "accept"))]
+    rounds = f"{accept['rounds']} rounds"
+    return [Row("Bookings", "therapist Accept → customer hears Booking confirmed p50", accept["p50"], note=rounds),
+            Row("Bookings", "therapist Accept → customer hears Booking confirmed p99", accept["p99"],
+                target=Target(3000)),
+            Row("Bookings", "therapist Accept → server stored it p99", accept["to_server_p99"], note=rounds)]
+
+
 def phone_rows(raw: dict) -> list[Row]:
     phone, note = raw.get("phone") or {}, _missing(raw, "phone")
     app, bare = phone.get("app") or [], phone.get("bare") or []
@@ -359,7 +386,7 @@ def notify_rows(raw: dict) -> list[Row]:
 
 def build_rows(raw: dict) -> list[Row]:
     return [*boot_rows(raw), *calls_rows(raw), *typing_rows(raw), *sizes_rows(raw), *api_rows(raw),
-            *chat_rows(raw), *phone_rows(raw), *notify_rows(raw)]
+            *chat_rows(raw), *accept_rows(raw), *phone_rows(raw), *notify_rows(raw)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -371,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     measure_browser(args, raw)
     measure_api(args, raw)
     measure_chat(args, raw)
+    measure_accept(args, raw)
     measure_phone_section(args, raw)
     measure_notify(args, raw)
     rows = build_rows(raw)

@@ -240,15 +240,20 @@ class InboxView:
         listing = self.el("messages")
         listing.scrollTop = listing.scrollHeight
 
-    def render_bookings(self, cards: list[BookingCard], empty: str) -> None:
-        """Each booking: its status, its details as (label, value) pairs, what is on its way, its buttons.
+    def log_at_bottom(self) -> bool:
+        listing = self.el("messages")
+        return listing.scrollHeight - listing.scrollTop - listing.clientHeight < 24
+
+    def render_bookings(self, cards: list[BookingCard], empty: str) -> bool:
+        """Each booking: its status, its details as (label, value) pairs, what is on its way, its buttons;
+        True when something changed.
 
         The therapist's focus survives a re-render: on the same button if it is still there, else on
         the booking's card (an answered request loses its Accept button).
         """
         signature = (tuple(cards), empty)
         if signature == self._bookings:
-            return
+            return False
         self._bookings = signature
         listing = self.el("bookings")
         focused = self.document.activeElement
@@ -265,6 +270,7 @@ class InboxView:
                       or listing.querySelector(f"li[data-booking='{focus_booking}']"))
             if target:
                 target.focus()
+        return True
 
     def _booking_item(self, card: BookingCard):
         item = self._make("li", "booking-card")
@@ -293,7 +299,10 @@ class InboxView:
             item.append(actions)
         details = self._make("dl", "booking-card__details")
         for label, value in card.pairs:
-            details.append(self._make("dt", "", translate(label)), self._make("dd", "", _ours(value)))
+            said = self._make("dd", "", _ours(value))
+            if not isinstance(value, (Text, Foreign)):
+                said.dataset.wrote = ""  # what a person wrote (an address, a name): never translated
+            details.append(self._make("dt", "", translate(label)), said)
         item.append(details)
         return item
 
@@ -315,10 +324,12 @@ class InboxView:
                 row = self._make("li", "upcoming__booking")
                 row.dataset.booking = booking.id
                 head = self._make("span", "upcoming__head")
-                head.append(self._make("span", "upcoming__time", translate(booking.time)),
-                            self._make("span", "upcoming__name", booking.customer),
+                name = self._make("span", "upcoming__name", booking.customer)
+                address = self._make("span", "upcoming__address", booking.address)
+                name.dataset.wrote = address.dataset.wrote = ""  # what people wrote: never translated
+                head.append(self._make("span", "upcoming__time", translate(booking.time)), name,
                             self._make("span", "upcoming__duration", translate(booking.duration)))
-                row.append(head, self._make("span", "upcoming__address", booking.address))
+                row.append(head, address)
                 rows.append(row)
             day.append(title, rows)
             items.append(day)

@@ -306,8 +306,11 @@ class InboxWindow:
         if view.render_log(rows):
             view.scroll_log()
         created = {b.id: b for b in opened.bookings}
-        view.render_bookings([self._booking_card(row, created[row.id]) for row in inbox.booking_rows()],
-                             words.INBOX_NO_BOOKINGS if opened.bookings_loaded else words.INBOX_LOADING)
+        at_bottom = view.log_at_bottom()
+        if view.render_bookings([self._booking_card(row, created[row.id]) for row in inbox.booking_rows()],
+                                words.INBOX_NO_BOOKINGS if opened.bookings_loaded else words.INBOX_LOADING) \
+                and at_bottom:
+            view.scroll_log()  # the bookings above grew and the log shrank: the newest message stays in sight
 
     def _booking_card(self, row: BookingRow, created: BookingCreated) -> BookingCard:
         sending = row.sending

@@ -14,14 +14,18 @@ import js
 from pyodide.ffi import JsException, jsnull, to_js
 
 from app.domain.errors import NetworkError
-from app.domain.ports import HttpResponse
+from app.domain.ports import Cancel, HttpResponse
 
 
 class FetchTransport:
     async def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                      body: str | None = None, timeout_s: float = 15.0) -> HttpResponse:
-        options = {"method": method, "headers": headers or {}, "cache": "no-store",
-                   "signal": js.AbortSignal.timeout(round(timeout_s * 1000))}
+                      body: str | None = None, timeout_s: float = 15.0, cancel: Cancel | None = None) -> HttpResponse:
+        signal = js.AbortSignal.timeout(round(timeout_s * 1000))
+        if cancel is not None:
+            controller = js.AbortController.new()
+            cancel.on_cancel(lambda: controller.abort())
+            signal = js.AbortSignal.any(to_js([signal, controller.signal]))
+        options = {"method": method, "headers": headers or {}, "cache": "no-store", "signal": signal}
         if body is not None:
             options["body"] = body
         try:

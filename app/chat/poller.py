@@ -9,7 +9,8 @@ second or so, and costs the server one waiting request, not a stream of them.
   alone, a backoff wait is cut short.
 - ``pause()`` stops after the request under way (page hidden): no new request is started, so a
   hidden tab does not hold a connection open; ``resume()`` on the next visible catches up from
-  the cursor, so nothing is missed and nothing comes twice.
+  the cursor, so nothing is missed and nothing comes twice. ``stop()`` (a ``stoppable`` poller:
+  the inbox's closed conversation) also ends the request under way.
 - No answer, 408/429/5xx: wait with full-jitter backoff (``Retry-After`` honoured), then again.
 - 401/403: ``on_denied(status)``, then stop: a token the server refuses will not get better by
   asking again.
@@ -32,7 +33,7 @@ from urllib.parse import quote
 
 from app.domain import tasks
 from app.domain.errors import NetworkError
-from app.domain.ports import Clock, HttpResponse, Scheduler, TimerHandle, Transport
+from app.domain.ports import Cancel, Clock, HttpResponse, Scheduler, TimerHandle, Transport
 from app.outbox.backoff import parse_retry_after, retry_delay
 
 WAIT_S = 25.0  # below the server's 30 s cap and most proxies' idle timeouts
@@ -54,8 +55,11 @@ class Poller:
                  headers: Callable[[], dict[str, str]] | None = None,
                  on_denied: Callable[[int], None] | None = None, wait_s: float = WAIT_S,
                  random: Callable[[], float] = _random.random,
-                 spawn: Callable[[Coroutine[Any, Any, Any]], Any] | None = None) -> None:
+                 spawn: Callable[[Coroutine[Any, Any, Any]], Any] | None = None, stoppable: bool = False) -> None:
         self.transport, self.scheduler, self.clock = transport, scheduler, clock
+        # stoppable: ``stop()`` may end the request under way (the transport must take ``cancel``).
+        self.stoppable = stoppable
+        self._cancel: Cancel | None = None
         self.path, self.cursor, self.wait_s = path, cursor, wait_s
         self.on_answer, self.on_denied = on_answer, on_denied
         self.headers = headers or dict
@@ -85,6 +89,13 @@ class Poller:
         self._cancel_timer()
         if not self._running:
             self.state = PollState.STOPPED
+
+    def stop(self) -> None:
+        """``pause()``, and end the request under way now (a stoppable poller only): its answer is of no
+        use, and the connection it holds is one of the six a browser keeps to the server."""
+        self.pause()
+        if self._cancel is not None:
+            self._cancel.cancel()
 
     def url(self, wait_s: float | None) -> str:
         query = []
@@ -118,11 +129,21 @@ class Poller:
         """One request; None when the next may follow at once, else the seconds to wait first."""
         wait = self.wait_s if wait_s is None else wait_s
         self.state = PollState.WAITING
+        headers = {"Accept": "application/json", **self.headers()}
+        cancel = self._cancel = Cancel() if self.stoppable else None
         try:
-            response = await self.transport.request("GET", self.url(wait), headers={
-                "Accept": "application/json", **self.headers()}, timeout_s=wait + TIMEOUT_MARGIN_S)
+            if cancel is None:
+                response = await self.transport.request("GET", self.url(wait), headers=headers,
+                                                        timeout_s=wait + TIMEOUT_MARGIN_S)
+            else:
+                response = await self.transport.request("GET", self.url(wait), headers=headers,
+                                                        timeout_s=wait + TIMEOUT_MARGIN_S, cancel=cancel)
         except NetworkError as error:
+            if cancel is not None and cancel.cancelled:
+                return None  # stopped on purpose: not a failure, and nothing follows (paused)
             return self._failed(f"no connection ({error})", None)
+        finally:
+            self._cancel = None
         if response.status == 200:
             return self._answered(response)
         if response.status in (401, 403):

@@ -82,6 +82,27 @@ class HttpResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+class Cancel:
+    """Lets a caller stop a request under way: the transport says how (``on_cancel``), the caller
+    calls ``cancel()`` (a long poll of a conversation just closed must not keep its connection)."""
+
+    def __init__(self) -> None:
+        self.cancelled = False
+        self._hooks: list[Callable[[], None]] = []
+
+    def on_cancel(self, hook: Callable[[], None]) -> None:
+        if self.cancelled:
+            hook()
+        else:
+            self._hooks.append(hook)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        hooks, self._hooks = self._hooks, []
+        for hook in hooks:
+            hook()
+
+
 class Transport(Protocol):
     async def request(
         self,
@@ -91,8 +112,10 @@ class Transport(Protocol):
         headers: dict[str, str] | None = None,
         body: str | None = None,
         timeout_s: float = 15.0,
+        cancel: Cancel | None = None,
     ) -> HttpResponse:
-        """Send one request. Raise ``app.domain.errors.NetworkError`` when no response came."""
+        """Send one request. Raise ``app.domain.errors.NetworkError`` when no response came (also when
+        ``cancel`` was cancelled: a transport that cannot stop a request may let it finish)."""
 
 
 class Locks(Protocol):

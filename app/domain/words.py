@@ -368,6 +368,8 @@ def booking_now(status: str) -> str:
                 status=BOOKING_STATUS.get(status, status))
 
 
+# A system line this page cannot say from its event: the server's English, or this in another language.
+BOOKING_UPDATE = Text("A booking changed: see Bookings.")
 UPCOMING_NONE = Text("No confirmed bookings coming up.")
 UPCOMING_LOADING = Text("Loading your bookings…")
 UPCOMING_UNREACHABLE = Text("Your bookings could not be loaded; they show up when you are online.")

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.domain.errors import AccessDenied, NetworkError, UnexpectedAnswer
-from app.domain.ports import HttpResponse, Transport
+from app.domain.ports import Cancel, HttpResponse, Transport
 from app.outbox.sender import api_url
 
 
@@ -37,11 +37,13 @@ class WatchedTransport:
         self.connected = True
 
     async def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                      body: str | None = None, timeout_s: float = 15.0) -> HttpResponse:
+                      body: str | None = None, timeout_s: float = 15.0, cancel: Cancel | None = None) -> HttpResponse:
         try:
-            response = await self.inner.request(method, url, headers=headers, body=body, timeout_s=timeout_s)
+            response = await self.inner.request(method, url, headers=headers, body=body, timeout_s=timeout_s,
+                                                 cancel=cancel)
         except NetworkError:
-            self._connected(False)
+            if cancel is None or not cancel.cancelled:  # stopped on purpose: says nothing about the network
+                self._connected(False)
             raise
         self._connected(True)
         if response.status == 401 and "Authorization" in (headers or {}) and self.on_denied is not None:

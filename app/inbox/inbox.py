@@ -151,9 +151,10 @@ class Inbox(Observable):
 
     # --- polling -----------------------------------------------------------------------------
 
-    def _poller(self, path: str, on_answer: Callable[[dict[str, Any]], str | None]) -> Poller:
+    def _poller(self, path: str, on_answer: Callable[[dict[str, Any]], str | None], *,
+                stoppable: bool = False) -> Poller:
         return Poller(self.transport, self.scheduler, self.clock, path=api_url(self.api_base, path),
-                      on_answer=on_answer, headers=self.auth.headers, spawn=self.spawn)
+                      on_answer=on_answer, headers=self.auth.headers, spawn=self.spawn, stoppable=stoppable)
 
     def _pollers(self) -> list[Poller]:
         return [p for p in (self._list_poller, self._open_poller) if p is not None]
@@ -211,7 +212,7 @@ class Inbox(Observable):
         conversation = self.open = OpenConversation(session_id)
         path = f"therapist/conversations/{quote(session_id, safe='')}"
         self._open_poller = self._poller(path + "/messages",
-                                         lambda data: self._messages_answer(conversation, data))
+                                         lambda data: self._messages_answer(conversation, data), stoppable=True)
         self.spawn(self._first_page(conversation, self._open_poller))
         self.spawn(self._load_bookings(conversation))
         self.notify()
@@ -220,7 +221,9 @@ class Inbox(Observable):
     def close_conversation(self) -> None:
         self.drafts.flush()
         if self._open_poller is not None:
-            self._open_poller.pause()
+            # Stopped, not paused: its long poll would hold one of the browser's six connections to the
+            # server for up to 25 s, and six conversations opened in a row would hold up an Accept.
+            self._open_poller.stop()
         self.open, self._open_poller = None, None
         self.notify()
 

@@ -19,6 +19,7 @@ from datetime import date, datetime
 import pydantic
 
 from app.domain import words
+from app.domain.i18n import Foreign
 from app.domain.models import BookingEvent
 
 
@@ -35,15 +36,17 @@ def when(starts_at: datetime | None, zone_label: str) -> str:
 
 
 def event_text(event: dict | None, fallback: str) -> str:
-    """A system message in the reader's language, from its ``event``; ``fallback`` (the server's
-    English ``message``) when there is no event or it is one this page does not know."""
+    """A system message in the reader's language, from its ``event``; without one (or one this page
+    does not know) ``fallback``, the server's English ``message``, which a reader of another language
+    reads as ``words.BOOKING_UPDATE``."""
+    english = Foreign(fallback, words.BOOKING_UPDATE)  # the server's sentence is English: ours elsewhere
     if not event:
-        return fallback
+        return english
     try:
         parsed = BookingEvent.model_validate(event)
     except pydantic.ValidationError:
-        return fallback
+        return english
     customer = parsed.customer_name or words.NEW_CUSTOMER
     said = words.booking_event(parsed.status, parsed.by, customer=customer,
                                when=when(parsed.starts_at, parsed.time_zone_label), reason=parsed.reason)
-    return said or fallback
+    return said or english

@@ -210,7 +210,7 @@ def test_the_inbox_shows_the_booking_made_from_the_chat(app_page: Page, inbox_pa
     inbox = Inbox(inbox_page, ayu_token)
     expect(inbox_page.locator(f"#conversations button[data-session='{session}']")).to_contain_text("Chat Booker")
     inbox.open(session)
-    bookings = inbox_page.get_by_role("list", name="Bookings")
+    bookings = inbox_page.get_by_role("list", name="Bookings", exact=True)
     for text in (reference, "90 min", "Chat Booker", "+628123456789"):
         expect(bookings).to_contain_text(text)
 

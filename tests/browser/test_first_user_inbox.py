@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, expect
 from app.domain import words
 from tests.browser.helpers import guarded_context, open_window
 from tests.browser.test_first_user import VIEWPORTS, in_viewport
-from tests.browser.test_inbox import Customer, cli_token, conversation, log, sign_in
+from tests.browser.test_inbox import Customer, cli_token, conversation, free_start, log, sign_in
 from tests.support.server import GENEROUS_LIMITS, running_server
 
 
@@ -98,7 +98,8 @@ def test_two_customers_with_one_name_can_be_told_apart_in_the_list(browser: Brow
     for customer, number in ((first, "+62 812 3456 7890"), (second, "+62 813 9999 1234")):
         body = {"therapist_id": "t-ayu", "therapist_name": "", "customer_id": customer.customer_id,
                 "customer_name": "Made Twin", "customer_whatsapp": number, "duration": 90, "price": 475000,
-                "location_type": "villa", "massage_for": "myself"}
+                "location_type": "villa", "massage_for": "myself", "address": "Villa Kembar, Ubud",
+                "starts_at": free_start(live_server)}
         answer = httpx.post(f"{live_server}/api/bookings", json=body, timeout=10,
                             headers={**customer.auth, "Idempotency-Key": str(uuid.uuid4())})
         assert answer.status_code == 201, answer.text

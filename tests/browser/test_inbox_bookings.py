@@ -19,6 +19,7 @@ from app.inbox.when import day_heading, when
 from tests.browser.conftest import PageProblems, wait_ready
 from tests.browser.helpers import OFFLINE_CONSOLE_ERRORS
 from tests.browser.test_inbox import Customer, cli_token, conversation, database, live_server, log, sign_in
+from tests.support.server import GENEROUS_LIMITS, running_server
 
 __all__ = ["database", "live_server"]  # the inbox module's own server (the CLI writes tokens into its database)
 
@@ -204,3 +205,31 @@ def test_an_answer_overtaken_by_the_customer_is_not_sent_and_says_why(
     expect(card).to_contain_text(words.CANCELLED_BY["customer"])
     assert server_booking(customer, created["id"])["status"] == "cancelled"
     assert transitions(customer, created["id"], "confirmed") == 0
+
+
+def test_a_request_nobody_answers_expires_live_in_the_inbox(
+        app_context: BrowserContext, tmp_path: Path) -> None:
+    """Its own server, where a request expires after 6 s (the sweep, with nobody polling for it)."""
+    database = tmp_path / "expiry.sqlite3"
+    env = {"BOOKING_ADMIN_TOKEN": "", "BOOKING_REQUEST_TTL": "6", "BOOKING_SWEEP_INTERVAL": "0.2",
+           **GENEROUS_LIMITS}
+    with running_server(database, env=env) as url:
+        context = app_context.browser.new_context(base_url=url, viewport={"width": 1280, "height": 800})
+        try:
+            page = context.new_page()
+            problems = PageProblems(url)
+            problems.watch(page)
+            customer = Customer(url)
+            customer.say("Hello, a booking is coming")
+            sign_in(page, cli_token(database, "t-ayu"))
+            conversation(page, "Hello, a booking is coming").get_by_role("button").click()
+            created = customer.book("Expiring Eka")  # arrives live, then nobody answers
+            card = booking_card(page, created["id"])
+            expect(card.get_by_role("button", name="Accept", exact=True)).to_be_visible()
+            expect(card).to_contain_text(words.BOOKING_STATUS["expired"], timeout=15_000)
+            expect(card.get_by_role("button")).to_have_count(0)
+            expect(log(page)).to_contain_text(f"The request for {when_said(created)} expired")
+            expect(conversation(page, "Expiring Eka")).not_to_contain_text("Request waiting")
+            problems.check()
+        finally:
+            context.close()

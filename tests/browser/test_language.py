@@ -27,7 +27,7 @@ PO = ROOT / "locale" / "id" / "LC_MESSAGES" / "chatbooking.po"
 # Every visible text node, and the words a person meets without reading the page: placeholders,
 # accessible names we set, the title. Only what is rendered (hidden panels and closed dialogs are not).
 VISIBLE_TEXTS = """() => {
-  const PEOPLE_WROTE = ".message__text, .conversation__snippet, .conversation__name";
+  const PEOPLE_WROTE = ".message__text, .conversation__snippet, .conversation__name, [data-wrote]";
   const seen = [document.title];
   const visible = (el) => el && el.checkVisibility && el.checkVisibility({visibilityProperty: true});
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);

@@ -25,13 +25,14 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from app.domain.errors import NetworkError, PushFailed, QuotaExceeded, StorageUnavailable
-from app.domain.ports import HttpResponse
+from app.domain.ports import Cancel, HttpResponse
 
 StorageListener = Callable[[str | None, str | None], None]
 
@@ -204,7 +205,7 @@ class FakeTransport:
     requests: list[RecordedRequest] = field(default_factory=list)
 
     async def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                      body: str | None = None, timeout_s: float = 15.0) -> HttpResponse:
+                      body: str | None = None, timeout_s: float = 15.0, cancel: Cancel | None = None) -> HttpResponse:
         headers = dict(headers or {})
         self.requests.append(RecordedRequest(method, url, headers, body))
         if self.offline:
@@ -212,7 +213,17 @@ class FakeTransport:
         result = self.handler(method, url, headers, body)
         if isinstance(result, HttpResponse):
             return result
-        return await result
+        if cancel is None:
+            return await result
+        # Like fetch with an AbortSignal: a cancel ends the wait with "no response".
+        answer = asyncio.ensure_future(result)
+        cancel.on_cancel(answer.cancel)
+        try:
+            return await answer
+        except asyncio.CancelledError:
+            if cancel.cancelled:
+                raise NetworkError("AbortError: cancelled") from None
+            raise
 
 
 @dataclass(frozen=True)

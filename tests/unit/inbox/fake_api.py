@@ -49,6 +49,7 @@ class FakeInboxApi:
         self.action_answers: dict[str, HttpResponse] = {}  # by key: a replay gets the first answer
         self.lose_next_answer = False  # the server acts, the answer never reaches the page
         self.upcoming_gets = 0
+        self.waiting: dict[str, int] = {}  # long polls of each conversation held right now
         self.now = datetime(2026, 1, 1, tzinfo=timezone.utc)  # the server's clock (the pages' FakeClock start)
         self._changed = asyncio.Event()
 
@@ -180,7 +181,11 @@ class FakeInboxApi:
             return self.read_through[session] != read or any(m["seq"] > seq for m in self.messages[session])
 
         if not news() and float(query.get("wait", 0)):
-            await self._changed.wait()
+            self.waiting[session] = self.waiting.get(session, 0) + 1
+            try:
+                await self._changed.wait()
+            finally:
+                self.waiting[session] -= 1
         items = [m for m in self.messages[session] if m["seq"] > seq]
         last = self.messages[session][-1]["seq"] if self.messages[session] else 0
         rt = self.read_through[session]

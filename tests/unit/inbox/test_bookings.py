@@ -7,6 +7,7 @@ Runs against ``FakeInboxApi`` (its actions use the real lifecycle table) through
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 
 from app.domain import words
@@ -286,3 +287,23 @@ def test_the_new_words_are_translated() -> None:
         assert translate(words.known_reason("My own words")) == "My own words"
     finally:
         i18n.use("en")
+
+
+@async_test
+async def test_closing_a_conversation_ends_its_long_poll_at_once_without_saying_offline() -> None:
+    api = FakeInboxApi()
+    api.add_customer_message("c1", "Hello")
+    api.add_customer_message("c2", "Hi")
+    api.read_through["session_t-ayu_c2"] = 1  # read already: opening it changes nothing on the server
+    page = await signed_in(api)
+    page.inbox.open_conversation("session_t-ayu_c1")
+    await settle()
+    assert api.waiting["session_t-ayu_c1"] == 1
+    page.inbox.open_conversation("session_t-ayu_c2")  # c1 closed: its poll must not hold on for 25 s
+    await settle()
+    assert api.waiting["session_t-ayu_c1"] == 0 and api.waiting["session_t-ayu_c2"] == 1
+    assert not page.inbox.offline  # a poll ended on purpose is not a lost connection
+    asked = sum(1 for r in page.transport.requests if "c1/messages" in r.url)
+    api.add_customer_message("c1", "Later")
+    await settle()
+    assert sum(1 for r in page.transport.requests if "c1/messages" in r.url) == asked  # not asked again
