@@ -286,20 +286,7 @@ def inbox_whatsapp_ending(digits: str) -> str:
 
 # --- the therapist's bookings (inbox.html, issue 17): one block, so merges stay easy -----------------
 
-# Short day and month names, and a time of day, as a booking's time is said ("Tue 9 Dec, 15:00 WITA").
-WEEKDAYS = (Text("Mon"), Text("Tue"), Text("Wed"), Text("Thu"), Text("Fri"), Text("Sat"), Text("Sun"))
-MONTHS = (Text("Jan"), Text("Feb"), Text("Mar"), Text("Apr"), Text("May"), Text("Jun"), Text("Jul"),
-          Text("Aug"), Text("Sep"), Text("Oct"), Text("Nov"), Text("Dec"))
-TIME_TO_BE_AGREED = Text("Time to be agreed")
-
-
-def day_name(weekday: int, day: int, month: int) -> str:
-    """"Tue 9 Dec": ``weekday`` 0 is Monday, ``month`` 1 is January."""
-    return Text("{weekday} {day} {month}", weekday=WEEKDAYS[weekday], day=day, month=MONTHS[month - 1])
-
-
-def clock_time(hour: int, minute: int) -> str:
-    return Text("{hour}:{minute}", hour=f"{hour:02d}", minute=f"{minute:02d}")
+# A booking's time is said by app.domain.times (day and month names, the clock time: WEEKDAYS, MONTHS below).
 
 
 def zoned_time(time: str, zone: str) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.domain import words
+from app.domain import times, words
 from app.domain.errors import NetworkError, ServiceError
 from app.domain.lifecycle import allowed_actions
 from app.domain.models import BookingCreated, BookingRequest
@@ -161,7 +161,7 @@ class UpcomingBookings(Observable):
             if day != current:
                 current = day
                 groups.append((day_heading(day), []))
-            time = words.clock_time(created.starts_at.hour, created.starts_at.minute)
+            time = times.wall_time(created.starts_at)
             groups[-1][1].append(self._row(created, words.zoned_time(time, created.time_zone_label)))
         untimed = [self._row(b, words.TIME_TO_BE_AGREED) for b in self.items if b.starts_at is None]
         if untimed:

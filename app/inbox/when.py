@@ -18,21 +18,20 @@ from datetime import date, datetime
 
 import pydantic
 
-from app.domain import words
+from app.domain import times, words
 from app.domain.i18n import Foreign
 from app.domain.models import BookingEvent
 
 
 def day_heading(day: date) -> str:
-    return words.day_name(day.weekday(), day.day, day.month)
+    return times.day_label(day)
 
 
 def when(starts_at: datetime | None, zone_label: str) -> str:
     """"Wed 9 Dec, 15:00 WITA"; ``words.TIME_TO_BE_AGREED`` without a time."""
     if starts_at is None:
         return words.TIME_TO_BE_AGREED
-    return words.booking_when(day_heading(starts_at.date()), words.clock_time(starts_at.hour, starts_at.minute),
-                              zone_label)
+    return words.booking_when(day_heading(starts_at.date()), times.wall_time(starts_at), zone_label)
 
 
 def event_text(event: dict | None, fallback: str) -> str:
