@@ -193,7 +193,9 @@ class ChatBookingStorageService(Observable):
         Raises ``ValueError`` for an unknown field or a value the field can never hold
         (e.g. ``duration=45``): those are programming errors, not customer input.
         """
-        if self._apply(data):
+        # A change, or any input while an earlier write was refused (storage full, then freed):
+        # the person is here, so try again a moment after they stop rather than at the next autosave.
+        if self._apply(data) or self._draft_dirty:
             self._last_change_ms = self._clock.now_ms()
             self._arm_debounce()
             if self._set_state(SaveState.PENDING):

@@ -359,6 +359,21 @@ def test_persistence_recovers_on_the_next_autosave_once_space_is_free(world: Wor
     assert service.get_health_status().last_saved == world.clock.now_ms()
 
 
+def test_any_input_after_a_refused_write_tries_again_a_moment_later(world: World) -> None:
+    # Found by the state machine: storage full, the number typed, the write refused; space freed;
+    # then an input that changes nothing (the name field touched) and a crash a second later lost
+    # the number, because only a change armed the 1 s write. Any input while unsaved arms it now.
+    world.storage.quota_bytes = 100
+    service = world.service()
+    service.save_draft_immediately({"customer_whatsapp": "+62 812 3456 7890"})
+    assert service.save_state is SaveState.MEMORY_ONLY
+    world.storage.quota_bytes = None
+    service.update_field("customer_name", "")                    # no change to the draft
+    world.scheduler.advance(1)
+    assert service.save_state is SaveState.SAVED
+    assert world.stored()["customer_whatsapp"] == "+62 812 3456 7890"
+
+
 def test_a_refused_write_is_retried_with_a_merge_so_another_tabs_newer_write_survives(world: World) -> None:
     _, tab_b, _ = two_tabs(world)
     storage_a = FakeStorage(world.data, quota_bytes=100)  # tab A's view of a full origin
