@@ -75,3 +75,8 @@ def test_the_dates_are_today_and_the_next_days_ahead_in_the_therapists_zone() ->
 @pytest.mark.parametrize("raw", ["", "15:00", "2026-12-09T15:00:00", "not a time", None])
 def test_a_start_without_an_offset_or_unreadable_is_none(raw) -> None:
     assert parse_start(raw) is None
+
+
+def test_a_clock_no_calendar_can_hold_gives_no_dates_instead_of_a_crash() -> None:
+    assert today_in(10**17, "Asia/Makassar", BALI) is None
+    assert date_choices(10**17, "Asia/Makassar", 14, BALI) == []
