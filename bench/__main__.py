@@ -248,6 +248,14 @@ def api_rows(raw: dict) -> list[Row]:
         rows += [Row("API", f"{label}: POST /api/bookings, 8 clients", result["requests_per_s"],
                      unit="req/s", note=note),
                  Row("API", f"{label}: POST /api/bookings p99", result["p99_ms"])]
+    for key, label in (("slots_sqlite", "SQLite"), ("slots_postgresql", "PostgreSQL, 1 process")):
+        result = api.get(key) or {"error": "not measured"}
+        name = f"{label}: GET slots p99, a therapist with 2,000 bookings"
+        if "error" in result:
+            rows += [Row("API", name, None, note=result["error"])]
+            continue
+        note = f"{result['failures']} failures" if result["failures"] else f"p50 {result['p50_ms']} ms"
+        rows += [Row("API", name, result["p99_ms"], note=note)]
     return rows
 
 

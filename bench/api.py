@@ -43,8 +43,14 @@ _FIRST = (datetime.now(WITA) + timedelta(hours=3)).replace(minute=0, second=0, m
 
 
 def next_start() -> str:
-    """A start nobody else in this run asked for (itertools.count is atomic under the GIL)."""
+    """A start nobody else on this database asked for (itertools.count is atomic under the GIL)."""
     return (_FIRST + next(_STARTS) * SPACING).isoformat()
+
+
+def restart_starts() -> None:
+    """A fresh database: its starts begin again from the first one."""
+    global _STARTS
+    _STARTS = itertools.count()
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:
@@ -102,6 +108,72 @@ def run_api_bench(base_url: str, clients: int = 8, seconds: float = 5) -> dict[s
     }
 
 
+SLOT_BOOKINGS = 2000
+SLOT_CALLS = 300
+
+
+def seed_bookings(base_url: str, count: int = SLOT_BOOKINGS, clients: int = 8) -> int:
+    """``count`` booking requests for Ayu, each holding its own 2 h; how many were stored (201)."""
+    restart_starts()
+    stored = [0] * clients
+
+    def client_loop(index: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            customer = str(uuid.uuid4())
+            auth = {"Authorization": f"Bearer {secrets.token_urlsafe(32)}"}
+            for _ in range(index, count, clients):
+                response = client.post("/api/bookings", json=BODY | {"customer_id": customer, "starts_at": next_start()},
+                                       headers={"Idempotency-Key": str(uuid.uuid4()), **auth})
+                stored[index] += response.status_code == 201
+
+    threads = [threading.Thread(target=client_loop, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(stored)
+
+
+def run_slots_bench(base_url: str, calls: int = SLOT_CALLS) -> dict[str, float | int]:
+    """GET the slots of a booked day ``calls`` times, one client after the other, once Ayu holds
+    ``SLOT_BOOKINGS`` requests in the next year (every one of them read for the "asap" answer)."""
+    seeded = seed_bookings(base_url)
+    day = (_FIRST + SPACING * (SLOT_BOOKINGS // 2)).date().isoformat()
+    latencies: list[float] = []
+    failures = 0
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        for _ in range(calls):
+            began = time.perf_counter()
+            response = client.get("/api/therapists/t-ayu/slots", params={"date": day, "duration": 90})
+            elapsed = time.perf_counter() - began
+            if response.status_code == 200:
+                latencies.append(elapsed)
+            else:
+                failures += 1
+    latencies.sort()
+    return {"bookings": seeded, "requests": len(latencies), "failures": failures,
+            "p50_ms": round(_percentile(latencies, 0.50) * 1000, 2),
+            "p99_ms": round(_percentile(latencies, 0.99) * 1000, 2)}
+
+
+def measure_slots() -> dict[str, dict]:
+    """``run_slots_bench`` on SQLite and on PostgreSQL (one process), each on a fresh database."""
+    from tests.support import postgres
+    from tests.support.server import running_server
+
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as directory:
+        with running_server(Path(directory) / "slots.sqlite3", env=QUIET) as base_url:
+            results["slots_sqlite"] = run_slots_bench(base_url)
+    if not postgres.available():
+        results["slots_postgresql"] = {"error": "no PostgreSQL server binaries (tools/ensure_postgres.py)"}
+        return results
+    with postgres.postgres_cluster(fsync=True) as cluster:
+        with running_server(cluster.create_database(), env=QUIET) as base_url:
+            results["slots_postgresql"] = run_slots_bench(base_url)
+    return results
+
+
 # (key, label, engine, WORKERS): the configurations measured side by side.
 CONFIGURATIONS = (("sqlite", "SQLite, 1 process", "sqlite", 1),
                   ("postgresql_1", "PostgreSQL, 1 process", "postgresql", 1),
@@ -112,13 +184,15 @@ QUIET = {"BOOKING_ADMIN_TOKEN": "", "CORS_ALLOW_ORIGINS": "", "LOG_LEVEL": "warn
          "CATALOG_PATH": str(CATALOG)}
 
 
-def measure_engines(seconds: float = 5, clients: int = 8) -> dict[str, dict]:
-    """``run_api_bench`` for every configuration; a configuration that cannot run says why."""
+def measure_engines(seconds: float = 5, clients: int = 8, slots: bool = True) -> dict[str, dict]:
+    """``run_api_bench`` for every configuration (and ``measure_slots``); a configuration that cannot
+    run says why."""
     from tests.support import postgres
     from tests.support.server import running_server
 
-    results: dict[str, dict] = {}
+    results: dict[str, dict] = measure_slots() if slots else {}
     with tempfile.TemporaryDirectory() as directory:
+        restart_starts()  # a fresh database each time
         with running_server(Path(directory) / "bench.sqlite3", env=QUIET) as base_url:
             results["sqlite"] = run_api_bench(base_url, clients=clients, seconds=seconds)
     if not postgres.available():
@@ -130,6 +204,7 @@ def measure_engines(seconds: float = 5, clients: int = 8) -> dict[str, dict]:
             if engine != "postgresql":
                 continue
             url = cluster.create_database()
+            restart_starts()
             env = QUIET | {"WORKERS": str(workers)}
             with running_server(url, env=env) as base_url:
                 _warm_up(base_url, workers)

@@ -12,6 +12,10 @@
     GET  /api/bookings/{id}                 → BookingCreated, only to the token owning its customer;
                                             404 when unknown *or* another customer's
     GET  /api/bookings?limit=…              → newest first; admin bearer token only
+    POST /api/bookings/{id}/cancel          Idempotency-Key + optional {"reason"} → 200 BookingCreated
+                                            (cancelled); 409 {"detail", "status": current} when the
+                                            lifecycle refuses; a replayed key → the first answer;
+                                            404 when unknown or another customer's
 
 ``therapist_name`` is the catalog's: a booking naming the therapist otherwise is refused (422),
 an empty one is filled in with the catalog's name.
@@ -24,14 +28,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from app.domain.models import BookingCreated, BookingRequest, LastBooking
+from app.domain.models import BookingAction, BookingCreated, BookingRequest, LastBooking
 from backend.crud import bookings as crud
 from backend.crud import customers
 from backend.services import bookings as booking_service
-from backend.services import idempotency
+from backend.services import actions, idempotency
 from backend.api.chat_common import TOO_MANY
 from backend.api.auth import BookingOwner, CustomerToken, CustomerWriteLimit, OwnedCustomerId
 from backend.api.deps import (
+    ActionBody,
     AdminAccess,
     BookingBody,
     CatalogDep,
@@ -41,7 +46,8 @@ from backend.api.deps import (
     NotifierDep,
     SettingsDep,
 )
-from backend.core.errors import ApiError, ConflictBody, ErrorBody, ValidationErrorBody
+from backend.core.errors import ApiError, Conflict, ConflictBody, ErrorBody, ValidationErrorBody
+from backend.core.notify import Notifier
 from backend.services.booking_events import wake
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
@@ -110,6 +116,46 @@ def read_booking(booking_id: str, request: Request, token: CustomerToken, conn: 
         limits.auth_failed(request, token)
         raise ApiError(404, "No booking with this id.")
     return booking
+
+
+ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The booking after the action (header Idempotent-Replayed: true on a replay)"},
+    400: {"model": ErrorBody, "description": "Idempotency-Key missing, empty or too long"},
+    **UNAUTHORIZED, **NOT_FOUND,
+    409: {"model": ConflictBody, "description": "Refused in the booking's current status (status)"},
+    **INVALID, **TOO_MANY,
+}
+ACTION_OPENAPI = {
+    "parameters": [idempotency.OPENAPI_PARAMETER],
+    "requestBody": {"required": False,
+                    "content": {"application/json": {"schema": BookingAction.model_json_schema()}}},
+}
+
+
+def answer_of(result: actions.Answer, response: Response, notifier: Notifier) -> BookingCreated:
+    """The action's answer as the route gives it: 409 raised, 200 the booking; wake whoever must hear."""
+    for changed in result.changed:
+        wake(notifier, changed)
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    if result.status_code == 409:
+        raise Conflict(result.body["detail"], status=result.body["status"],
+                       headers={"Idempotent-Replayed": "true"} if result.replayed else None)
+    return BookingCreated.model_validate(result.body)
+
+
+@router.post("/{booking_id}/cancel", response_model=BookingCreated, responses=ACTION_RESPONSES,
+             openapi_extra=ACTION_OPENAPI, dependencies=[CustomerWriteLimit],
+             summary="The customer cancels their booking (once per Idempotency-Key)")
+def cancel_booking(booking_id: str, key: IdempotencyKey, body: ActionBody, request: Request, token: CustomerToken,
+                   conn: Conn, limits: LimitsDep, notifier: NotifierDep, response: Response) -> BookingCreated:
+    booking = crud.get_booking(conn, booking_id)
+    if booking is None or not customers.owns(conn, booking.booking.customer_id, token):
+        limits.auth_failed(request, token)
+        raise ApiError(404, "No booking with this id.")
+    result = actions.act(conn, booking, action="cancel", actor="customer", actor_id=booking.booking.customer_id,
+                         key=key, reason=body.reason)
+    return answer_of(result, response, notifier)
 
 
 LIST_RESPONSES: dict[int | str, dict[str, Any]] = {

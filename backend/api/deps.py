@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
-from app.domain.models import BookingRequest
+from app.domain.models import BookingAction, BookingRequest
 from backend.services import idempotency
 from backend.core.bodies import parse_body
 from backend.services.catalog import Catalog
@@ -77,6 +77,12 @@ def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
 get_booking_body = json_body(BookingRequest)
 
 
+async def get_action_body(request: Request) -> BookingAction:
+    """``{"reason": "..."}``, strictly; no body at all (or an empty one) is ``{}``: no reason."""
+    raw = await request.body()
+    return BookingAction() if not raw.strip() else parse_body(BookingAction, raw)
+
+
 _bearer = HTTPBearer(auto_error=False, description="BOOKING_ADMIN_TOKEN")
 
 
@@ -102,5 +108,6 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 Conn = Annotated[Connection, Depends(get_connection)]
 BookingBody = Annotated[BookingRequest, Depends(get_booking_body)]
+ActionBody = Annotated[BookingAction, Depends(get_action_body)]
 IdempotencyKey = Annotated[str, Depends(idempotency.read_key)]
 AdminAccess = Depends(require_admin)

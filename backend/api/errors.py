@@ -33,7 +33,7 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidRequest):
         return validation_response(exc.errors, exc.detail)
     if isinstance(exc, Conflict):
-        return JSONResponse(exc.body(), status_code=409)
+        return JSONResponse(exc.body(), status_code=409, headers=exc.headers)
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 

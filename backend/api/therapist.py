@@ -6,6 +6,14 @@
     POST /api/therapist/conversations/{session_id}/messages      {id, message} → 201 / 200 replay
     POST /api/therapist/conversations/{session_id}/read          → {read_through}
     GET  /api/therapist/conversations/{session_id}/bookings      → {bookings: [...]} newest first
+    POST /api/therapist/bookings/{booking_id}/accept|decline|cancel|complete
+                                 Idempotency-Key + {"reason"} (required for decline and cancel)
+                                 → 200 BookingCreated; 409 {"detail", "status": current} when the
+                                 lifecycle refuses; replayed key → the first answer; another
+                                 therapist's booking → 404
+    GET  /api/therapist/bookings?from=&to=&status=               → {bookings: [...]} by start
+                                 (from/to: ISO 8601 with offset, default now .. a year on;
+                                 status: comma-separated, default every status)
 
 Another therapist's session id, or one never started, is a 404.
 
@@ -16,11 +24,13 @@ Example::
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal, get_args
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from backend.crud import bookings as crud
+from backend.crud import bookings as booking_crud
 from backend.crud import chat as chat_crud
 from backend.api.chat_common import (
     INVALID,
@@ -51,11 +61,16 @@ from backend.core.models import (
 )
 from backend.crud.bookings import now_ms
 from backend.api.deps import Conn, DatabaseDep, NotifierDep, json_body
-from backend.core.errors import ApiError
+from backend.core.errors import ApiError, FieldError, InvalidRequest
+from app.domain.models import BookingCreated, BookingStatus
+from backend.api.bookings import ACTION_OPENAPI, ACTION_RESPONSES, answer_of
+from backend.api.deps import ActionBody, IdempotencyKey
+from backend.services import actions
 from backend.core.notify import long_poll
 from backend.services.sessions import Session
 
 router = APIRouter(prefix="/api/therapist", tags=["therapist"])
+YEAR_MS = 366 * 24 * 3600 * 1000
 ReplyBody = Annotated[ReplyRequest, Depends(json_body(ReplyRequest))]
 RESPONSES = {**UNAUTHORIZED, **INVALID, **TOO_MANY}
 IN_CONVERSATION = {**UNAUTHORIZED, **NOT_FOUND, **INVALID, **TOO_MANY}
@@ -136,3 +151,44 @@ def mark_read(session: TherapistSession, conn: Conn, notifier: NotifierDep) -> R
             summary="This customer's bookings with this therapist, newest first")
 def bookings(session: ExistingSession, conn: Conn) -> BookingHistory:
     return BookingHistory(bookings=crud.bookings_between(conn, session.therapist_id, session.customer_id))
+
+
+TherapistAction = Literal["accept", "decline", "cancel", "complete"]
+STATUSES = get_args(BookingStatus)
+
+
+@router.post("/bookings/{booking_id}/{action}", response_model=BookingCreated, responses=ACTION_RESPONSES,
+             openapi_extra=ACTION_OPENAPI, dependencies=[TherapistWriteLimit],
+             summary="Accept, decline, cancel or complete one of this therapist's bookings (once per key)")
+def booking_action(booking_id: str, action: TherapistAction, therapist: TherapistAuth, key: IdempotencyKey,
+                   body: ActionBody, conn: Conn, notifier: NotifierDep, response: Response) -> BookingCreated:
+    booking = booking_crud.get_booking(conn, booking_id)
+    if booking is None or booking.booking.therapist_id != therapist.id:
+        raise ApiError(404, "No booking with this id.")  # another therapist's reads as unknown
+    result = actions.act(conn, booking, action=action, actor="therapist", actor_id=therapist.id, key=key,
+                         reason=body.reason)
+    return answer_of(result, response, notifier)
+
+
+FromQuery = Annotated[datetime | None, Query(alias="from", description="ISO 8601 with offset; default now")]
+ToQuery = Annotated[datetime | None, Query(description="ISO 8601 with offset; default a year after from")]
+StatusQuery = Annotated[str | None, Query(max_length=100, description="Comma-separated statuses, e.g. confirmed")]
+
+
+@router.get("/bookings", response_model=BookingHistory, responses=RESPONSES,
+            summary="This therapist's bookings starting in [from, to), by start")
+def therapist_bookings(therapist: TherapistAuth, conn: Conn, start: FromQuery = None, end: ToQuery = None,
+                       status: StatusQuery = None) -> BookingHistory:
+    wanted = [s.strip() for s in status.split(",") if s.strip()] if status else list(STATUSES)
+    unknown = [s for s in wanted if s not in STATUSES]
+    if unknown:
+        raise InvalidRequest([FieldError(field="status", type="unknown_status",
+                                         message=f"unknown status {unknown[0]!r}; use {', '.join(STATUSES)}")])
+    for name, moment in (("from", start), ("to", end)):
+        if moment is not None and moment.utcoffset() is None:
+            raise InvalidRequest([FieldError(field=name, type="timezone_aware",
+                                             message="must be ISO 8601 with an offset, like 2026-12-09T00:00:00+08:00")])
+    first = int(start.timestamp() * 1000) if start is not None else now_ms()
+    last = int(end.timestamp() * 1000) if end is not None else first + YEAR_MS
+    return BookingHistory(bookings=booking_crud.therapist_bookings(conn, therapist.id, start=first, end=last,
+                                                                   statuses=wanted))

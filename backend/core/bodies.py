@@ -28,7 +28,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from app.domain.models import BookingRequest, ChatMessage
+from app.domain.models import BookingAction, BookingRequest, ChatMessage
 from backend.core.models import ReplyRequest
 from backend.core.errors import FieldError, InvalidRequest, field_errors
 
@@ -108,6 +108,7 @@ def check_customer_id(value: str, field: str = "customer_id") -> None:
 def _booking_errors(booking: BookingRequest) -> list[FieldError]:
     errors = name_errors("customer_name", booking.customer_name, minimum=2)
     errors += name_errors("therapist_name", booking.therapist_name)
+    errors += name_errors("address", booking.address)
     if not is_customer_id(booking.customer_id):
         errors.append(FieldError(field="customer_id", type="customer_id_format",
                                  message="must be a UUID4 in canonical form (lowercase, hyphenated)"))
@@ -118,6 +119,7 @@ _CHECKS: dict[type, Callable[[Any], list[FieldError]]] = {
     BookingRequest: _booking_errors,
     ChatMessage: lambda m: message_errors("message", m.message),
     ReplyRequest: lambda r: message_errors("message", r.message),
+    BookingAction: lambda a: message_errors("reason", a.reason) if a.reason else [],
 }
 
 

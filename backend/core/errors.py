@@ -60,8 +60,9 @@ class InvalidRequest(ApiError):
 class Conflict(ApiError):
     """409: the booking is not in a status that allows this (``status``), or the time is taken (``field``)."""
 
-    def __init__(self, detail: str, *, status: str | None = None, field: str | None = None) -> None:
-        super().__init__(409, detail)
+    def __init__(self, detail: str, *, status: str | None = None, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(409, detail, headers)
         self.status = status
         self.field = field
 

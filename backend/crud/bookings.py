@@ -85,7 +85,7 @@ def _ms(moment: datetime | None) -> int | None:
 
 
 def insert_booking(conn: Connection, *, key: str, request_hash: str, created: BookingCreated,
-                   hold: tuple[int, int] | None) -> bool:
+                   hold: tuple[int, int] | None = None) -> bool:
     """Insert; False (and nothing written) when this customer's key is already taken. On PostgreSQL
     a hold overlapping another holding booking of the therapist raises IntegrityError (the
     exclusion constraint); on SQLite the caller checks ``overlapping`` first, under the write lock."""

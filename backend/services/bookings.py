@@ -94,17 +94,19 @@ def _insert(conn: Connection, key: str, booking: BookingRequest, therapist: Ther
     """One attempt in one transaction: the created booking, or None when the key was taken meanwhile."""
     now = now_ms()
     with transaction(conn):
-        expired += expire_overdue(conn, now, therapist.id)
+        expired_now = expire_overdue(conn, now, therapist.id)
         start = _start_for(conn, therapist, booking, now)
         created = _new(booking, therapist, start, now, ttl_ms)
         inserted = crud.insert_booking(conn, key=key, request_hash=idempotency.request_hash(booking),
                                        created=created, hold=slots.hold_of(therapist, start, booking.duration))
         if not inserted:
+            expired += expired_now
             return None
         chat_crud.note_booking(conn, session_of(created), customer_name=booking.customer_name,
                                duration=booking.duration)
         record(conn, Change(created, action="request", actor="customer", actor_id=booking.customer_id,
                             from_status=None, at=now))
+    expired += expired_now  # only once committed: a refused attempt rolled its expiries back
     return created  # committed (synchronous=FULL / synchronous_commit=on) before the 201
 
 

@@ -25,7 +25,6 @@ Example::
 from __future__ import annotations
 
 import bisect
-import itertools
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -61,21 +60,35 @@ def last_day(therapist: Therapist, now_ms: int) -> date:
 
 
 class Holds:
-    """The held ranges ``[start, end)`` of one therapist (ms), for overlap checks in O(log n)."""
+    """The held ranges ``[start, end)`` of one therapist (ms), for overlap checks in O(log n).
+
+    Ranges that overlap or touch are merged into blocks first: a therapist booked back to back for
+    a month is one block, which ``blocked_until`` jumps over at once.
+    """
 
     def __init__(self, ranges: Iterable[tuple[int, int]] = ()) -> None:
-        ordered = sorted(ranges)
-        self._starts = [start for start, _ in ordered]
-        # The furthest end among the holds starting at or before each one: holds never overlap
-        # each other (the database sees to it), but this stays right even if they did.
-        self._reach = list(itertools.accumulate((end for _, end in ordered), max))
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        for start, end in sorted(ranges):
+            if self._ends and start <= self._ends[-1]:
+                self._ends[-1] = max(self._ends[-1], end)
+            else:
+                self._starts.append(start)
+                self._ends.append(end)
 
     def __len__(self) -> int:
         return len(self._starts)
 
     def overlaps(self, start: int, end: int) -> bool:
-        before = bisect.bisect_left(self._starts, end)  # holds that start before this one ends
-        return before > 0 and self._reach[before - 1] > start
+        return self.blocked_until(start, end) is not None
+
+    def blocked_until(self, start: int, end: int) -> int | None:
+        """None when ``[start, end)`` is free; else the end of the block in the way: every range
+        starting after ``start`` but before that end is blocked too."""
+        before = bisect.bisect_left(self._starts, end)  # blocks that start before this range ends
+        if before > 0 and self._ends[before - 1] > start:
+            return self._ends[before - 1]
+        return None
 
 
 def _wall(day: date, minute: int, tz: ZoneInfo) -> datetime | None:
@@ -129,13 +142,23 @@ def free_starts(therapist: Therapist, day: date, duration: int, *, now_ms: int, 
 
 
 def first_free(therapist: Therapist, duration: int, *, now_ms: int, holds: Holds) -> datetime | None:
-    """The earliest free start from now ("As soon as possible"), or None in the next days_ahead days."""
+    """The earliest free start from now ("As soon as possible"), or None in the next days_ahead days.
+
+    A blocked start moves the search past what blocks it (whole booked days are skipped, not walked),
+    so a therapist booked solid for months costs a few steps, not a candidate per half hour.
+    """
     day, last = today(therapist, now_ms), last_day(therapist, now_ms)
+    earliest = now_ms + therapist.lead_minutes * MINUTE_MS
     while day <= last:
-        found = next(_free(therapist, candidates(therapist, day, duration), duration, now_ms, holds), None)
-        if found is not None:
-            return found
-        day += timedelta(days=1)
+        for start in candidates(therapist, day, duration):
+            start_ms = to_ms(start)
+            if start_ms < earliest:
+                continue
+            blocked = holds.blocked_until(*hold_of(therapist, start_ms, duration))
+            if blocked is None:
+                return start
+            earliest = blocked
+        day = max(day + timedelta(days=1), local(earliest, therapist.time_zone).date())
     return None
 
 

@@ -209,7 +209,8 @@ def issue_therapist_token(server: Server, therapist_id: str, *,
     """The operator CLI, run as the operator would, against the running server's database file."""
     command = [sys.executable, "-m", "backend", "therapist-token", therapist_id]
     command += ["--revoke"] if revoke else []
-    return subprocess.run(command, cwd=ROOT, env={**os.environ, "DATABASE_URL": str(server.database)},
+    return subprocess.run(command, cwd=ROOT, env={**os.environ, "DATABASE_URL": str(server.database),
+                                                  "CATALOG_PATH": str(TEST_CATALOG)},
                           capture_output=True, text=True, timeout=30, check=False)
 
 

@@ -107,3 +107,37 @@ def test_a_pre_alembic_version_newer_than_this_code_is_refused(
             database.migrate()
     finally:
         database.close()
+
+
+def test_bookings_stored_before_the_lifecycle_become_confirmed_with_a_time_to_be_agreed(
+        new_database: Callable[[], Location]) -> None:
+    location = new_database()
+    database = open_database(Settings(DATABASE_URL=str(location)))
+    try:
+        from alembic import command
+
+        from backend.db.migrations import config
+
+        command.upgrade(config(database), "0005")  # the schema before revision 0006
+    finally:
+        database.close()
+    customer, token = "0b7e5a2c-1d2e-4f3a-8b4c-5d6e7f8a9b0d", customer_token()
+    old = {k: v for k, v in booking(customer_id=customer).items() if k not in ("address", "asap")}
+    execute(location, "INSERT INTO bookings (id, idempotency_key, request_hash, customer_id, therapist_id,"
+                      f" created_at, booking_json) VALUES ('bk_before', 'k-before', 'h', '{customer}', 't-ayu',"
+                      f" 1700000000000, '{json.dumps(old)}')")
+    execute(location, f"INSERT INTO customers (customer_id, token_hash, created_at) VALUES ('{customer}',"
+                      f" '{token_hash(token)}', 1)")
+    with running_server(location, env=QUIET_ENV) as url, httpx.Client(base_url=url) as client:
+        read = client.get("/api/bookings/bk_before", headers=bearer(token))
+        assert read.status_code == 200, read.text
+        body = read.json()
+        assert (body["status"], body["starts_at"], body["ends_at"], body["expires_at"]) == (
+            "confirmed", None, None, None)
+        assert body["status_changed_at"] == 1_700_000_000_000
+        assert body["booking"]["address"] == "Not given"
+        last = client.get("/api/bookings/last", params={"customer_id": customer}, headers=bearer(token)).json()
+        assert (last["id"], last["status"], last["starts_at"]) == ("bk_before", "confirmed", None)
+    assert schema_version(location) == SCHEMA_VERSION == "0006"
+    # It holds no time: it never stands in the way of a request.
+    assert rows(location, "SELECT hold_start, hold_end FROM bookings WHERE id = 'bk_before'") == [(None, None)]

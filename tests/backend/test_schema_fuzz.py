@@ -39,7 +39,8 @@ OPERATIONS = [("GET", "/api/health"), ("POST", "/api/bookings"), ("GET", "/api/b
               ("GET", "/api/therapist/me"), ("GET", "/api/therapist/conversations"),
               ("GET", THERAPIST_CONVERSATION + "/messages"), ("POST", THERAPIST_CONVERSATION + "/messages"),
               ("POST", THERAPIST_CONVERSATION + "/read"), ("GET", THERAPIST_CONVERSATION + "/bookings"),
-              ("GET", "/api/therapists/{therapist_id}/slots")]
+              ("GET", "/api/therapists/{therapist_id}/slots"), ("POST", "/api/bookings/{booking_id}/cancel"),
+              ("POST", "/api/therapist/bookings/{booking_id}/{action}"), ("GET", "/api/therapist/bookings")]
 # Negative mode needs a constraint to break: /api/health and /api/therapist/me have no input, and a
 # booking id is any string.
 RUNS = [(method, path, GenerationMode.POSITIVE) for method, path in OPERATIONS] + [
@@ -118,11 +119,11 @@ def test_generated_requests_never_cause_a_server_error(live_schema: schemathesis
         # refused, no 5xx) except "schema-valid data is accepted": the catalog, the phone-number
         # rule and the session's sender rules refuse bodies the JSON Schema cannot describe, with
         # a 422.
-        # And, for a booking by id, "invalid credentials are 401/403": another customer's token gets
+        # And, for a booking by id (read or cancelled), "invalid credentials are 401/403": another customer's token gets
         # the 404 an unknown id gets, on purpose (the answer must not tell that the booking exists).
         response = case.call(base_url=server.url, timeout=10, headers=headers)
         excluded = [schemathesis.checks.positive_data_acceptance]
-        if path == "/api/bookings/{booking_id}":
+        if path in ("/api/bookings/{booking_id}", "/api/bookings/{booking_id}/cancel"):
             excluded.append(schemathesis.checks.ignored_auth)
         if response.status_code == 413:  # a body over 16 KB is refused before it is read: a rejection too
             excluded.append(schemathesis.checks.negative_data_rejection)
