@@ -226,8 +226,10 @@ class OutboxSender:
             settled = settle(entry, response) if settle is not None else None
             if settled is not None:
                 # Something that moved on (a booking already declined, a time just taken): sending it
-                # again can never succeed, so it leaves the outbox and its kind says why.
+                # again can never succeed, so it leaves the outbox (first, so whoever hears of it sees
+                # the outbox without it) and its kind is told, as for a refusal.
                 self._finish(entry, None)
+                delivery.refused(entry, settled)
                 return settled
             return self._park(entry, answered(409), texts.conflict, server_errors(response.text))
         retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.now_ms())
