@@ -19,7 +19,7 @@ from pyodide.ffi.wrappers import add_event_listener
 from app.domain import words
 from app.domain.i18n import translate
 from app.domain.tasks import spawn
-from app.domain.times import asap_label, booking_when, date_choices, day_label, parse_start, slot_label
+from app.domain.times import asap_label, booking_when, date_choices, day_text, parse_start, slot_label
 from app.outbox.slots import SlotsUnavailable, fetch_slots
 from app.ui.booking_panel import booking_panel
 
@@ -135,8 +135,7 @@ class BookingPanel:
         if day.starts:
             self.view.set_text("times-status", "")
             return
-        parsed = parse_start(date + "T00:00:00+00:00")
-        self.view.set_text("times-status", words.no_times_on(day_label(parsed.date()) if parsed else date))
+        self.view.set_text("times-status", words.no_times_on(day_text(date)))
         if draft is not None and draft.when == "choose":
             await self._offer_next_day(date, duration, load)
 
@@ -168,9 +167,8 @@ class BookingPanel:
             if load != self._loads:
                 return
             if day.starts:
-                parsed = parse_start(value + "T00:00:00+00:00")
                 self._next_day = value
-                self.view.set_text("next-free-day", words.next_free_day(day_label(parsed.date())))
+                self.view.set_text("next-free-day", words.next_free_day(day_text(value)))
                 self.view.show("next-free-day")
                 return
         self.view.set_text("times-status", words.NO_TIMES_AHEAD)

@@ -49,6 +49,20 @@ def parse_start(value: object) -> datetime | None:
     return start if start.utcoffset() is not None else None
 
 
+def parse_day(value: str) -> date | None:
+    """``2026-12-09`` → that date; None when it is not one."""
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def day_text(value: str) -> str:
+    """``2026-12-09`` → ``Wed 9 Dec`` (the value itself when it is not a date)."""
+    day = parse_day(value)
+    return day_label(day) if day is not None else value
+
+
 def epoch_ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)
 

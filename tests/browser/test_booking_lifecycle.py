@@ -247,3 +247,31 @@ def test_a_cancel_after_the_therapist_declined_is_not_sent_and_says_why(
                                                               timeout=SEND_MS)
         expect(booking.locator("#your-booking-status")).to_have_text("Declined")
         expect(booking).to_contain_text("Reason: Not available then", timeout=SEND_MS)
+
+
+def test_a_time_taken_meanwhile_is_said_on_start_time_and_the_free_times_come_again(
+        browser: Browser, live_server: str) -> None:
+    taken = "That time was just taken; please choose another start time"
+    with guarded_context(browser, live_server) as (first_context, _), \
+            guarded_context(browser, live_server, allowed_console_errors=("status of 409",)) as (second_context, _):
+        first, second = first_context.new_page(), second_context.new_page()
+        open_page(first, "t-made")
+        open_page(second, "t-made")
+        label = choose_a_start(first, "17:00 WITA")
+        assert choose_a_start(second, "17:00 WITA") == label  # both see it free
+        fill_booking(first, name="Fast Customer", when="Choose a time")
+        fill_booking(second, name="Slow Customer", when="Choose a time")
+        first.get_by_role("button", name="Order now").click()
+        expect(your_booking(first)).to_contain_text("Waiting for Made Wirawan to accept", timeout=SEND_MS)
+
+        second.get_by_role("button", name="Order now").click()
+        errors = second.get_by_role("alert").filter(has_text="Please fix")
+        expect(errors).to_contain_text(taken, timeout=SEND_MS)
+        start = second.get_by_label("Start time")
+        expect(start).to_have_attribute("aria-invalid", "true")
+        expect(start.locator("option:checked")).to_have_text(f"{label} (no longer free)", timeout=SEND_MS)
+        expect(your_booking(second)).to_be_hidden()
+        # Another free start goes through at once (a new request, under a new key).
+        start.select_option(index=1)
+        second.get_by_role("button", name="Order now").click()
+        expect(your_booking(second)).to_contain_text("Waiting for Made Wirawan to accept", timeout=SEND_MS)
