@@ -75,7 +75,6 @@ class CancelSync:
         self.sender = sender
         self.on_done = on_done
         self.on_refused = on_refused
-        self._conflicts: dict[str, str | None] = {}  # entry key -> the booking's status a 409 named
         sender.register(KIND, self)
 
     def _entry(self, booking_id: str) -> OutboxEntry | None:
@@ -125,17 +124,17 @@ class CancelSync:
                           idempotency_key=entry.key)
 
     def refused(self, entry: OutboxEntry, result: SyncResult) -> None:
-        """Told after the entry left the outbox: a 4xx, or a 409 (``conflicted`` said why)."""
-        status = self._conflicts.pop(entry.key, None)
         if self.on_refused is not None:
             self.on_refused(entry.session_id, entry.target, result.errors[0] if result.errors else result.message,
-                            status)
+                            None)
 
     def conflicted(self, entry: OutboxEntry, response: HttpResponse) -> SyncResult:
+        """A 409 (the entry has already left the outbox): the booking moved on; say to what."""
         status = conflict_status(response.text)
         reason = words.not_sent_because(words.STATUS_TITLES.get(status, status)) if status and status != "requested" \
             else words.CANCEL.rejected_fallback
-        self._conflicts[entry.key] = status  # for ``refused``, which the sender calls next
+        if self.on_refused is not None:
+            self.on_refused(entry.session_id, entry.target, reason, status)
         return SyncResult(SyncStatus.CONFLICT, booking_id=entry.target, errors=[reason], message=self.texts.conflict,
                           idempotency_key=entry.key)
 

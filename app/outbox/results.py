@@ -81,7 +81,7 @@ class Delivery(Protocol):
     def finished_elsewhere(self, entry: OutboxEntry) -> SyncResult:
         """Another tab finished ``entry`` while this one waited to claim it."""
 
-    # Optional: ``conflicted(entry, response) -> SyncResult | None``. A kind that has it is asked about
-    # a 409; a result means the entry leaves the outbox and ``refused(entry, result)`` follows (an
-    # action on a booking whose status moved on, a time just taken); None (or no such method) keeps it
-    # parked as CONFLICT until the person asks again.
+    # Optional: ``conflicted(entry, response) -> SyncResult | None``. A kind that has it is told of a
+    # 409 after its entry left the outbox (an action on a booking whose status moved on, a time just
+    # taken) and says what it means; None puts the entry back, parked as CONFLICT until the person
+    # asks again (as for a kind without the method).

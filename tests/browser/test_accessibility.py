@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import open_window, send_message
+from tests.browser.helpers import fill_booking, open_window, send_message
 
 AA_NORMAL_TEXT = 4.5
 
@@ -214,3 +214,25 @@ def test_message_and_error_colours_meet_wcag_aa_contrast(app_page: Page) -> None
                      "#validation-errors li", "#confirm-reset .button--danger"):
         ratio = app_page.locator(selector).first.evaluate(CONTRAST)
         assert ratio >= AA_NORMAL_TEXT, f"{selector}: contrast {ratio:.2f}:1"
+
+
+def test_your_booking_is_a_named_live_region_and_its_cancel_dialog_starts_on_the_safe_choice(
+        app_page: Page) -> None:
+    open_window(app_page, "/?therapist=t-sari")
+    fill_booking(app_page, name="Live Region")
+    app_page.get_by_role("button", name="Order now").click()
+    booking = app_page.get_by_role("region", name="Your booking")
+    expect(booking).to_contain_text("Waiting for Sari Dewi to accept", timeout=30_000)
+    expect(booking).to_have_attribute("aria-live", "polite")
+    cancel = booking.get_by_role("button", name="Cancel this booking")
+    cancel.focus()
+    app_page.keyboard.press("Enter")
+    dialog = app_page.get_by_role("dialog", name=re.compile("^Cancel your booking for"))
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Keep booking")).to_be_focused()  # the safe choice first
+    expect(dialog.get_by_label("Reason (optional)")).to_be_visible()
+    focus_ring(app_page)
+    app_page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(cancel).to_be_focused()
+    expect(booking).to_contain_text("Waiting for Sari Dewi to accept")  # nothing was cancelled
