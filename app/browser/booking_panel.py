@@ -14,24 +14,28 @@ Example::
 
 from __future__ import annotations
 
+import js
 from pyodide.ffi.wrappers import add_event_listener
 
 from app.domain import words
 from app.domain.i18n import translate
 from app.domain.tasks import spawn
-from app.domain.times import asap_label, booking_when, date_choices, day_label, parse_start, slot_label
+from app.domain.times import asap_label, booking_when, date_choices, day_text, parse_start, slot_label
 from app.outbox.slots import SlotsUnavailable, fetch_slots
 from app.ui.booking_panel import booking_panel
 
 
 class BookingPanel:
     def __init__(self, view, service, tracker, therapist, catalog, *, transport, api_base: str, clock, zones,
-                 open_dialog, show_form) -> None:
+                 open_dialog, show_form, errors_follow=None) -> None:
         self.view, self.service, self.tracker = view, service, tracker
         self.therapist, self.catalog = therapist, catalog
         self.transport, self.api_base, self.clock, self.zones = transport, api_base, clock, zones
         self.open_dialog, self.show_form = open_dialog, show_form
+        # The window's error list follows a corrected field (When, Start time) as it does the others.
+        self.errors_follow = errors_follow or (lambda field: None)
         self._loads = 0  # the newest load of the times: an older answer arriving late is dropped
+        self._asked = False  # the times were wanted once (the customer turned to the form)
         self._next_day: str | None = None
         self._label = therapist.time_zone_label or "WITA"
 
@@ -42,11 +46,19 @@ class BookingPanel:
         self.tracker.subscribe(lambda _tracker: self.render_booking())
         self.render_booking()
         self._listen()
-        self.load_times()
-        spawn(self.tracker.refresh())  # after a reload or another device: the server's status now
+        draft = self.service.draft
+        if draft is not None and draft.when is not None:
+            self.load_times()  # a time choice restored: its times (or that they cannot load) at once
+        if self.tracker.latest is not None and js.navigator.onLine:
+            spawn(self.tracker.refresh())  # after a reload or another device: the server's status now
 
     def _listen(self) -> None:
         el = self.view.el
+        # The times are asked for once the customer turns to the form, not at every page load (a page
+        # read and left makes no API call; a site published without its API logs no 404 until used).
+        add_event_listener(el("booking-form"), "focusin", lambda event: self._wanted())
+        add_event_listener(el("booking-form"), "pointerdown", lambda event: self._wanted())
+        add_event_listener(js.window, "online", lambda event: self._back_online())
         for element_id in ("when-asap", "when-choose"):
             add_event_listener(el(element_id), "change", lambda event: self._when_changed())
         add_event_listener(el("booking-date"), "change", lambda event: self._date_changed())
@@ -76,7 +88,8 @@ class BookingPanel:
 
     def relocalize(self) -> None:
         self._fill_dates()
-        self.load_times()
+        if self._asked:
+            self.load_times()
         self.render_booking()
 
     # --- When --------------------------------------------------------------------------------
@@ -88,6 +101,7 @@ class BookingPanel:
             updates["date"] = str(self.view.el("booking-date").value)
         self.service.save_draft_immediately(updates)
         self.view.show("when-choose-panel", when == "choose")
+        self.errors_follow("when")
         if when == "choose":
             self.load_times()
 
@@ -97,6 +111,7 @@ class BookingPanel:
 
     def _start_changed(self) -> None:
         self.service.save_draft_immediately({"starts_at": str(self.view.el("start-time").value)})
+        self.errors_follow("starts_at")
 
     def duration_changed(self) -> None:
         self.load_times()
@@ -107,8 +122,23 @@ class BookingPanel:
             self._date_changed()
             self.view.focus("start-time")
 
+    def _wanted(self) -> None:
+        if not self._asked:
+            self.load_times()
+
+    def _back_online(self) -> None:
+        if self._asked:
+            self.load_times()
+        if self.tracker.latest is not None:
+            spawn(self.tracker.refresh())
+
     def load_times(self) -> None:
+        self._asked = True
         self._loads += 1
+        if not js.navigator.onLine:
+            # Offline: say so and keep the choice (no request: it would only fail, loudly, in the console).
+            self.view.set_text("times-status", words.TIMES_OFFLINE)
+            return
         spawn(self._load(self._loads))
 
     async def _load(self, load: int) -> None:
@@ -135,8 +165,7 @@ class BookingPanel:
         if day.starts:
             self.view.set_text("times-status", "")
             return
-        parsed = parse_start(date + "T00:00:00+00:00")
-        self.view.set_text("times-status", words.no_times_on(day_label(parsed.date()) if parsed else date))
+        self.view.set_text("times-status", words.no_times_on(day_text(date)))
         if draft is not None and draft.when == "choose":
             await self._offer_next_day(date, duration, load)
 
@@ -168,9 +197,8 @@ class BookingPanel:
             if load != self._loads:
                 return
             if day.starts:
-                parsed = parse_start(value + "T00:00:00+00:00")
                 self._next_day = value
-                self.view.set_text("next-free-day", words.next_free_day(day_label(parsed.date())))
+                self.view.set_text("next-free-day", words.next_free_day(day_text(value)))
                 self.view.show("next-free-day")
                 return
         self.view.set_text("times-status", words.NO_TIMES_AHEAD)

@@ -124,7 +124,7 @@ def _boot() -> ChatWindow | None:
                                                                     service, sync))
     window.booking = BookingPanel(view, service, tracker, therapist, catalog, transport=transport, api_base=api_base,
                                   clock=clock, zones=zones, open_dialog=window._open_dialog,
-                                  show_form=window._new_booking)
+                                  show_form=window._new_booking, errors_follow=window._errors_follow)
     checkout.on_confirmed = _remember_booking(storage, window, tracker)
     window.start()
     language.follow(window.relocalize)

@@ -47,6 +47,8 @@ class BookingTracker(Observable):
         self.cancels = cancels or CancelSync(sender)
         self.cancels.on_done = self._cancelled
         self.cancels.on_refused = self._cancel_refused
+        # A cancellation's state ("Sending…", "Waiting for network") follows the sender's every change.
+        sender.subscribe(lambda _snapshot: self.notify())
         self.note = ""  # why the last "Cancel this booking" was not sent ("" when it was, or none was asked)
         self.needs_refresh = False  # an event about a booking this device does not hold
         self._unknown_id: str | None = None  # that booking's id, for ``refresh``

@@ -29,7 +29,7 @@ from app.domain.times import parse_start
 
 # Form order: the first message is about the first field the customer should fix.
 FIELD_ORDER = ("customer_name", "customer_whatsapp", "duration", "price", "when", "starts_at", "location_type",
-               "address", "massage_for", "therapist_id", "customer_id")
+               "massage_for", "address", "therapist_id", "customer_id")
 
 # Per field: pydantic error type -> message; "*" is the field's fallback.
 _MESSAGES = words.validation_messages(NAME_MAX)

@@ -129,6 +129,7 @@ class CancelSync:
                             None)
 
     def conflicted(self, entry: OutboxEntry, response: HttpResponse) -> SyncResult:
+        """A 409 (the entry has already left the outbox): the booking moved on; say to what."""
         status = conflict_status(response.text)
         reason = words.not_sent_because(words.STATUS_TITLES.get(status, status)) if status and status != "requested" \
             else words.CANCEL.rejected_fallback

@@ -85,5 +85,6 @@ class Delivery(Protocol):
         """Another tab finished ``entry`` while this one waited to claim it."""
 
     # Optional: ``conflicted(entry, response) -> SyncResult | None``. A kind that has it is told of a
-    # 409; a result means the entry leaves the outbox (an action on a booking whose status moved on,
-    # a time just taken); None (or no such method) keeps it parked as CONFLICT until the person asks.
+    # 409 after its entry left the outbox (an action on a booking whose status moved on, a time just
+    # taken) and says what it means; None puts the entry back, parked as CONFLICT until the person
+    # asks again (as for a kind without the method).

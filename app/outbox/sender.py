@@ -247,14 +247,13 @@ class OutboxSender:
                                 message=texts.rejected, idempotency_key=entry.key)
             delivery.refused(entry, result)
             return result
-        if outcome is Outcome.CONFLICT:
-            settle = getattr(delivery, "conflicted", None)
-            settled = settle(entry, response) if settle is not None else None
+        if outcome is Outcome.CONFLICT and hasattr(delivery, "conflicted"):
+            self._finish(entry, None)  # a final answer for this kind: removed, the delivery keeps what it needs
+            settled = delivery.conflicted(entry, response)
             if settled is not None:
-                # Something that moved on (a booking already declined, a time just taken): sending it
-                # again can never succeed, so it leaves the outbox and its kind says why.
-                self._finish(entry, None)
                 return settled
+            # Not final after all (a booking's 409 that names no taken time): parked below, put back.
+        if outcome is Outcome.CONFLICT:
             return self._park(entry, answered(409), texts.conflict, server_errors(response.text))
         retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.now_ms())
         if outcome is Outcome.RETRY:

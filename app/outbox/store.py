@@ -222,9 +222,20 @@ class ConfirmationStore:
             if raw is None:
                 return self._memory.get(session_id)
             return BookingCreated.model_validate(CONFIRMATION_CODEC.decode(raw, key=key).data)
-        except (StorageError, pydantic.ValidationError):
+        except pydantic.ValidationError:
+            # A shape this page cannot read (e.g. stored before bookings had an address): it can never
+            # be shown, and it holds personal data whose age we cannot tell, so it goes now.
+            self._remove(key)
+            return self._memory.get(session_id)
+        except StorageError:
             # Unreadable: what this tab saw is still right; otherwise there is nothing to show.
             return self._memory.get(session_id)
+
+    def _remove(self, key: str) -> None:
+        try:
+            self._storage.removeItem(key)
+        except StorageError:
+            pass  # storage unusable: nothing can be removed, and nothing more stored there either
 
     def save(self, session_id: str, created: BookingCreated) -> None:
         self._memory[session_id] = created

@@ -120,7 +120,7 @@ def errors_still_shown(shown: list[FieldError], current: list[FieldError], chang
     "required" became "at least 2 characters"); other fields' errors stay as they were (a server's
     "not on WhatsApp" is not dropped because the name changed). A field that was not in the list
     is not added: that waits for the next ``Order now``, so typing is not scolded letter by letter.
-    The duration carries the price: changing one re-checks both.
+    The duration carries the price, and When its start time: changing one re-checks both.
 
     Example::
 
@@ -128,7 +128,8 @@ def errors_still_shown(shown: list[FieldError], current: list[FieldError], chang
                            [("duration", "Please choose a duration")], "customer_name")
         # [("duration", "Please choose a duration")]
     """
-    fields = {"duration", "price"} if changed in ("duration", "price") else {changed}
+    fields = {"duration", "price"} if changed in ("duration", "price") else \
+        {"when", "starts_at"} if changed in ("when", "starts_at") else {changed}
     kept: list[FieldError] = []
     placed = False
     for field, message in shown:

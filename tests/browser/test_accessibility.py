@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import wait_ready
-from tests.browser.helpers import guarded_context, open_window, send_message
+from tests.browser.helpers import fill_booking, guarded_context, open_window, send_message
 from tests.browser.push_helpers import subscription_stub
 from tests.support.receiver import Receiver
 
@@ -111,11 +111,11 @@ def test_a_booking_can_be_made_with_the_keyboard_alone_and_the_focus_is_always_v
     app_page.keyboard.press("ArrowDown")
     app_page.keyboard.press("ArrowDown")
     expect(app_page.get_by_label("Location")).to_have_value("hotel")
-    tab_to(app_page, "address")
-    app_page.keyboard.type("Hotel Tugu, room 12")
     tab_to(app_page, "massage-for")
     app_page.keyboard.press("ArrowDown")
     expect(app_page.get_by_label("Massage for")).to_have_value("myself")
+    tab_to(app_page, "address")
+    app_page.keyboard.type("Hotel Tugu, room 12")
     tab_to(app_page, "whatsapp-updates")
     tab_to(app_page, "order-now")
     app_page.keyboard.press("Enter")
@@ -256,3 +256,25 @@ def test_the_notification_switch_works_with_the_keyboard_and_its_words_meet_cont
         tab_to(inbox, "push-switch")  # the first thing of the list, after the header
         ratio = inbox.locator("#push-label").evaluate(CONTRAST)
         assert ratio >= AA_NORMAL_TEXT, f"inbox switch label: contrast {ratio:.2f}:1"
+
+
+def test_your_booking_is_a_named_live_region_and_its_cancel_dialog_starts_on_the_safe_choice(
+        app_page: Page) -> None:
+    open_window(app_page, "/?therapist=t-sari")
+    fill_booking(app_page, name="Live Region")
+    app_page.get_by_role("button", name="Order now").click()
+    booking = app_page.get_by_role("region", name="Your booking")
+    expect(booking).to_contain_text("Waiting for Sari Dewi to accept", timeout=30_000)
+    expect(booking).to_have_attribute("aria-live", "polite")
+    cancel = booking.get_by_role("button", name="Cancel this booking")
+    cancel.focus()
+    app_page.keyboard.press("Enter")
+    dialog = app_page.get_by_role("dialog", name=re.compile("^Cancel your booking for"))
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Keep booking")).to_be_focused()  # the safe choice first
+    expect(dialog.get_by_label("Reason (optional)")).to_be_visible()
+    focus_ring(app_page)
+    app_page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(cancel).to_be_focused()
+    expect(booking).to_contain_text("Waiting for Sari Dewi to accept")  # nothing was cancelled

@@ -60,17 +60,21 @@ def test_a_month_old_chat_and_confirmation_are_gone_on_the_next_visit(app_page: 
                                        "server_time": old}])
     booking = {"therapist_id": "t-ayu", "therapist_name": "Ayu Lestari", "customer_id": customer_id(app_page),
                "customer_name": "Old Customer", "customer_whatsapp": "+6281234567890", "duration": 90,
-               "price": 475000, "location_type": "villa", "massage_for": "partner"}
+               "price": 475000, "location_type": "villa", "massage_for": "partner",
+               "address": "Villa Kayu, Jl. Raya Ubud 12", "asap": True}
     confirmation = CONFIRMATION_CODEC.encode({"id": "bk_old", "status": "confirmed", "created_at": old,
                                               "booking": booking})
     app_page.evaluate("([items]) => { for (const [k, v] of items) localStorage.setItem(k, v); }",
-                      [[[key(session, "messages"), messages], [key(session, "confirmation"), confirmation]]])
+                      [[[key(session, "messages"), messages], [key(session, "confirmation"), confirmation],
+                        [key(session, "booking"), confirmation]]])
     app_page.reload()
     open_window(app_page, "/?therapist=t-ayu")
     expect(app_page.get_by_text("A month-old message")).to_have_count(0)
     expect(app_page.get_by_role("region", name="Request sent")).to_be_hidden()
     stored = app_page.evaluate(OURS)
     assert key(session, "messages") not in stored and key(session, "confirmation") not in stored
+    assert key(session, "booking") not in stored  # "Your booking" and its address: 30 days too
+    expect(app_page.get_by_role("region", name="Your booking")).to_be_hidden()
 
 
 def test_the_health_line_says_whether_the_browser_keeps_our_data(app_page: Page) -> None:

@@ -39,21 +39,24 @@ def test_the_error_list_follows_the_fields_until_the_next_order(app_page: Page) 
     open_window(app_page)
     app_page.get_by_role("button", name="Order now").click()
     errors = error_list(app_page)
-    expect(errors.get_by_role("listitem")).to_have_count(5)
+    expect(errors.get_by_role("listitem")).to_have_count(7)
 
     app_page.get_by_role("radio", name=re.compile("^90 min")).check()
     app_page.get_by_label("Your name").fill("Ana Putri")
     app_page.get_by_label("WhatsApp number").fill("+62 812 3456 7890")
-    expect(errors.get_by_role("listitem")).to_have_text(["Please choose a location",
-                                                        "Please choose who the massage is for"])
+    expect(errors.get_by_role("listitem")).to_have_text([
+        "Please choose when: as soon as possible, or a time", "Please choose a location",
+        "Please choose who the massage is for", "Your address is required: the place and how to find it"])
     expect(app_page.get_by_label("Your name")).not_to_have_attribute("aria-invalid", "true")
     expect(app_page.get_by_label("Location")).to_have_attribute("aria-invalid", "true")
     expect(app_page.get_by_label("WhatsApp number")).to_be_focused()  # following the list never moves focus
 
     app_page.get_by_label("Your name").fill("")  # wrong again: not added until the next Order now
-    expect(errors.get_by_role("listitem")).to_have_count(2)
+    expect(errors.get_by_role("listitem")).to_have_count(4)
+    app_page.get_by_role("radio", name="As soon as possible").check()
     app_page.get_by_label("Location").select_option(label="Hotel")
     app_page.get_by_label("Massage for").select_option(label="Myself")
+    app_page.get_by_label("Address").fill("Hotel Tugu, room 12")
     expect(errors).to_be_hidden()
 
     app_page.get_by_role("button", name="Order now").click()
@@ -132,7 +135,7 @@ def test_the_confirmation_has_a_one_line_reference_to_copy_and_says_each_detail_
         page = context.new_page()
         open_window(page)
         fill_booking(page, name="Ana Putri", whatsapp="+6281234567890", duration="90 min", location="Hotel",
-                     massage_for="My partner")
+                     massage_for="My partner", address="Villa Kayu, gate code 4411")
         page.get_by_role("button", name="Order now").click()
         confirmation = page.get_by_role("region", name="Request sent")
         expect(confirmation).to_be_visible(timeout=30_000)
@@ -147,13 +150,13 @@ def test_the_confirmation_has_a_one_line_reference_to_copy_and_says_each_detail_
         expect(confirmation.get_by_role("status")).to_have_text(words.REFERENCE_COPIED)
         assert page.evaluate("navigator.clipboard.readText()") == reference.text_content()
 
-        for term, value in (("Location", "Hotel"), ("Massage for", "My partner"), ("Name", "Ana Putri"),
-                            ("WhatsApp", "+62 812 3456 7890")):
+        for term, value in (("Location", "Hotel"), ("Address", "Villa Kayu, gate code 4411"),
+                            ("Massage for", "My partner"), ("Name", "Ana Putri"), ("WhatsApp", "+62 812 3456 7890")):
             expect(confirmation.get_by_role("term").filter(has_text=term).first).to_be_visible()
             expect(confirmation.get_by_role("definition").filter(has_text=value)).to_have_count(1)
         expect(confirmation).to_contain_text("90 min with Ayu Lestari")
         text = confirmation.inner_text()
-        assert text.count("WhatsApp") == 2, text  # the number's label, and "here in the chat or on WhatsApp" once
+        assert text.count("WhatsApp") == 1, text  # the number's label, once
         assert "+6281234567890" not in text
 
 

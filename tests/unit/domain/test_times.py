@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from app.domain import i18n
-from app.domain.times import asap_label, booking_when, date_choices, parse_start, slot_label, today_in
+from app.domain.times import asap_label, booking_when, date_choices, day_text, parse_start, slot_label, today_in
 from tests.support.fakes import FakeTimeZones
 
 BALI = FakeTimeZones("Asia/Makassar")
@@ -75,3 +75,13 @@ def test_the_dates_are_today_and_the_next_days_ahead_in_the_therapists_zone() ->
 @pytest.mark.parametrize("raw", ["", "15:00", "2026-12-09T15:00:00", "not a time", None])
 def test_a_start_without_an_offset_or_unreadable_is_none(raw) -> None:
     assert parse_start(raw) is None
+
+
+def test_a_clock_no_calendar_can_hold_gives_no_dates_instead_of_a_crash() -> None:
+    assert today_in(10**17, "Asia/Makassar", BALI) is None
+    assert date_choices(10**17, "Asia/Makassar", 14, BALI) == []
+
+
+def test_a_day_reads_as_words_and_anything_else_as_it_is() -> None:
+    assert day_text("2026-12-09") == "Wed 9 Dec"
+    assert day_text("someday") == "someday"

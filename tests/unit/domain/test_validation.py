@@ -27,8 +27,8 @@ def test_an_empty_draft_lists_every_missing_field_in_form_order() -> None:
         "Please choose a duration",
         "Please choose when: as soon as possible, or a time",
         "Please choose a location",
-        "Your address is required: the place and how to find it",
         "Please choose who the massage is for",
+        "Your address is required: the place and how to find it",
     ]
 
 

@@ -595,8 +595,8 @@ def test_validation_names_the_fields_the_customer_still_has_to_fill(world: World
         "Your WhatsApp number is required",
         "Please choose when: as soon as possible, or a time",
         "Please choose a location",
-        "Your address is required: the place and how to find it",
         "Please choose who the massage is for",
+        "Your address is required: the place and how to find it",
     ]
     service.save_draft(FULL)
     assert service.validate_draft() and service.get_validation_errors() == []

@@ -183,3 +183,12 @@ def test_the_entry_says_its_kind_and_booking() -> None:
     asyncio.run(page.cancels.cancel(SESSION, "bk_1"))
     entry = page.cancels.sender.outbox.load()[0]
     assert (entry.kind, entry.target, entry.session_id) == (KIND, "bk_1", SESSION)
+
+
+@async_test
+async def test_whoever_hears_of_a_409_already_sees_the_outbox_without_it() -> None:
+    page = Page(Server(status="expired"))
+    seen: list[object] = []
+    page.cancels.on_refused = lambda *a: seen.append(page.cancels.pending("bk_1"))
+    await page.cancels.cancel(SESSION, "bk_1")
+    assert seen == [None]  # so the page shows "Not sent", not "Sending…"

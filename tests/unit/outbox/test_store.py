@@ -4,6 +4,7 @@ import json
 
 from app.domain.models import BookingCreated, BookingRequest
 from app.outbox.store import (
+    CONFIRMATION_CODEC,
     CORRUPT_KEY,
     OUTBOX_CODEC,
     OUTBOX_KEY,
@@ -150,3 +151,14 @@ def test_a_confirmation_is_kept_in_memory_when_storage_is_full() -> None:
     store = ConfirmationStore(FakeStorage(quota_bytes=10))
     store.save("s1", created)
     assert store.load("s1") == created
+
+
+def test_a_confirmation_this_page_cannot_read_is_removed_not_kept_for_ever() -> None:
+    # Stored before bookings had an address: it can never be shown, and its age cannot be told.
+    data: dict[str, str] = {}
+    old = {**BODY}
+    old.pop("address")
+    old.pop("asap")
+    data[confirmation_key("s1")] = CONFIRMATION_CODEC.encode({"id": "b-1", "created_at": 5, "booking": old})
+    assert ConfirmationStore(FakeStorage(data)).load("s1") is None
+    assert confirmation_key("s1") not in data

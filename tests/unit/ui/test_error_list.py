@@ -35,3 +35,9 @@ def test_other_fields_errors_stay_as_shown_even_from_the_server() -> None:
 def test_choosing_a_duration_clears_the_duration_and_its_price() -> None:
     price = ("price", "The price is missing; please choose the duration again")
     assert errors_still_shown([DURATION, price, NAME], [NAME], "duration") == [NAME]
+
+
+def test_choosing_as_soon_as_possible_also_clears_a_missing_start_time() -> None:
+    shown = [("starts_at", "Please choose a start time"), ("address", "Your address is required")]
+    assert errors_still_shown(shown, [("address", "Your address is required")], "when") == [
+        ("address", "Your address is required")]
