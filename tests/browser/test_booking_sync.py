@@ -226,46 +226,6 @@ def test_a_busy_server_queues_the_booking_and_retries_it_no_sooner_than_it_asked
     assert stored_draft(page) is None and outbox(page) == []
 
 
-def test_a_conflict_says_so_keeps_the_booking_and_sends_it_when_asked_again(
-        app_page: Page, page_problems: PageProblems, live_server: str) -> None:
-    page_problems.allowed_console_errors += [*NETWORK_CONSOLE_ERRORS, "409"]
-    page = app_page
-    keys: list[str] = []
-
-    def conflict(route: Route) -> None:
-        if route.request.method != "POST":
-            route.continue_()
-            return
-        keys.append(route.request.headers["idempotency-key"])
-        # A fake, and the only one left here: the server sends no 409 today (an idempotency key
-        # reused with another body is a 422; there is no booking lifecycle yet that could make a
-        # slot taken). The page's handling is kept for that lifecycle and answers the shape every
-        # error of the server has ({"detail": ...}); when the server gains a 409, this becomes real.
-        route.fulfill(status=409, json={"detail": "This slot is already booked."})
-
-    page.route("**/api/bookings", conflict)
-    open_booking_page(page)
-    name = unique_name()
-    fill_booking(page, name)
-    order(page)
-
-    expect(sync_status(page)).to_contain_text("Nothing is lost", timeout=SYNC_TIMEOUT_MS)
-    expect(confirmation(page)).to_be_hidden()
-    draft = stored_draft(page)
-    assert draft["customer_name"] == name and draft["booking_step"] == "collecting"
-    [entry] = outbox(page)
-    assert entry["state"] == "conflict" and entry["key"] == keys[0]
-    expect(page.get_by_label("Your name")).to_have_value(name)
-    assert server_bookings(live_server, customer_id(page)) == []
-
-    page.unroute("**/api/bookings")
-    order(page)  # the customer sends it again: same booking, same key
-    expect(confirmation(page)).to_be_visible(timeout=SYNC_TIMEOUT_MS)
-    assert len(keys) == 1
-    assert len(server_bookings(live_server, customer_id(page))) == 1
-    assert stored_draft(page) is None and outbox(page) == []
-
-
 def test_a_queued_booking_survives_an_offline_reload_and_is_sent_on_the_next_load(
         app_context: BrowserContext, app_page: Page, page_problems: PageProblems, live_server: str) -> None:
     page_problems.allowed_console_errors += NETWORK_CONSOLE_ERRORS
