@@ -9,6 +9,7 @@ never answers holds up neither requests nor other deliveries.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 import os
 import signal
 import time
@@ -259,3 +260,24 @@ def test_each_status_change_reaches_the_side_that_did_not_make_it_once(
     assert len({b["id"] for b in _bodies(receiver)}) == 6
     cancel = next(b for b in _bodies(receiver) if b["type"] == "booking_cancelled")
     assert "Flight moved" in cancel["text"]
+
+
+def test_a_confirmed_booking_gets_a_reminder_for_both_before_its_start_and_a_cancel_drops_it(
+        new_database: Callable[[], Location]) -> None:
+    database = new_database()
+    with Receiver() as receiver, running_server(database, env=notify_env(receiver, REMINDER_MINUTES="30")) as url:
+        chat = NotifyChat.start(url, database)
+        booked = chat.book()
+        assert booked.status_code == 201
+        booking = booked.json()
+        with httpx.Client(base_url=url, timeout=30) as client:
+            assert client.post(f"/api/therapist/bookings/{booking['id']}/accept", json={},
+                               headers={**chat.therapist_auth, "Idempotency-Key": "accept-r"}).status_code == 200
+            start_ms = round(datetime.fromisoformat(booking["starts_at"]).timestamp() * 1000)
+            reminders = rows(database, "SELECT recipient, status, next_attempt_at FROM notifications"
+                                       " WHERE type = 'reminder' ORDER BY recipient")
+            assert reminders == [("customer", "pending", start_ms - 1_800_000),
+                                 ("therapist", "pending", start_ms - 1_800_000)], reminders
+            assert client.post(f"/api/bookings/{booking['id']}/cancel", json={},
+                               headers={**chat.auth, "Idempotency-Key": "cancel-r"}).status_code == 200
+    assert rows(database, "SELECT DISTINCT status FROM notifications WHERE type = 'reminder'") == [("dropped",)]
