@@ -309,11 +309,11 @@ def chat_rows(raw: dict) -> list[Row]:
 def accept_rows(raw: dict) -> list[Row]:
     accept = raw.get("accept")
     if not accept or "error" in accept:
-        return [Row("Bookings", "therapist Accept → customer hears Booking confirmed", None,
+        return [Row("Bookings", "therapist Accept → customer page shows Booking confirmed", None,
                     note=_missing(raw, "accept"))]
     rounds = f"{accept['rounds']} rounds"
-    return [Row("Bookings", "therapist Accept → customer hears Booking confirmed p50", accept["p50"], note=rounds),
-            Row("Bookings", "therapist Accept → customer hears Booking confirmed p99", accept["p99"],
+    return [Row("Bookings", "therapist Accept → customer page shows Booking confirmed p50", accept["p50"], note=rounds),
+            Row("Bookings", "therapist Accept → customer page shows Booking confirmed p99", accept["p99"],
                 target=Target(3000)),
             Row("Bookings", "therapist Accept → server stored it p99", accept["to_server_p99"], note=rounds)]
 
