@@ -9,12 +9,14 @@ Example::
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, datetime
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
@@ -117,3 +119,21 @@ BookingBody = Annotated[BookingRequest, Depends(get_booking_body)]
 ActionBody = Annotated[BookingAction, Depends(get_action_body)]
 IdempotencyKey = Annotated[str, Depends(idempotency.read_key)]
 AdminAccess = Depends(require_admin)
+
+
+# Query times are ISO 8601 text only: pydantic's lax mode would also take "4" as a Unix timestamp,
+# which is not what the API documents (schemathesis sends exactly that).
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso(pattern: re.Pattern[str], example: str) -> BeforeValidator:
+    def check(value: object) -> object:
+        if not isinstance(value, str) or not pattern.match(value):
+            raise ValueError(f"must be ISO 8601, like {example}")
+        return value
+    return BeforeValidator(check)
+
+
+IsoDate = Annotated[date, _iso(_ISO_DATE, "2026-12-09")]
+IsoDateTime = Annotated[datetime, _iso(_ISO_DATETIME, "2026-12-09T00:00:00+08:00")]

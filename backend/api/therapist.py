@@ -24,7 +24,6 @@ Example::
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -63,7 +62,7 @@ from backend.crud.bookings import now_ms
 from backend.api.deps import Conn, DatabaseDep, NotifierDep, OutboxDep, json_body
 from backend.core.errors import ApiError, FieldError, InvalidRequest
 from backend.api.bookings import ACTION_OPENAPI, ACTION_RESPONSES, answer_of
-from backend.api.deps import ActionBody, IdempotencyKey
+from backend.api.deps import ActionBody, IdempotencyKey, IsoDateTime
 from backend.services import actions
 from backend.core.notify import long_poll
 from backend.services.sessions import Session
@@ -171,8 +170,8 @@ def booking_action(booking_id: str, action: TherapistAction, therapist: Therapis
     return answer_of(result, response, notifier)
 
 
-FromQuery = Annotated[datetime | None, Query(alias="from", description="ISO 8601 with offset; default now")]
-ToQuery = Annotated[datetime | None, Query(description="ISO 8601 with offset; default a year after from")]
+FromQuery = Annotated[IsoDateTime | None, Query(alias="from", description="ISO 8601 with offset; default now")]
+ToQuery = Annotated[IsoDateTime | None, Query(description="ISO 8601 with offset; default a year after from")]
 StatusQuery = Annotated[str | None, Query(max_length=100, description="Comma-separated statuses, e.g. confirmed")]
 
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 
 from app.domain.models import DURATIONS
 from backend.api.chat_common import INVALID, TOO_MANY
-from backend.api.deps import CatalogDep, Conn
+from backend.api.deps import CatalogDep, Conn, IsoDate
 from backend.core.errors import ApiError, ErrorBody, FieldError, InvalidRequest
 from backend.services import bookings as booking_service
 
@@ -44,7 +44,7 @@ class Slots(BaseModel):
             responses={404: {"model": ErrorBody, "description": "No such therapist"}, **INVALID, **TOO_MANY},
             summary="Free start times of one day, and the earliest one (no token)")
 def free_slots(therapist_id: str, catalog: CatalogDep, conn: Conn,
-               date: Annotated[date, Query(description="YYYY-MM-DD, the therapist's date")],  # noqa: A002
+               date: Annotated[IsoDate, Query(description="YYYY-MM-DD, the therapist's date")],  # noqa: A002
                duration: Annotated[int, Query(ge=60, le=120, description="Minutes: 60, 90 or 120")] = 60
                ) -> Slots:
     if duration not in DURATIONS:
