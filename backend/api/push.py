@@ -135,7 +135,7 @@ def therapist_subscribe(therapist: TherapistAuth, settings: PushOn, body: Subscr
 
 
 @router.delete("/therapist/push-subscriptions", status_code=204, response_class=Response,
-               responses={**UNAUTHORIZED, **OFF, **INVALID, **TOO_MANY}, openapi_extra=request_body(EndpointBody),
+               responses={**UNAUTHORIZED, **OFF, **TOO_LARGE, **INVALID, **TOO_MANY}, openapi_extra=request_body(EndpointBody),
                summary="Stop sending this therapist's notifications to this browser")
 def therapist_unsubscribe(therapist: TherapistAuth, settings: PushOn, body: EndpointIn, conn: Conn) -> Response:
     crud.delete_subscription(conn, body.endpoint, "therapist", therapist.id)
@@ -158,7 +158,7 @@ def customer_subscribe(request: Request, token: CustomerToken, settings: PushOn,
 
 
 @router.delete("/push-subscriptions", status_code=204, response_class=Response,
-               responses={**UNAUTHORIZED, **FORBIDDEN, **OFF, **INVALID, **TOO_MANY},
+               responses={**UNAUTHORIZED, **FORBIDDEN, **OFF, **TOO_LARGE, **INVALID, **TOO_MANY},
                openapi_extra=request_body(CustomerEndpointBody),
                summary="Stop sending this customer's notifications to this browser")
 def customer_unsubscribe(request: Request, token: CustomerToken, settings: PushOn, body: CustomerEndpointIn,
