@@ -33,7 +33,7 @@ from app.outbox.store import unsent_items
 from app.persistence.forget import forget_device
 from app.ui import presenter
 
-FORGET_PUSH_S = 3.0  # Forget me waits this long at most for the push subscription to be deleted
+FORGET_PUSH_S = 8.0  # Forget me waits this long at most for the server to delete the subscription (offline: no wait)
 
 class DevicePanel:
     def __init__(self, view: View, service, storage, *, chat, open_dialog: Callable[[str], None],
