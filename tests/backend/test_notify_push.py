@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.backend.conftest import Location, rows
-from tests.support.notify import SUBJECT, VAPID_PUBLIC, WHATSAPP_DIGITS, NotifyChat, notify_env, therapist_token
+from tests.support.notify import SUBJECT, VAPID_PUBLIC, WHATSAPP_DIGITS, NotifyChat, wait_until as _wait_until, notify_env, therapist_token
 from tests.support.push_browser import BrowserSubscription, check_vapid
 from tests.support.receiver import Receiver
 from tests.support.server import running_server
@@ -48,15 +48,6 @@ def push(new_database: Callable[[], Location]) -> Iterator[PushServer]:
             running_server(database, env=notify_env(None, webhook=False, push=True,
                                                     push_origin=push_service.origin)) as url:
         yield PushServer(url, database, push_service, therapist_token(database))
-
-
-def _wait_until(check: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return check()
 
 
 def test_a_push_arrives_encrypted_for_the_browser_with_a_vapid_jwt_for_the_push_services_origin(

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.backend.conftest import Location, rows
-from tests.support.notify import SECRET, WHATSAPP_DIGITS, NotifyChat, notify_env, therapist_token
+from tests.support.notify import SECRET, WHATSAPP_DIGITS, NotifyChat, wait_until as _wait_until, notify_env, therapist_token
 from tests.support.push_browser import BrowserSubscription, webhook_signature_ok
 from tests.support.receiver import Receiver, refused_port
 from tests.support.server import running_server, start_server, stop_server
@@ -28,15 +28,6 @@ from tests.support.server import running_server, start_server, stop_server
 
 def _bodies(receiver: Receiver, where: str = "/hook") -> list[dict]:
     return [json.loads(r.body) for r in receiver.requests if r.path.startswith(where)]
-
-
-def _wait_until(check: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return check()
 
 
 def test_a_receiver_answering_500_twice_then_200_gets_the_same_id_each_time_with_a_valid_signature(

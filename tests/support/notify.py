@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,16 @@ def therapist_token(database: Path | str, therapist_id: str = "t-ayu") -> str:
                             env={**os.environ, "DATABASE_URL": str(database)}, capture_output=True, text=True,
                             timeout=60, check=True)
     return result.stdout.strip()
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Poll ``check`` every 0.1 s until it is true or ``timeout`` seconds pass; its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return check()
 
 
 @dataclass
