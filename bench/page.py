@@ -28,8 +28,12 @@ from bench import inpage
 from bench.site import PREFIX
 from tools.ensure_browser import chromium_executable
 
+# --disable-dev-shm-usage: a container's /dev/shm is often 64 MB (Docker's default), too small for the
+# renderer's shared memory with several Pyodide pages open; Chromium then kills the tab ("Target crashed",
+# seen once in CI). /tmp has no such cap.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+                 "--disable-dev-shm-usage"]
 READY_TIMEOUT_MS = 90_000
 APP = PREFIX + "?therapist=t-ayu"
 BARE = PREFIX + "bare.html"
