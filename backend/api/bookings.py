@@ -33,7 +33,7 @@ from backend.crud import bookings as crud
 from backend.crud import customers
 from backend.services import bookings as booking_service
 from backend.services import actions, idempotency
-from backend.api.chat_common import TOO_MANY
+from backend.api.openapi import TOO_MANY
 from backend.api.auth import BookingOwner, CustomerToken, CustomerWriteLimit, OwnedCustomerId
 from backend.api.deps import (
     ActionBody,

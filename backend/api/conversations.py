@@ -20,26 +20,26 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.domain.models import ChatMessage
-from backend.api.chat_common import (
+from backend.api.openapi import (
     FORBIDDEN,
     INVALID,
+    NOT_FOUND,
     REPLAYED,
     TOO_LARGE,
     TOO_MANY,
     UNAUTHORIZED,
     After,
     Wait,
-    poll_messages,
+    mark_replayed,
     request_body,
-    store_message,
 )
 from backend.api.auth import CustomerSession, CustomerWriteLimit
-from backend.api.chat_common import NOT_FOUND, conversation_topic
 from backend.api.deps import CatalogDep, Conn, DatabaseDep, NotifierDep, OutboxDep, json_body
 from backend.core.errors import ApiError, FieldError, InvalidRequest
 from backend.core.models import MessagePage, MessagePublic, ReadMark
 from backend.crud import chat as chat_crud
 from backend.crud.chat import NewMessage
+from backend.services import chat
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 MessageBody = Annotated[ChatMessage, Depends(json_body(ChatMessage))]
@@ -68,15 +68,18 @@ def post_message(session: CustomerSession, message: MessageBody, conn: Conn, not
     new = NewMessage(id=message.id, sender_type="customer", sender_id=message.sender_id,
                      message=message.message, timestamp=message.timestamp)
     therapist_name = catalog.therapists[session.therapist_id].name
-    return store_message(conn, session, new, response, notifier, may_create=True,
-                         on_stored=outbox.on_message(session, therapist_name), wake=outbox.message_wake)
+    stored = chat.store_message(conn, session, new, notifier, may_create=True,
+                           on_stored=outbox.on_message(session, therapist_name), wake=outbox.message_wake)
+    if stored.replayed:
+        mark_replayed(response)
+    return stored.message
 
 
 @router.get("/{session_id}/messages", response_model=MessagePage, responses=RESPONSES,
             summary="Messages after a cursor, oldest first; with wait, a long poll")
 async def read_messages(session: CustomerSession, database: DatabaseDep, notifier: NotifierDep,
                         after: After = None, wait: Wait = 0) -> MessagePage:
-    return await poll_messages(database, notifier, session.session_id, after, wait)
+    return await chat.poll_messages(database, notifier, session.session_id, after, wait)
 
 
 Through = Annotated[int, Query(ge=0, le=10**18, description="The newest reply's seq the page showed")]
@@ -87,8 +90,7 @@ Through = Annotated[int, Query(ge=0, le=10**18, description="The newest reply's 
              summary="The therapist's replies up to a seq were shown to the customer (read receipts)")
 def mark_replies_read(session: CustomerSession, through: Through, conn: Conn, notifier: NotifierDep) -> ReadMark:
     try:
-        read_through = chat_crud.mark_replies_read(conn, session.session_id, through)
+        read_through = chat.mark_replies_read(conn, notifier, session.session_id, through)
     except chat_crud.ConversationMissing:
         raise ApiError(404, "No such conversation.") from None
-    notifier.publish(conversation_topic(session.session_id))  # the therapist's open conversation hears it
     return ReadMark(read_through=read_through)

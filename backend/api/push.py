@@ -27,7 +27,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.api.auth import CustomerToken, TherapistAuth, _claim
-from backend.api.chat_common import INVALID, TOO_LARGE, TOO_MANY, UNAUTHORIZED, FORBIDDEN, request_body
+from backend.api.openapi import INVALID, TOO_LARGE, TOO_MANY, UNAUTHORIZED, FORBIDDEN, request_body
 from backend.api.deps import Conn, DatabaseDep, LimitsDep, SettingsDep, json_body
 from backend.core.bodies import check_customer_id
 from backend.core.clock import now_ms

@@ -31,7 +31,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.domain.models import BookingCreated, BookingStatus
 from backend.crud import bookings as crud
 from backend.crud import chat as chat_crud
-from backend.api.chat_common import (
+from backend.api.openapi import (
     INVALID,
     NOT_FOUND,
     REPLAYED,
@@ -41,11 +41,8 @@ from backend.api.chat_common import (
     After,
     ListAfter,
     Wait,
-    conversation_topic,
-    poll_messages,
+    mark_replayed,
     request_body,
-    store_message,
-    therapist_topic,
 )
 from backend.api.auth import TherapistAuth, TherapistSession, TherapistWriteLimit
 from backend.crud.chat import NewMessage
@@ -63,8 +60,7 @@ from backend.api.deps import Conn, DatabaseDep, NotifierDep, OutboxDep, json_bod
 from backend.core.errors import ApiError, FieldError, InvalidRequest
 from backend.api.bookings import ACTION_OPENAPI, ACTION_RESPONSES, answer_of
 from backend.api.deps import ActionBody, IdempotencyKey, IsoDateTime
-from backend.services import actions
-from backend.core.notify import long_poll
+from backend.services import actions, chat
 from backend.services.sessions import Session
 
 router = APIRouter(prefix="/api/therapist", tags=["therapist"])
@@ -102,21 +98,14 @@ def me(therapist: TherapistAuth) -> TherapistMe:
             summary="This therapist's conversations, newest activity first; with wait, a long poll")
 async def conversations(therapist: TherapistAuth, database: DatabaseDep, notifier: NotifierDep,
                         after: ListAfter = None, wait: Wait = 0) -> ConversationList:
-    seen = int(after.split(".")[1]) if after else -1  # no cursor: the first answer is news
-
-    def fetch() -> ConversationList:
-        with database.connection() as conn:
-            return chat_crud.conversation_list(conn, therapist.id)
-
-    return await long_poll(notifier, [therapist_topic(therapist.id)], fetch,
-                           lambda listing: int(listing.cursor.split(".")[1]) > seen, wait)
+    return await chat.poll_conversations(database, notifier, therapist.id, after, wait)
 
 
 @router.get("/conversations/{session_id}/messages", response_model=MessagePage, responses=IN_CONVERSATION,
             summary="A conversation's messages after a cursor; with wait, a long poll")
 async def read_messages(session: ExistingSession, database: DatabaseDep, notifier: NotifierDep,
                         after: After = None, wait: Wait = 0) -> MessagePage:
-    return await poll_messages(database, notifier, session.session_id, after, wait)
+    return await chat.poll_messages(database, notifier, session.session_id, after, wait)
 
 
 @router.post("/conversations/{session_id}/messages", status_code=201, response_model=MessagePublic,
@@ -127,22 +116,22 @@ def reply(session: TherapistSession, body: ReplyBody, conn: Conn, notifier: Noti
     new = NewMessage(id=body.id, sender_type="therapist", sender_id=session.therapist_id,
                      message=body.message, timestamp=now_ms())
     try:
-        return store_message(conn, session, new, response, notifier, may_create=False,
-                             on_stored=outbox.on_message(session, therapist.name), wake=outbox.message_wake)
+        stored = chat.store_message(conn, session, new, notifier, may_create=False,
+                               on_stored=outbox.on_message(session, therapist.name), wake=outbox.message_wake)
     except chat_crud.ConversationMissing:
         raise _missing() from None
+    if stored.replayed:
+        mark_replayed(response)
+    return stored.message
 
 
 @router.post("/conversations/{session_id}/read", response_model=ReadMark, responses=IN_CONVERSATION,
              summary="Mark every customer message of the conversation read")
 def mark_read(session: TherapistSession, conn: Conn, notifier: NotifierDep) -> ReadMark:
     try:
-        read_through = chat_crud.mark_read(conn, session.session_id)
+        read_through = chat.mark_read_by_therapist(conn, notifier, session)
     except chat_crud.ConversationMissing:
         raise _missing() from None
-    # Publishing an unchanged mark is harmless: waiters re-query and go back to waiting.
-    notifier.publish(conversation_topic(session.session_id))
-    notifier.publish(therapist_topic(session.therapist_id))
     return ReadMark(read_through=read_through)
 
 

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.domain.models import DURATIONS
-from backend.api.chat_common import INVALID, TOO_MANY
+from backend.api.openapi import INVALID, TOO_MANY
 from backend.api.deps import CatalogDep, Conn, IsoDate
 from backend.core.errors import ApiError, ErrorBody, FieldError, InvalidRequest
 from backend.services import bookings as booking_service
