@@ -28,6 +28,8 @@ from app.browser.transport import FetchTransport
 from app.domain import i18n
 from app.domain.catalog import Catalog
 from app.inbox.inbox import Inbox, InboxState
+from app.persistence.early_input import EarlyReplies
+from app.persistence.keys import INBOX_EARLY_INPUT_KEY
 from app.push.api import PushApi, PushOwner
 from app.push.switch import PushSwitch
 
@@ -38,6 +40,10 @@ def boot() -> InboxWindow:
     clock, scheduler = BrowserClock(), BrowserScheduler()
     inbox = Inbox(open_local_storage(), FetchTransport(), scheduler, clock, api_base=api_base(),
                   locks=open_web_locks())
+    # Replies sent (and typing) before Python was ready (static/js/early-reply.js): into the outbox
+    # and the draft under the ids the page showed, before the first render; then the record goes.
+    inbox.adopt_early(EarlyReplies.parse(inbox.store.get(INBOX_EARLY_INPUT_KEY)))
+    inbox.store.remove(INBOX_EARLY_INPUT_KEY)
     window = InboxWindow(InboxView(js.document), inbox, catalog, clock=clock, scheduler=scheduler,
                          push=_push_switch(inbox))
     window.start()

@@ -54,8 +54,11 @@ class InboxWindow:
         self.scheduler.call_every(30.0, self.render)  # "14:05" becomes "3 Jan 14:05" after midnight
         if self.push is not None:
             self.push.start()
+        # inbox.html?session=...: a notification opened this page, or a reload of an open conversation.
+        # Opened before the first render, so the pane early-reply.js showed while loading stays (and
+        # so does the focus of a therapist typing there).
+        self.open_url(str(js.location.href), focus=js.document.activeElement in (None, js.document.body))
         self.render()
-        self.open_url(str(js.location.href))  # inbox.html?session=...: a notification opened this page
 
     def relocalize(self) -> None:
         """The reader switched language: every text of ours again (what is typed stays)."""
@@ -114,7 +117,7 @@ class InboxWindow:
         if button:
             self._open(str(button.dataset.session))
 
-    def open_url(self, url: str) -> None:
+    def open_url(self, url: str, *, focus: bool = True) -> None:
         """Open the conversation a notification's URL names (``inbox.html?session=<id>``), if signed in."""
         session_id = str(js.URL.new(url).searchParams.get("session") or "")
         if not session_id or self.inbox.state is not InboxState.SIGNED_IN:
@@ -123,18 +126,33 @@ class InboxWindow:
             check_session_id(session_id)
         except ValueError:
             return  # not a conversation of ours (a mistyped or crafted link): the list stays
-        self._open(session_id)
+        self._open(session_id, focus=focus)
 
-    def _open(self, session_id: str) -> None:
+    def _open(self, session_id: str, *, focus: bool = True) -> None:
         self.inbox.open_conversation(session_id)
         self.view.el("inbox").dataset.pane = "conversation"
+        self._remember_open(session_id)
         self.render()
-        self.view.el("conversation-title").focus()
+        if focus:
+            self.view.el("conversation-title").focus()
+
+    @staticmethod
+    def _remember_open(session_id: str | None) -> None:
+        """The open conversation in the address (``?session=``): a reload reopens it, and
+        early-reply.js can show it (and take a reply) before Python is ready."""
+        url = js.URL.new(js.location.href)
+        if session_id:
+            url.searchParams.set("session", session_id)
+        else:
+            url.searchParams.delete("session")
+        if str(url.href) != str(js.location.href):
+            js.history.replaceState(js.history.state, "", url.href)
 
     def _back(self) -> None:
         session_id = self.inbox.open.session_id if self.inbox.open else None
         self.inbox.close_conversation()
         self.view.el("inbox").dataset.pane = "list"
+        self._remember_open(None)
         self.render()
         button = js.document.querySelector(f"button[data-session='{session_id}']") if session_id else None
         if button:
@@ -256,6 +274,7 @@ class InboxWindow:
         if not signed_in:
             view.el("inbox").dataset.pane = "list"
             self._shown_session = None
+            self._remember_open(None)
             return
         now = self.clock.now_ms()
         opened = inbox.open

@@ -52,6 +52,7 @@ from app.inbox.when import event_text
 from app.inbox.replies import ReplyDrafts
 from app.outbox.sender import OutboxSender, api_url
 from app.outbox.store import OutboxEntry
+from app.persistence.early_input import EarlyReplies
 from app.persistence.safe_storage import SafeStorage
 
 READ_RETRY_S = 3.0  # a read mark that failed is tried again this soon (the poll may wait 25 s)
@@ -318,6 +319,20 @@ class Inbox(Observable):
         self.drafts.discard(conversation.session_id)
         self.notify()
         return entry
+
+    def adopt_early(self, early: EarlyReplies) -> list[OutboxEntry]:
+        """What the therapist did before Python was ready: the replies they sent go into the outbox
+        under the ids they were shown with, in their order (sent once signed in: now, or after
+        signing in again); the reply they were typing becomes that conversation's draft."""
+        adopted = [self.outgoing.adopt(r.session_id, r.id, r.text, r.at)
+                   for r in sorted(early.replies, key=lambda r: r.at)]
+        if early.typing is not None:
+            session_id, text = early.typing
+            self.drafts.update(session_id, text)
+            self.drafts.flush()  # the early record is removed next: the draft must hold it first
+        if adopted:
+            self.notify()
+        return adopted
 
     async def send_reply(self) -> str | None:
         """``queue_reply``, then send it now (the sender retries if this attempt does not get through)."""

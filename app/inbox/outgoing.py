@@ -90,6 +90,15 @@ class ReplyOutbox:
         self._remember()
         return entry
 
+    def adopt(self, session_id: str, message_id: str, text: str, created_at: int) -> OutboxEntry:
+        """A reply sent before Python was ready (``static/js/early-reply.js``), under the id it was
+        shown with. Adopting it again (a crash before the record was removed) queues the same id, which
+        the server stores once (a second POST is a replay)."""
+        entry = self.sync.queue(session_id, message_id, {"id": message_id, "message": text[:MESSAGE_MAX]},
+                                created_at=created_at)
+        self._remember()
+        return entry
+
     def retry(self, message_id: str) -> OutboxEntry | None:
         """Queue a refused or parked reply again, under the same id."""
         refused = self._refused.pop(message_id, None)

@@ -71,15 +71,17 @@ class MessageSync:
 
     # --- queueing -----------------------------------------------------------------------------
 
-    def queue(self, session_id: str, message_id: str, body: dict[str, Any]) -> OutboxEntry:
-        """Persist the message in the outbox (once: queueing a known id again changes nothing)."""
+    def queue(self, session_id: str, message_id: str, body: dict[str, Any], *,
+              created_at: int | None = None) -> OutboxEntry:
+        """Persist the message in the outbox (once: queueing a known id again changes nothing).
+        ``created_at``: when it was written, if before now (a reply sent before Python was ready)."""
         def add(entries: list[OutboxEntry]) -> OutboxEntry:
             current = next((e for e in entries if e.key == message_id), None)
             if current is not None:
                 current.state = EntryState.QUEUED  # asked again (Retry): wake a parked entry
                 return current
             entry = OutboxEntry(key=message_id, kind=self.kind, session_id=session_id, body=body,
-                                created_at=self.sender.clock.now_ms())
+                                created_at=self.sender.clock.now_ms() if created_at is None else created_at)
             entries.append(entry)
             return entry
 

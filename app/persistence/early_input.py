@@ -19,6 +19,16 @@ Example::
     early.messages_for(ours)             # [EarlyMessage(id="9f…", text="Is 3 pm free?", at=…, therapist="")]
     early.ordered(ours, since_ms=load)   # True: Order now was pressed during this load
     early.rest(ours)                     # the record without what this page adopts, or None
+
+The inbox's record, ``chatbooking:v1:inbox:early_input`` (``static/js/early-reply.js``), is its own:
+the two pages share an origin, and neither must drop what the other has not adopted yet::
+
+    {"session": "<id>", "reply": "...", "at": <ms>,               the reply being typed, and where
+     "replies": [{"id", "text", "at", "session"}]}                 Send reply, each with the id it keeps
+
+    inbox = EarlyReplies.parse(storage.getItem(INBOX_EARLY_INPUT_KEY))
+    inbox.replies                        # (EarlyReply(id="9f…", text="Yes, 3 pm is free", at=…, session_id=…),)
+    inbox.typing                         # ("session_t-ayu_…", "See you") or None
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.domain.models import ID_MAX, INT_MAX, MESSAGE_MAX
+from app.persistence.keys import check_session_id
 
 _ID = re.compile(rf"^[A-Za-z0-9_.:-]{{1,{ID_MAX}}}$")
 
@@ -104,3 +115,43 @@ def _message(item: Any) -> EarlyMessage | None:
     if not text:
         return None
     return EarlyMessage(message_id, text, at, str(item.get("therapist") or ""))
+
+
+@dataclass(frozen=True)
+class EarlyReply:
+    id: str
+    text: str
+    at: int
+    session_id: str
+
+
+@dataclass(frozen=True)
+class EarlyReplies:
+    replies: tuple[EarlyReply, ...] = ()
+    typing: tuple[str, str] | None = None  # (session id, the reply in its box) when something was typed
+
+    @classmethod
+    def parse(cls, text: str | None) -> EarlyReplies:
+        """The inbox's record; anything malformed is skipped (a reply without a valid conversation too)."""
+        try:
+            record = json.loads(text) if text else None
+        except ValueError:
+            record = None
+        if not isinstance(record, dict):
+            return cls()
+        replies = []
+        for item in _list(record.get("replies")):
+            message = _message(item)
+            session_id = _session(item.get("session")) if message is not None else None
+            if message is not None and session_id is not None:
+                replies.append(EarlyReply(message.id, message.text, message.at, session_id))
+        session_id, typed = _session(record.get("session")), record.get("reply")
+        typing = (session_id, typed[:MESSAGE_MAX]) if session_id and isinstance(typed, str) and typed.strip() else None
+        return cls(tuple(replies), typing)
+
+
+def _session(value: Any) -> str | None:
+    try:
+        return check_session_id(value)
+    except ValueError:
+        return None

@@ -27,6 +27,8 @@ And once per origin::
     chatbooking:v1:therapist_token               the therapist's access token (inbox page, kept
                                                  until "Sign out")
     chatbooking:v1:inbox:conversations           the inbox's last conversation list (opens offline)
+    chatbooking:v1:inbox:early_input             the reply typed and sent before Python was ready
+                                                 (static/js/early-reply.js), adopted and removed at start-up
     chatbooking:v1:language                      the reader's choice of language, "en" or "id" (written
                                                  by static/js/i18n.js, both pages)
     chatbooking:v1:push                          Web Push on this device: the server's push config and
@@ -54,6 +56,8 @@ CUSTOMER_TOKEN_KEY = PREFIX + "customer_token"
 EARLY_INPUT_KEY = PREFIX + "early_input"
 THERAPIST_TOKEN_KEY = PREFIX + "therapist_token"
 INBOX_CONVERSATIONS_KEY = PREFIX + "inbox:conversations"
+# What static/js/early-reply.js keeps of the therapist's reply before Python is ready (same spelling there).
+INBOX_EARLY_INPUT_KEY = PREFIX + "inbox:early_input"
 # The language the reader chose with the switch (static/js/i18n.js, same spelling there).
 LANGUAGE_KEY = PREFIX + "language"
 # The Web Push switches' record, both pages (app.push.record).

@@ -315,7 +315,8 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   sendMessage();
 }, true);
-restoreEarlyInput();
+// The customer's page only: the inbox has a #messages list too, and its own record (early-reply.js).
+if (root.dataset.appName !== "inbox") restoreEarlyInput();
 
 // Offline-first: registers ./sw.js once the page has booted. Loaded after the watchdog is armed,
 // and dynamically, so a missing or broken file can never stop the watchdog itself; and only once

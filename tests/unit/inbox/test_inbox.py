@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from app.domain import words
 from app.domain.retention import DAY_MS
 from app.inbox.inbox import Inbox, InboxState
+from app.persistence.early_input import EarlyReplies
 from app.persistence.keys import INBOX_CONVERSATIONS_KEY, THERAPIST_TOKEN_KEY, reply_key
 from tests.support.fakes import FakeClock, FakeScheduler, FakeStorage
 from tests.unit.inbox.fake_api import GOOD_TOKEN, FakeInboxApi
@@ -222,6 +224,33 @@ async def test_a_queued_reply_goes_out_on_the_next_visit_with_the_same_id() -> N
     await settle()
     assert [m["id"] for m in api.replies(session)] == [message_id]
     assert again.inbox.drafts.text(session) == ""
+
+
+@async_test
+async def test_replies_sent_before_python_was_ready_go_once_in_order_under_the_ids_shown() -> None:
+    api = FakeInboxApi()
+    session = api.add_customer_message("c1", "Is 3 pm free?")
+    page = await signed_in(api)
+    loaded = Page(api, page.data)  # the next load, whose JavaScript took two replies before Python ran
+    early = EarlyReplies.parse(json.dumps({"session": session, "reply": "still typing", "replies": [
+        {"id": "a" * 32, "text": "Yes, 3 pm is free", "at": 1_000, "session": session},
+        {"id": "b" * 32, "text": "Bring a towel?", "at": 2_000, "session": session}]}))
+    adopted = loaded.inbox.adopt_early(early)
+    assert [e.key for e in adopted] == ["a" * 32, "b" * 32]
+    assert loaded.inbox.drafts.text(session) == "still typing"
+    assert reply_key(session) in loaded.data  # on the device at once: the early record is removed next
+    loaded.inbox.open_conversation(session)
+    await settle()
+    await loaded.inbox.sender.retry_now()
+    assert [(m["id"], m["message"]) for m in api.replies(session)] == [
+        ("a" * 32, "Yes, 3 pm is free"), ("b" * 32, "Bring a towel?")]
+    assert [r.status for r in loaded.inbox.rows() if r.sender_type == "therapist"] == [words.MESSAGE_SENT] * 2
+    # Adopted again (the page crashed before the record was removed): the server keeps one of each.
+    again = Page(api, loaded.data)
+    again.inbox.adopt_early(early)
+    await settle()
+    await again.inbox.sender.retry_now()
+    assert [m["id"] for m in api.replies(session)] == ["a" * 32, "b" * 32]
 
 
 @async_test

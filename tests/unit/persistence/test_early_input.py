@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from app.persistence.early_input import EarlyInput, EarlyMessage
+from app.persistence.early_input import EarlyInput, EarlyMessage, EarlyReplies, EarlyReply
 
 
 def ayu(therapist: str) -> bool:
@@ -48,3 +48,32 @@ def test_a_damaged_record_or_damaged_messages_are_skipped_never_raised() -> None
            {"id": "g", "text": "x" * 5000, "at": 2}]
     early = EarlyInput.parse(json.dumps({"messages": bad}))
     assert [(m.id, len(m.text)) for m in early.messages_for(ayu)] == [("g", 2000)]
+
+
+# The inbox's own record (static/js/early-reply.js): replies sent before ready, and the reply being typed.
+SESSION = "session_t-ayu_c1"
+INBOX_RECORD = {"session": SESSION, "reply": "See you", "at": 1_700_000_000_900,
+                "replies": [{"id": "d" * 32, "text": " Yes, 3 pm is free ", "at": 1_700_000_000_100,
+                             "session": SESSION},
+                            {"id": "e" * 32, "text": "And bring oil?", "at": 1_700_000_000_200,
+                             "session": SESSION}]}
+
+
+def test_the_inboxs_early_replies_keep_their_ids_order_and_conversation() -> None:
+    early = EarlyReplies.parse(json.dumps(INBOX_RECORD))
+    assert early.replies == (EarlyReply("d" * 32, "Yes, 3 pm is free", 1_700_000_000_100, SESSION),
+                             EarlyReply("e" * 32, "And bring oil?", 1_700_000_000_200, SESSION))
+    assert early.typing == (SESSION, "See you")
+
+
+def test_a_damaged_inbox_record_or_reply_is_skipped_never_raised() -> None:
+    for text in (None, "", "{not json", "[]", "42", json.dumps({"replies": "x"})):
+        assert EarlyReplies.parse(text) == EarlyReplies()
+    bad = {"session": "no spaces allowed", "reply": "typed", "replies": [
+        {"id": "f" * 32, "text": "to nowhere", "at": 1, "session": "../etc"},
+        {"id": "bad id!", "text": "x", "at": 1, "session": SESSION},
+        {"id": "g" * 32, "text": "   ", "at": 1, "session": SESSION},
+        {"id": "h" * 32, "text": "kept", "at": 1, "session": SESSION}]}
+    early = EarlyReplies.parse(json.dumps(bad))
+    assert [r.id for r in early.replies] == ["h" * 32]
+    assert early.typing is None  # typing without a valid conversation has nowhere to go
