@@ -98,6 +98,9 @@ class ConversationSummary(BaseModel):
     whatsapp_ending: str | None = Field(None, description="The last four digits of the latest booking's "
                                                           "WhatsApp number; null before a booking")
     requests_waiting: int = Field(0, description="This customer's booking requests waiting for an answer")
+    last_event: dict[str, Any] | None = Field(None, description="When the last line is the system's: the "
+                                                                "booking event it tells (as a message's event), "
+                                                                "so the list says it in the reader's language")
 
 
 class ConversationList(BaseModel):

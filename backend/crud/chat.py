@@ -242,7 +242,9 @@ def conversation_list(conn: Connection, therapist_id: str) -> ConversationList:
             " (SELECT b.booking_json FROM bookings b WHERE b.customer_id = c.customer_id"
             "  AND b.therapist_id = c.therapist_id ORDER BY b.created_at DESC, b.seq DESC LIMIT 1) AS last_booking,"
             " (SELECT COUNT(*) FROM bookings w WHERE w.customer_id = c.customer_id AND w.therapist_id = c.therapist_id"
-            "  AND w.status = 'requested') AS requests_waiting"
+            "  AND w.status = 'requested') AS requests_waiting,"
+            " (SELECT e.event_json FROM messages e WHERE e.session_id = c.session_id AND e.seq = c.last_seq"
+            "  AND c.last_sender_type = 'system') AS last_event"
             " FROM conversations c WHERE c.therapist_id = :t"
             # Conversations with a request waiting for an answer first, then the newest activity.
             " ORDER BY CASE WHEN EXISTS (SELECT 1 FROM bookings w WHERE w.customer_id = c.customer_id"
@@ -255,5 +257,6 @@ def conversation_list(conn: Connection, therapist_id: str) -> ConversationList:
         customer_name=row.customer_name or NEW_CUSTOMER, last_message=row.last_message,
         last_sender_type=row.last_sender_type, last_activity=row.last_activity, unread=row.unread,
         whatsapp_ending=_whatsapp_ending(row.last_booking), requests_waiting=row.requests_waiting,
+        last_event=json.loads(row.last_event) if row.last_event else None,
     ) for row in rows]
     return ConversationList(conversations=conversations, cursor=f"c.{total}")
