@@ -19,8 +19,10 @@ def test_a_booking_without_a_message_shows_up_with_the_customers_name_and_its_bo
     assert entry == {"session_id": chat.session_id, "customer_id": chat.customer_id,
                      "customer_name": "Wayan Sudra", "last_message": entry["last_message"],
                      "last_sender_type": "system", "last_activity": entry["last_activity"], "unread": 0,
-                     "whatsapp_ending": created["booking"]["customer_whatsapp"][-4:], "requests_waiting": 1}
+                     "whatsapp_ending": created["booking"]["customer_whatsapp"][-4:], "requests_waiting": 1,
+                     "last_event": entry["last_event"]}
     assert str(entry["last_message"]).startswith("Wayan Sudra requested a booking for ")
+    assert (entry["last_event"]["status"], entry["last_event"]["booking_id"]) == ("requested", created["id"])
     assert abs(entry["last_activity"] - created["created_at"]) < 5_000  # type: ignore[operator]
     history = api.get(chat.therapist_path + "/bookings", headers=chat.therapist_auth)
     assert history.status_code == 200 and history.json() == {"bookings": [created]}
