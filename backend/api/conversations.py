@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.domain.models import ChatMessage
 from backend.api.openapi import (
@@ -34,7 +34,7 @@ from backend.api.openapi import (
     request_body,
 )
 from backend.api.auth import CustomerSession, CustomerWriteLimit
-from backend.api.deps import CatalogDep, Conn, DatabaseDep, NotifierDep, OutboxDep, json_body
+from backend.api.deps import CatalogDep, Conn, DatabaseDep, NotifierDep, OutboxDep, client_gone, json_body
 from backend.core.errors import ApiError, FieldError, InvalidRequest
 from backend.core.models import MessagePage, MessagePublic, ReadMark
 from backend.crud import chat as chat_crud
@@ -77,9 +77,10 @@ def post_message(session: CustomerSession, message: MessageBody, conn: Conn, not
 
 @router.get("/{session_id}/messages", response_model=MessagePage, responses=RESPONSES,
             summary="Messages after a cursor, oldest first; with wait, a long poll")
-async def read_messages(session: CustomerSession, database: DatabaseDep, notifier: NotifierDep,
+async def read_messages(session: CustomerSession, database: DatabaseDep, notifier: NotifierDep, request: Request,
                         after: After = None, wait: Wait = 0) -> MessagePage:
-    return await chat.poll_messages(database, notifier, session.session_id, after, wait)
+    return await chat.poll_messages(database, notifier, session.session_id, after, wait,
+                                    gone=lambda: client_gone(request))
 
 
 Through = Annotated[int, Query(ge=0, le=10**18, description="The newest reply's seq the page showed")]

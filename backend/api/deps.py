@@ -72,6 +72,13 @@ async def get_connection(request: Request) -> AsyncIterator[Connection]:
     manager.__exit__(None, None, None)
 
 
+async def client_gone(request: Request) -> None:
+    """Resolves when the client hung up (a long poll then stops waiting for it). After the body
+    (a GET's is empty), the server's next ASGI message for this request is ``http.disconnect``."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     """A dependency that parses the body as ``model`` ourselves, strictly (``backend.core.bodies``):
     invalid JSON, bad UTF-8, deep nesting, duplicate keys all become a 422 naming the field, never

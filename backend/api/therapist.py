@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.domain.models import BookingCreated, BookingStatus
 from backend.crud import bookings as crud
@@ -56,7 +56,7 @@ from backend.core.models import (
     TherapistMe,
 )
 from backend.crud.bookings import now_ms
-from backend.api.deps import Conn, DatabaseDep, NotifierDep, OutboxDep, json_body
+from backend.api.deps import Conn, DatabaseDep, NotifierDep, OutboxDep, client_gone, json_body
 from backend.core.errors import ApiError, FieldError, InvalidRequest
 from backend.api.bookings import ACTION_OPENAPI, ACTION_RESPONSES, answer_of
 from backend.api.deps import ActionBody, IdempotencyKey, IsoDateTime
@@ -96,16 +96,18 @@ def me(therapist: TherapistAuth) -> TherapistMe:
 
 @router.get("/conversations", response_model=ConversationList, responses=RESPONSES,
             summary="This therapist's conversations, newest activity first; with wait, a long poll")
-async def conversations(therapist: TherapistAuth, database: DatabaseDep, notifier: NotifierDep,
+async def conversations(therapist: TherapistAuth, database: DatabaseDep, notifier: NotifierDep, request: Request,
                         after: ListAfter = None, wait: Wait = 0) -> ConversationList:
-    return await chat.poll_conversations(database, notifier, therapist.id, after, wait)
+    return await chat.poll_conversations(database, notifier, therapist.id, after, wait,
+                                         gone=lambda: client_gone(request))
 
 
 @router.get("/conversations/{session_id}/messages", response_model=MessagePage, responses=IN_CONVERSATION,
             summary="A conversation's messages after a cursor; with wait, a long poll")
-async def read_messages(session: ExistingSession, database: DatabaseDep, notifier: NotifierDep,
+async def read_messages(session: ExistingSession, database: DatabaseDep, notifier: NotifierDep, request: Request,
                         after: After = None, wait: Wait = 0) -> MessagePage:
-    return await chat.poll_messages(database, notifier, session.session_id, after, wait)
+    return await chat.poll_messages(database, notifier, session.session_id, after, wait,
+                                    gone=lambda: client_gone(request))
 
 
 @router.post("/conversations/{session_id}/messages", status_code=201, response_model=MessagePublic,

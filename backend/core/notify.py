@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol, TypeVar
 
@@ -130,18 +130,33 @@ class InProcessNotifier:
 
 
 async def long_poll(notifier: Notifier, topics: Iterable[str], fetch: Callable[[], T],
-                    has_news: Callable[[T], bool], wait: float) -> T:
+                    has_news: Callable[[T], bool], wait: float, *,
+                    gone: Callable[[], Awaitable[object]] | None = None) -> T:
     """Run ``fetch`` (blocking DB work) in the thread pool until it has news or ``wait`` s pass.
 
     Waiting is an ``await`` on the subscription, never a parked thread, so hundreds of polls
-    cost a few coroutines, not the thread pool.
+    cost a few coroutines, not the thread pool. ``gone`` resolves when the client hung up
+    (``backend.api.deps.client_gone``): the poll ends then, instead of holding its subscription
+    (and keeping a stopping server waiting) for the rest of ``wait``.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    with notifier.subscribe(*topics) as subscription:
-        while True:
-            result = await run_in_threadpool(fetch)
-            remaining = deadline - loop.time()
-            if remaining <= 0 or has_news(result):
-                return result
-            await subscription.wait(remaining)
+    watcher = asyncio.ensure_future(gone()) if gone is not None and wait > 0 else None
+    try:
+        with notifier.subscribe(*topics) as subscription:
+            while True:
+                result = await run_in_threadpool(fetch)
+                remaining = deadline - loop.time()
+                if remaining <= 0 or has_news(result) or (watcher is not None and watcher.done()):
+                    return result
+                if watcher is None:
+                    await subscription.wait(remaining)
+                    continue
+                waiting = asyncio.ensure_future(subscription.wait(remaining))
+                await asyncio.wait((waiting, watcher), return_when=asyncio.FIRST_COMPLETED)
+                if not waiting.done():  # the client is gone: nobody will read a fresher answer
+                    waiting.cancel()
+                    return result
+    finally:
+        if watcher is not None:
+            watcher.cancel()

@@ -33,6 +33,7 @@ from backend.http.nodelay import nodelay
 
 MAX_HEADER_BYTES = 16 * 1024
 READ_CHUNK = 64 * 1024
+GRACEFUL_SHUTDOWN_S = 5
 
 
 class _StrictConnection(h11.Connection):
@@ -179,6 +180,10 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
         "limit_concurrency": settings.max_connections,
         "timeout_keep_alive": 5,
+        # On SIGTERM, requests in flight get this long to finish (a booking takes milliseconds); a long
+        # poll still held for a connected client is then cut (its page polls again, elsewhere or later),
+        # so a stopping server never waits out a 25 s poll. Polls of clients that hung up end at once.
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
         "server_header": False,
         # Behind TRUSTED_PROXIES, uvicorn's own middleware takes the client from X-Forwarded-For (the
         # right-most address that is not a trusted proxy), so the access log and the limits see it.

@@ -11,7 +11,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -23,6 +23,9 @@ from backend.crud import chat as chat_crud
 from backend.crud.chat import NewMessage
 from backend.db.engine import Database
 from backend.services.sessions import Session
+
+
+Gone = Callable[[], Awaitable[object]]  # resolves when the client hung up (backend.api.deps.client_gone)
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,9 @@ def store_message(conn: Connection, session: Session, new: NewMessage, notifier:
 
 
 async def poll_messages(database: Database, notifier: Notifier, session_id: str, after: str | None,
-                        wait: float) -> MessagePage:
-    """The messages after ``after`` (oldest first), held up to ``wait`` seconds until there are some."""
+                        wait: float, *, gone: Gone | None = None) -> MessagePage:
+    """The messages after ``after`` (oldest first), held up to ``wait`` seconds until there are some
+    (or until ``gone``: the client hung up)."""
     cursor = MessageCursor.parse(after)
 
     def fetch() -> MessagePage:
@@ -70,7 +74,7 @@ async def poll_messages(database: Database, notifier: Notifier, session_id: str,
             return chat_crud.message_page(conn, session_id, cursor)
 
     return await long_poll(notifier, [conversation_topic(session_id)], fetch,
-                           lambda page: chat_crud.page_has_news(page, cursor), wait)
+                           lambda page: chat_crud.page_has_news(page, cursor), wait, gone=gone)
 
 
 def mark_replies_read(conn: Connection, notifier: Notifier, session_id: str, through: int) -> int:
@@ -91,7 +95,7 @@ def mark_read_by_therapist(conn: Connection, notifier: Notifier, session: Sessio
 
 
 async def poll_conversations(database: Database, notifier: Notifier, therapist_id: str,
-                             after: str | None, wait: float) -> ConversationList:
+                             after: str | None, wait: float, *, gone: Gone | None = None) -> ConversationList:
     """The therapist's conversations, newest activity first, held up to ``wait`` seconds until the
     list changed since the cursor ``after`` (none: the first answer is news)."""
     seen = int(after.split(".")[1]) if after else -1
@@ -101,4 +105,4 @@ async def poll_conversations(database: Database, notifier: Notifier, therapist_i
             return chat_crud.conversation_list(conn, therapist_id)
 
     return await long_poll(notifier, [therapist_topic(therapist_id)], fetch,
-                           lambda listing: int(listing.cursor.split(".")[1]) > seen, wait)
+                           lambda listing: int(listing.cursor.split(".")[1]) > seen, wait, gone=gone)

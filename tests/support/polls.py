@@ -83,3 +83,12 @@ class HeldPoll:
         head, _, body = self._raw.partition(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         return status, json.loads(body), self.answered_at
+
+    def hang_up(self) -> None:
+        """The client goes away (a closed tab). ``shutdown`` first: a bare ``close()`` while the reader
+        thread sits in ``recv()`` would leave the connection open until that call returns."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already gone
+        self.sock.close()
