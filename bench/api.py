@@ -40,6 +40,9 @@ WITA = timezone(timedelta(hours=8))
 SPACING = timedelta(hours=2)
 _STARTS = itertools.count()
 _FIRST = (datetime.now(WITA) + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+# On even hours: each day's last start is then 22:00 (ends 23:30). From an odd hour the starts would
+# include 23:00, whose session crosses midnight out of that day's hours: a 422 for every twelfth request.
+_FIRST += timedelta(hours=_FIRST.hour % 2)
 
 
 def next_start() -> str:
