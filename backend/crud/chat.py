@@ -191,33 +191,25 @@ def mark_replies_read(conn: Connection, session_id: str, through: int) -> int:
         return _replies_read_through(conn, session_id)
 
 
-def note_booking(conn: Connection, session: Session, *, customer_name: str, duration: int) -> None:
-    """A new booking starts the conversation (or updates it): the name, and a line for the list."""
-    now = now_ms()
-    conn.execute(text(
-        "INSERT INTO conversations (session_id, therapist_id, customer_id, customer_name, created_at,"
-        " last_activity, last_message) VALUES (:s, :t, :c, :name, :now, :now, :line)"
-        " ON CONFLICT (session_id) DO UPDATE SET customer_name = excluded.customer_name,"
-        " last_activity = excluded.last_activity, last_message = excluded.last_message,"
-        " last_sender_type = NULL, version = conversations.version + 1"),
-        {"s": session.session_id, "t": session.therapist_id, "c": session.customer_id, "name": customer_name,
-         "now": now, "line": f"Booking: {duration} min"})
-
-
 def add_system_message(conn: Connection, session: Session, *, message_id: str, message: str,
-                       event: dict[str, Any], now: int) -> None:
+                       event: dict[str, Any], now: int, customer_name: str | None = None) -> None:
     """A line from the system (a booking's change) at the end of the conversation, inside the
-    caller's transaction (the change and its line commit together, or neither). Once per id."""
-    conn.execute(text(
-        "INSERT INTO conversations (session_id, therapist_id, customer_id, created_at, last_activity, version)"
-        " VALUES (:s, :t, :c, :now, :now, 0) ON CONFLICT (session_id) DO NOTHING"),
-        {"s": session.session_id, "t": session.therapist_id, "c": session.customer_id, "now": now})
+    caller's transaction (the change and its line commit together, or neither). Once per id.
+    ``customer_name``: a new booking's name, which the conversation takes (the list shows it).
+    One upsert starts or bumps the conversation (three statements in all: this runs under SQLite's
+    write lock, where each statement is time another writer waits)."""
     if _find(conn, session.session_id, message_id) is not None:
         return
     seq = conn.execute(text(
-        "UPDATE conversations SET last_seq = last_seq + 1, last_activity = :now, last_message = :m,"
-        " last_sender_type = 'system', version = version + 1 WHERE session_id = :s RETURNING last_seq"),
-        {"now": now, "m": snippet(message), "s": session.session_id}).scalar_one()
+        "INSERT INTO conversations (session_id, therapist_id, customer_id, customer_name, created_at,"
+        " last_activity, last_seq, last_message, last_sender_type, version)"
+        " VALUES (:s, :t, :c, :name, :now, :now, 1, :m, 'system', 1)"
+        " ON CONFLICT (session_id) DO UPDATE SET last_seq = conversations.last_seq + 1,"
+        " customer_name = COALESCE(excluded.customer_name, conversations.customer_name),"
+        " last_activity = excluded.last_activity, last_message = excluded.last_message,"
+        " last_sender_type = 'system', version = conversations.version + 1 RETURNING last_seq"),
+        {"s": session.session_id, "t": session.therapist_id, "c": session.customer_id, "name": customer_name,
+         "now": now, "m": snippet(message)}).scalar_one()
     conn.execute(text(f"INSERT INTO messages ({_MESSAGE_COLUMNS})"
                       " VALUES (:s, :seq, :id, 'system', 'system', :m, :now, :now, :event)"),
                  {"s": session.session_id, "seq": seq, "id": message_id, "m": message, "now": now,

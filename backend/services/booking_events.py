@@ -97,8 +97,10 @@ def record(conn: Connection, change: Change, outbox: Outbox | None = None) -> Bo
     crud.insert_event(conn, booking_id=booking.id, at=change.at, actor=change.actor, actor_id=change.actor_id,
                       action=change.action, from_status=change.from_status, to_status=booking.status,
                       reason=change.reason)
+    # A new request names the conversation after its customer (the therapist's list shows the name).
     chat_crud.add_system_message(conn, session_of(booking), message_id=f"event-{booking.id}-{booking.status}",
-                                 message=sentence(event), event=event.model_dump(mode="json"), now=change.at)
+                                 message=sentence(event), event=event.model_dump(mode="json"), now=change.at,
+                                 customer_name=booking.booking.customer_name if change.action == "request" else None)
     if outbox is not None:
         outbox.on_transition(conn, booking, booking.status, change.actor, reason=change.reason)
     return event

@@ -32,11 +32,10 @@ from app.domain.models import BookingCreated, BookingRequest
 from backend.core.clock import now_ms
 from backend.core.errors import Conflict, FieldError, InvalidRequest
 from backend.crud import bookings as crud
-from backend.crud import chat as chat_crud
 from backend.db.engine import INTEGRITY_ERRORS, transaction
 from backend.services import idempotency, slots
 from backend.services.notifications import Outbox
-from backend.services.booking_events import Change, record, session_of
+from backend.services.booking_events import Change, record
 from backend.services.catalog import Catalog
 
 TAKEN = "That time was just taken"
@@ -109,8 +108,6 @@ def _insert(conn: Connection, key: str, booking: BookingRequest, therapist: Ther
         if not inserted:
             expired += expired_now
             return None
-        chat_crud.note_booking(conn, session_of(created), customer_name=booking.customer_name,
-                               duration=booking.duration)
         record(conn, Change(created, action="request", actor="customer", actor_id=booking.customer_id,
                             from_status=None, at=now), outbox)
     expired += expired_now  # only once committed: a refused attempt rolled its expiries back
