@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 from sqlalchemy import Connection, text
+from backend.db.engine import one_writer
 
 from backend.core.clock import now_ms
 from backend.core.security import same_hash, token_hash
@@ -30,7 +31,8 @@ def claim(conn: Connection, customer_id: str, token: str) -> bool:
     wanted = token_hash(token)
     owner = conn.execute(_OWNER, {"c": customer_id}).scalar()
     if owner is None:  # RETURNING gives the row only if this insert made it; else a racing twin did
-        owner = conn.execute(_CLAIM, {"c": customer_id, "h": wanted, "now": now_ms()}).scalar()
+        with one_writer(conn):
+            owner = conn.execute(_CLAIM, {"c": customer_id, "h": wanted, "now": now_ms()}).scalar()
     if owner is None:
         owner = conn.execute(_OWNER, {"c": customer_id}).scalar()
     return owner is not None and same_hash(owner, wanted)

@@ -43,7 +43,7 @@ from sqlalchemy import text
 
 from backend.core.config import Settings
 from backend.core.errors import ApiError
-from backend.db.engine import Database, DriverRun, DriverSql, driver_cursor, make_engine
+from backend.db.engine import Database, DriverRun, DriverSql, driver_cursor, make_engine, one_writer
 from backend.core.addresses import client_of
 
 Clock = Callable[[], float]
@@ -150,7 +150,8 @@ class DatabaseRateLimiter:
         now_ms, window_ms = int(now * 1000), int(window_s * 1000)
         values = {"bucket": bucket, "now": now_ms, "since": now_ms - window_ms}
         if self._sqlite:
-            run(self._sql[_HIT_SQLITE], values)
+            with one_writer(self._engine):  # the upsert takes SQLite's write lock: queue with the bookings
+                run(self._sql[_HIT_SQLITE], values)
             row = run(self._sql[_READ], {"bucket": bucket})
         else:
             row = run(self._sql[_HIT], values)
