@@ -139,8 +139,13 @@ window.chatBookingBootError = showBootError;
 // is requested exactly as Pyodide requests it, so it is downloaded once (tests/browser/test_boot.py).
 // Made here rather than in the HTML so that a failed download is seen: Pyodide itself only warns
 // on the console and waits forever.
+// Not the interpreter's .wasm once the service worker serves this page (a repeat visit): its download
+// is then local and quick, and what costs is compiling it, which Chromium skips by reusing the code it
+// cached from an earlier visit (v8.wasm.moduleCacheHit in a trace) only when the module arrives through
+// Pyodide's own fetch: a preloaded response never carries that cache (measured: every visit compiled).
 const RUNTIME = "./static/vendor/pyodide/";
-for (const [name, rel] of [["pyodide.asm.wasm", "preload"], ["python_stdlib.zip", "preload"],
+const repeat = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
+for (const [name, rel] of [...(repeat ? [] : [["pyodide.asm.wasm", "preload"]]), ["python_stdlib.zip", "preload"],
                            ["chatbooking_app-1.0-cp314-none-any.whl", "preload"],
                            ["pyodide.mjs", "modulepreload"], ["pyodide.asm.mjs", "modulepreload"]]) {
   const link = document.createElement("link");
