@@ -343,6 +343,11 @@ def phone_rows(raw: dict) -> list[Row]:
                 floor=med(bare, visit, "gzip_host_bytes"),
                 target=Target(1.0, on="ratio") if visit == "first" else None, note=note),
         ]
+    later = [p for p in app if p.get("later")]
+    if later or note:
+        rows.append(Row("Phone", "later visit (the third): navigation → ready", med(later, "later", "ready"),
+                        floor=med([p for p in bare if p.get("later")], "later", "ready"), target=Target(4000),
+                        note=note))
     inbox, sends = phone.get("inbox") or [], phone.get("send") or []
     if inbox or note:
         rows += [

@@ -45,13 +45,17 @@ def visit(ready: float, served: int, gzipped: int) -> dict:
 
 
 def test_phone_rows_compare_with_the_stock_floor_of_the_same_run() -> None:
-    app = [{"sw_active": True, "first": visit(r, 7, 8), "repeat": visit(r / 3, 0, 0)} for r in (8000, 9000, 9500)]
-    bare = [{"first": visit(r, 5, 6), "repeat": visit(r, 1, 1)} for r in (10000, 11000, 12000)]
+    app = [{"sw_active": True, "first": visit(r, 7, 8), "repeat": visit(r / 3, 0, 0), "later": visit(r / 2, 0, 0)}
+           for r in (8000, 9000, 9500)]
+    bare = [{"first": visit(r, 5, 6), "repeat": visit(r, 1, 1), "later": visit(r, 1, 1)}
+            for r in (10000, 11000, 12000)]
     rows = {row.name: row for row in phone_rows({"phone": {"app": app, "bare": bare}})}
     first = rows["first visit: navigation → ready"]
     assert (first.value, first.floor, first.verdict) == (9000, 11000, "PASS")  # 0.82 ≤ 0.85
     assert rows["first visit: bytes (gzip host)"].verdict == "MISS"  # 8 > 1.0 × 6
     assert rows["repeat visit: navigation → ready"].verdict == "PASS"  # 3000 ms ≤ 4 s
+    later = rows["later visit (the third): navigation → ready"]
+    assert (later.value, later.floor, later.verdict) == (4500, 11000, "MISS")  # 4.5 s > 4 s
     assert rows["first visit: navigation → typeable"].value == 500.0
 
 
