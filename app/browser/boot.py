@@ -159,6 +159,7 @@ def _push_switch(storage, transport, api_base: str, identity: CustomerIdentity, 
                       language=i18n.language, shown=sent_something)
 
 
+def _measure(window: ChatWindow, kind: str, n: int) -> str:
     from app.browser import diagnostics  # imported on first use: start-up does not pay for it
 
     return diagnostics.measure(window, kind, int(n))

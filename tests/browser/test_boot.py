@@ -1,5 +1,7 @@
 """The page boots Python from its own origin and says so on <html data-app-state>."""
 
+import json
+
 from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import wait_ready
@@ -68,3 +70,14 @@ def test_the_runtime_is_fetched_early_and_only_once(app_page: Page) -> None:
         .map((e) => [new URL(e.name).pathname, e.startTime]))""")
     # Requested before PyScript has even fetched the page's script (its config is inline):
     assert started["/static/vendor/pyodide/pyodide.asm.wasm"] < started["/app/main.py"]
+
+
+def test_the_benchmarks_in_page_hook_times_saves_and_loads(app_page: Page) -> None:
+    """``make bench`` times the draft's save and load through ``window.chatBookingMeasure`` (Python,
+    app/browser/diagnostics.py): a hook that breaks must fail here, not only in a bench run."""
+    app_page.goto("/")
+    wait_ready(app_page)
+    for kind in ("save", "load"):
+        result = json.loads(app_page.evaluate("([kind, n]) => window.chatBookingMeasure(kind, n)", [kind, 3]))
+        assert result["kind"] == kind and len(result["ms"]) == 3
+        assert all(isinstance(ms, (int, float)) and ms >= 0 for ms in result["ms"])
