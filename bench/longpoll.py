@@ -111,10 +111,12 @@ def run_longpoll_capacity(base_url: str, levels: tuple[int, ...] = LEVELS, secon
 
 
 def main() -> None:
+    from bench.api import CATALOG
     from tests.support.server import GENEROUS_LIMITS, running_server
 
+    env = {"BOOKING_ADMIN_TOKEN": "", **GENEROUS_LIMITS, "CATALOG_PATH": str(CATALOG)}
     with tempfile.TemporaryDirectory() as directory:
-        with running_server(Path(directory) / "bench.sqlite3", env={"BOOKING_ADMIN_TOKEN": "", **GENEROUS_LIMITS}) as base_url:
+        with running_server(Path(directory) / "bench.sqlite3", env=env) as base_url:
             print(json.dumps(run_longpoll_capacity(base_url), indent=2))
 
 

@@ -326,7 +326,7 @@ class Inbox(Observable):
         signing in again); the reply they were typing becomes that conversation's draft."""
         adopted = [self.outgoing.adopt(r.session_id, r.id, r.text, r.at)
                    for r in sorted(early.replies, key=lambda r: r.at)]
-        if early.typing is not None:
+        if early.typing is not None:  # "" too: a stored draft that was sent (or erased) must not come back
             session_id, text = early.typing
             self.drafts.update(session_id, text)
             self.drafts.flush()  # the early record is removed next: the draft must hold it first

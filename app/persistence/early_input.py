@@ -23,7 +23,7 @@ Example::
 The inbox's record, ``chatbooking:v1:inbox:early_input`` (``static/js/early-reply.js``), is its own:
 the two pages share an origin, and neither must drop what the other has not adopted yet::
 
-    {"session": "<id>", "reply": "...", "at": <ms>,               the reply being typed, and where
+    {"session": "<id>", "reply": "...", "at": <ms>,               the reply box once touched (even ""), and where
      "replies": [{"id", "text", "at", "session"}]}                 Send reply, each with the id it keeps
 
     inbox = EarlyReplies.parse(storage.getItem(INBOX_EARLY_INPUT_KEY))
@@ -128,7 +128,7 @@ class EarlyReply:
 @dataclass(frozen=True)
 class EarlyReplies:
     replies: tuple[EarlyReply, ...] = ()
-    typing: tuple[str, str] | None = None  # (session id, the reply in its box) when something was typed
+    typing: tuple[str, str] | None = None  # (session id, the reply box, maybe "") once it was touched
 
     @classmethod
     def parse(cls, text: str | None) -> EarlyReplies:
@@ -145,8 +145,9 @@ class EarlyReplies:
             session_id = _session(item.get("session")) if message is not None else None
             if message is not None and session_id is not None:
                 replies.append(EarlyReply(message.id, message.text, message.at, session_id))
+        # "reply" is there once the box was touched (even emptied by a Send): it replaces the draft.
         session_id, typed = _session(record.get("session")), record.get("reply")
-        typing = (session_id, typed[:MESSAGE_MAX]) if session_id and isinstance(typed, str) and typed.strip() else None
+        typing = (session_id, typed[:MESSAGE_MAX]) if session_id and isinstance(typed, str) else None
         return cls(tuple(replies), typing)
 
 

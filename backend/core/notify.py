@@ -142,6 +142,7 @@ async def long_poll(notifier: Notifier, topics: Iterable[str], fetch: Callable[[
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     watcher = asyncio.ensure_future(gone()) if gone is not None and wait > 0 else None
+    waiting: asyncio.Future[bool] | None = None
     try:
         with notifier.subscribe(*topics) as subscription:
             while True:
@@ -155,8 +156,11 @@ async def long_poll(notifier: Notifier, topics: Iterable[str], fetch: Callable[[
                 waiting = asyncio.ensure_future(subscription.wait(remaining))
                 await asyncio.wait((waiting, watcher), return_when=asyncio.FIRST_COMPLETED)
                 if not waiting.done():  # the client is gone: nobody will read a fresher answer
-                    waiting.cancel()
                     return result
     finally:
-        if watcher is not None:
-            watcher.cancel()
+        # Cancelled too when this poll itself is (a stopping server cuts it): nothing left running.
+        for task in (waiting, watcher):
+            if task is not None and not task.done():
+                task.cancel()
+        if watcher is not None and watcher.done() and not watcher.cancelled():
+            watcher.exception()  # a receive that failed counts as gone; read, so it is never "unretrieved"

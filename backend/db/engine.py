@@ -39,12 +39,13 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, TextClause, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 
 from backend.core.database_url import DatabaseUrl
 from backend.db.errors import INTEGRITY_ERRORS, INVALID_VALUE_ERRORS, is_unavailable
@@ -71,7 +72,7 @@ def make_engine(url: DatabaseUrl, *, pool_size: int = 10, pool_timeout: float = 
         engine = create_engine(url.sqlalchemy, isolation_level="AUTOCOMMIT", pool_size=pool_size,
                                max_overflow=64, pool_timeout=pool_timeout,
                                # one request at a time uses a connection, maybe across worker threads
-                               connect_args={"timeout": 5.0, "check_same_thread": False})
+                               connect_args={"timeout": WRITER_WAIT_S, "check_same_thread": False})
         synchronous = "FULL" if durable else "NORMAL"
 
         @event.listens_for(engine, "connect")
@@ -94,17 +95,29 @@ def make_engine(url: DatabaseUrl, *, pool_size: int = 10, pool_timeout: float = 
 # Reentrant: a write made while this thread already holds it (inside a transaction) must not wait on itself.
 _WRITERS: dict[str, threading.RLock] = {}
 _WRITERS_GUARD = threading.Lock()
+WRITER_WAIT_S = 5.0  # as SQLite's own busy timeout (connect_args below): then 503, as a pool timeout is
 
 
-def one_writer(target: Connection | Engine) -> AbstractContextManager[Any]:
+@contextmanager
+def one_writer(target: Connection | Engine) -> Iterator[None]:
     """Around a write on SQLite (a write transaction, or a single writing statement in autocommit):
-    this process's writers one after the other. Nothing on PostgreSQL, whose writers meet on row locks."""
+    this process's writers one after the other, each waiting ``WRITER_WAIT_S`` at most (then
+    SQLAlchemy's ``TimeoutError``, a 503: another process, the CLI or a backup, may hold the file's
+    write lock that long, and a queue of waiting writers must not fill the worker threads). Nothing on
+    PostgreSQL, whose writers meet on row locks."""
     engine = target.engine if isinstance(target, Connection) else target
     if engine.dialect.name != "sqlite":
-        return contextlib.nullcontext()
+        yield
+        return
     key = str(engine.url.database)
     with _WRITERS_GUARD:
-        return _WRITERS.setdefault(key, threading.RLock())
+        lock = _WRITERS.setdefault(key, threading.RLock())
+    if not lock.acquire(timeout=WRITER_WAIT_S):
+        raise SqlTimeoutError(f"another writer held the database for {WRITER_WAIT_S:.0f} s")
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @contextmanager

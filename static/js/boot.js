@@ -219,7 +219,8 @@ function keepEarlyInput() {
 
 function markEarlyInput(event) {
   const field = event.target;
-  if (!loading() || !field || !field.name) return;
+  // The inbox's reply box is early-reply.js's, with its own record: this one is the customer's.
+  if (!loading() || !field || !field.name || root.dataset.appName === "inbox") return;
   field.dataset.earlyInput = "1";
   keepEarlyInput();
 }

@@ -7,7 +7,7 @@
 // app/persistence/early_input.py: into the reply draft and the outbox, under the ids shown here)
 // and removes it. Python stays the one owner of the outbox; this script writes nothing else.
 // The record (chatbooking:v1:inbox:early_input, the inbox's own: the customer's page shares the origin):
-//   {"session": "<id>", "reply": "...", "at": <ms>,       the reply being typed, and where
+//   {"session": "<id>", "reply": "...", "at": <ms>,       the reply box as typed (even ""), and where
 //    "replies": [{"id", "text", "at", "session"}]}       Send reply, each with the id it will keep
 import { language, t } from "./i18n.js";
 
@@ -40,14 +40,19 @@ function parsed(key) {
   }
 }
 
-const replies = (record) => (Array.isArray(record.replies) ? record.replies.filter((r) => r && typeof r.id === "string") : []);
+const REPLY_ID = /^[0-9a-f]{32}$/;  // as this script makes them: anything else in the record is not ours
+const replies = (record) => (Array.isArray(record.replies)
+  ? record.replies.filter((r) => r && typeof r.id === "string" && REPLY_ID.test(r.id)) : []);
 
 function write(record) {
   // Replies another tab added meanwhile stay; ours are added once (by id), in the order they were sent.
   const kept = replies(parsed(KEY));
   const known = new Set(kept.map((r) => r.id));
   const all = kept.concat(replies(record).filter((r) => mine.has(r.id) && !known.has(r.id)));
-  const next = { session: SESSION, reply: record.reply || "", at: Date.now(), replies: all };
+  const next = { session: SESSION, at: Date.now(), replies: all };
+  // "reply" only once the box was touched on a load (typed in, or emptied by Send): then it is what the
+  // box holds, even "", and replaces the stored draft (a draft that was sent must not come back).
+  if (record.typed) next.reply = record.reply || "";
   try {
     localStorage.setItem(KEY, JSON.stringify(next));
     return true;
@@ -101,6 +106,7 @@ function sendReply(record) {
   mine.add(id);
   record.replies = replies(record).concat([reply]);
   record.reply = box.value = "";
+  record.typed = true;
   if (write(record)) {
     showReply(reply);
   } else {  // not kept: leave the text in the box rather than pretend it is on its way
@@ -114,7 +120,9 @@ function sendReply(record) {
 function start() {
   if (!loading() || !SESSION_ID.test(SESSION) || read(TOKEN_KEY) === null) return;
   const record = parsed(KEY);
-  if (record.session !== SESSION) record.reply = "";  // typing kept for another conversation is Python's
+  // What an earlier load (closed before Python ran) typed here stays what the box holds.
+  record.typed = record.session === SESSION && typeof record.reply === "string";
+  if (!record.typed) record.reply = "";  // typing kept for another conversation is Python's
   byId("signin").hidden = true;
   byId("conversation-pane").hidden = false;
   byId("inbox").dataset.pane = "conversation";
@@ -123,7 +131,7 @@ function start() {
   const name = customerName();
   if (name && name !== "New customer") byId("conversation-title").textContent = name;
   const box = byId("reply");
-  if (!box.value) box.value = typeof record.reply === "string" && record.reply ? record.reply : storedDraft();
+  if (!box.value) box.value = record.typed ? record.reply : storedDraft();
   const list = byId("messages");
   const waiting = document.createElement("li");  // Python replaces the whole log once it has the messages
   waiting.className = "message message--system";
@@ -135,6 +143,7 @@ function start() {
   box.addEventListener("input", () => {
     if (!loading()) return;
     record.reply = box.value;
+    record.typed = true;
     write(record);
   });
   // Enter sends, Shift+Enter starts a new line; on a touch keyboard Enter is a new line and Send reply

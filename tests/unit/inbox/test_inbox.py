@@ -254,6 +254,23 @@ async def test_replies_sent_before_python_was_ready_go_once_in_order_under_the_i
 
 
 @async_test
+async def test_a_stored_draft_sent_before_python_was_ready_does_not_come_back() -> None:
+    api = FakeInboxApi()
+    session = api.add_customer_message("c1", "Is 3 pm free?")
+    page = await signed_in(api)
+    page.inbox.drafts.update(session, "See you at 3")
+    page.inbox.drafts.flush()
+    loaded = Page(api, page.data)  # early-reply.js filled the box with the draft; Send emptied it
+    loaded.inbox.adopt_early(EarlyReplies.parse(json.dumps({"session": session, "reply": "", "replies": [
+        {"id": "c" * 32, "text": "See you at 3", "at": 1_000, "session": session}]})))
+    assert loaded.inbox.drafts.text(session) == ""
+    assert reply_key(session) not in loaded.data
+    await settle()
+    await loaded.inbox.sender.retry_now()
+    assert [m["message"] for m in api.replies(session)] == ["See you at 3"]
+
+
+@async_test
 async def test_opening_a_conversation_marks_it_read_and_so_do_messages_arriving_while_open() -> None:
     api = FakeInboxApi()
     session = api.add_customer_message("c1", "Hello")

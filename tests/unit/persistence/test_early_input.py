@@ -77,3 +77,9 @@ def test_a_damaged_inbox_record_or_reply_is_skipped_never_raised() -> None:
     early = EarlyReplies.parse(json.dumps(bad))
     assert [r.id for r in early.replies] == ["h" * 32]
     assert early.typing is None  # typing without a valid conversation has nowhere to go
+
+
+def test_an_emptied_reply_box_is_said_so_a_sent_draft_is_replaced_by_nothing() -> None:
+    early = EarlyReplies.parse(json.dumps({"session": SESSION, "reply": "", "replies": []}))
+    assert early.typing == (SESSION, "")
+    assert EarlyReplies.parse(json.dumps({"session": SESSION, "replies": []})).typing is None  # box untouched
