@@ -15,7 +15,8 @@ native module of pydantic_core from it as from its own wheel. Its name never cha
 ``static/js/boot.js`` starts its download with the runtime's without reading the lock. The pinned
 wheels stay in the lock as tools/build_runtime.py wrote it (loadable by name, never loaded by the
 page). ``app/main.py`` and ``app/inbox_main.py`` stay ``<script src>`` files. The catalog
-(``static/data/therapists.json``) rides along as ``app/data/therapists.json``.
+(``static/data/therapists.json``) rides along as ``app/data/therapists.json``, the compiled
+translations (``static/locale/<lang>/LC_MESSAGES/chatbooking.mo``) as ``app/locale/...``.
 
 Reproducible: entries in a fixed order, every timestamp 1980-01-01, hash-based unchecked ``.pyc``
 (PEP 552), so the same tree and wheels give the same bytes. The wheel carries ``SOURCES.json`` in its
@@ -73,6 +74,19 @@ PAGE_SCRIPTS = ("app/main.py", "app/inbox_main.py")
 EPOCH = (1980, 1, 1, 0, 0, 0)
 # Data the page's Python reads, carried in the wheel (app.browser.page.CATALOG_FILE): no request of its own.
 DATA_FILES = {"static/data/therapists.json": "app/data/therapists.json"}
+# The compiled translations (tools/i18n.py compile, which make runtime runs first), read by
+# app.browser.language from the wheel too: on a phone's first visit a file of their own was one more
+# request, fetched only once the interpreter was up.
+CATALOGS = "static/locale/*/LC_MESSAGES/*.mo"
+
+
+def data_files(root: Path = ROOT) -> dict[str, str]:
+    """``{tree path: path in the wheel}``: the catalog, and every compiled translation present."""
+    found = dict(DATA_FILES)
+    for path in sorted(root.glob(CATALOGS)):
+        relative = path.relative_to(root).as_posix()
+        found[relative] = "app/" + relative.removeprefix("static/")  # app/locale/id/LC_MESSAGES/...
+    return found
 
 
 def app_sources(root: Path = ROOT) -> list[str]:
@@ -98,7 +112,7 @@ def bundled(lock: dict) -> list[dict]:
 def manifest(root: Path = ROOT, wheels: list[Path] = ()) -> dict[str, str]:
     """``{path: sha256}`` of every source, data file and bundled wheel, and of this script (a new
     layout rebuilds)."""
-    found = {path: sha256_of(root / path) for path in [*app_sources(root), *DATA_FILES]}
+    found = {path: sha256_of(root / path) for path in [*app_sources(root), *data_files(root)]}
     found |= {f"wheel:{wheel.name}": sha256_of(wheel) for wheel in wheels}
     return {"tools/build_app.py": sha256_of(Path(__file__)), **found}
 
@@ -126,7 +140,7 @@ def source_wheel(root: Path, target: Path, wheels: list[Path]) -> None:
     with zipfile.ZipFile(target, "w") as out:
         for path in app_sources(root):
             out.writestr(_entry(path), (root / path).read_bytes())
-        for path, packaged in DATA_FILES.items():
+        for path, packaged in data_files(root).items():
             out.writestr(_entry(packaged), (root / path).read_bytes())
         out.writestr(_entry(f"{DIST_INFO}/METADATA"), metadata)
         out.writestr(_entry(f"{DIST_INFO}/WHEEL"), wheel)

@@ -33,19 +33,12 @@ CONFIG = ROOT / "pyscript.toml"
 PAGES = ("index.html", "inbox.html")
 MARKER = "[files]"
 EXTRA_FILES: tuple[str, ...] = ()  # the catalog rides in the app's wheel (tools/build_app.py)
-# The compiled translations (tools/i18n.py, one per locale/<lang>/LC_MESSAGES/chatbooking.po) that
-# app.browser.language opens with gettext: files of their own, built after the app's wheel is.
 _PY_CONFIG = re.compile(r"""(<script type="py" src="[^"]+" config=)('[^']*'|"[^"]*")""")
 _MPY_CONFIG = re.compile(r"(<mpy-config hidden>)(.*?)(</mpy-config>)", re.S)
 
 
-def catalogs(root: Path = ROOT) -> list[str]:
-    found = sorted(p.relative_to(root / "locale").as_posix() for p in (root / "locale").glob("*/LC_MESSAGES/*.po"))
-    return [f"static/locale/{p.removesuffix('.po')}.mo" for p in found]
-
-
 def files_table(root: Path = ROOT) -> str:
-    paths = list(EXTRA_FILES) + catalogs(root)
+    paths = list(EXTRA_FILES)  # the translations ride in the app's wheel too (tools/build_app.py)
     lines = [MARKER] + [f'"./{p}" = "./{p}"' for p in paths]
     return "\n".join(lines) + "\n"
 

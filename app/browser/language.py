@@ -2,8 +2,8 @@
 
 ``static/js/i18n.js`` decides the language before Python runs (the reader's stored choice, else
 the browser's preferred languages) and writes it to ``<html lang>``; this module reads it from
-there, loads ``static/locale/<lang>/LC_MESSAGES/chatbooking.mo`` (put in Python's file system by
-``pyscript.toml``'s ``[files]``) into ``gettext`` and hands it to ``app.domain.i18n``. When the
+there, loads ``<lang>/LC_MESSAGES/chatbooking.mo`` (compiled into ``static/locale/`` by tools/i18n.py,
+carried in the app's wheel as ``app/locale/``) into ``gettext`` and hands it to ``app.domain.i18n``. When the
 reader switches, i18n.js sends ``chatbooking:language`` on ``document``; the windows then write
 their texts again (``relocalize``), nothing is reloaded and nothing typed is touched.
 
@@ -28,7 +28,8 @@ from pyodide.ffi.wrappers import add_event_listener
 
 from app.domain import i18n
 
-LOCALE_DIR = Path("static/locale")  # the build's output, mirrored into Python's FS by pyscript.toml
+# The compiled catalogs ride in the app's wheel (tools/build_app.py): app/locale/<lang>/LC_MESSAGES/.
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 # The Intl locale for each language: 24-hour clock and day-month order in both.
 INTL_LOCALES = {"en": "en-GB", "id": "id-ID"}
 

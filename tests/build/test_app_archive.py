@@ -39,6 +39,8 @@ def test_the_shipped_app_wheel_is_built_from_this_tree_and_listed_in_the_lock() 
         assert record_problems(wheel) == []
     assert "app/browser/boot.pyc" in names and not [n for n in names if n.endswith(".py")]
     assert "app/main.pyc" not in names  # the pages' own <script>s are fetched by URL
+    # The compiled Indonesian catalog rides along (app.browser.language reads it there): no request of its own.
+    assert "app/locale/id/LC_MESSAGES/chatbooking.mo" in names
     lock = json.loads((VENDOR / "pyodide-lock.json").read_text())
     entry = lock["packages"]["chatbooking-app"]
     assert entry["depends"] == [] and {"app", "pydantic", "pydantic_core"} <= set(entry["imports"])
@@ -82,6 +84,18 @@ def test_a_changed_catalog_makes_the_archive_stale(project: Path) -> None:
     build_app.build(project, compiler=FakeCompiler())
     with zipfile.ZipFile(project / "static" / "vendor" / "pyodide" / build_app.WHEEL) as wheel:
         assert wheel.read("app/data/therapists.json") == b'{"therapists": []}'
+
+
+def test_a_changed_translation_makes_the_archive_stale_and_rides_in_it(project: Path) -> None:
+    compiled = project / "static" / "locale" / "id" / "LC_MESSAGES" / "chatbooking.mo"
+    compiled.parent.mkdir(parents=True)
+    compiled.write_bytes(b"first")
+    build_app.build(project, compiler=FakeCompiler())
+    compiled.write_bytes(b"second")
+    assert build_app.is_current(project) is False
+    build_app.build(project, compiler=FakeCompiler())
+    with zipfile.ZipFile(project / "static" / "vendor" / "pyodide" / build_app.WHEEL) as wheel:
+        assert wheel.read("app/locale/id/LC_MESSAGES/chatbooking.mo") == b"second"
 
 
 def test_a_changed_bundled_wheel_makes_the_archive_stale(project: Path) -> None:
