@@ -63,11 +63,8 @@ class EarlyInput:
 
     @classmethod
     def parse(cls, text: str | None) -> EarlyInput:
-        try:
-            record = json.loads(text) if text else None
-        except ValueError:
-            record = None
-        if not isinstance(record, dict):
+        record = _record(text)
+        if record is None:
             return cls()
         at = _time(record.get("at"))
         messages = tuple(m for m in map(_message, _list(record.get("messages"))) if m is not None)
@@ -93,6 +90,15 @@ class EarlyInput:
         if not others:
             return None
         return json.dumps({"fields": {}, "message": "", "at": self.at or 0, "messages": others})
+
+
+def _record(text: str | None) -> dict[str, Any] | None:
+    """The stored JSON object, or None (no record, not JSON, or not an object)."""
+    try:
+        record = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _list(value: Any) -> list:
@@ -133,11 +139,8 @@ class EarlyReplies:
     @classmethod
     def parse(cls, text: str | None) -> EarlyReplies:
         """The inbox's record; anything malformed is skipped (a reply without a valid conversation too)."""
-        try:
-            record = json.loads(text) if text else None
-        except ValueError:
-            record = None
-        if not isinstance(record, dict):
+        record = _record(text)
+        if record is None:
             return cls()
         replies = []
         for item in _list(record.get("replies")):

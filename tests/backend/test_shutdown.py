@@ -34,36 +34,35 @@ def held_poll(server: ServerProcess) -> HeldPoll:
     return poll
 
 
-def stop(server: ServerProcess) -> float:
-    """SIGTERM, then the seconds until the process exited."""
-    started = time.monotonic()
-    server.process.terminate()
-    server.process.wait(timeout=POLL_WAIT_S + 15)
-    return time.monotonic() - started
-
-
-def test_a_poll_whose_client_hung_up_ends_at_once_so_a_stop_has_nothing_to_cut(tmp_path: Path) -> None:
+def stopped_with_a_poll(tmp_path: Path, *, hang_up: bool) -> tuple[float, str]:
+    """A server holding one poll (its client hung up first, or still connected), then SIGTERM:
+    (seconds until the process exited, what it logged)."""
     log = tmp_path / "server.log"
     with log.open("wb") as output:
         server = start_server(tmp_path / "bookings.sqlite3", output=output)
+        poll = None
         try:
             poll = held_poll(server)
-            poll.hang_up()  # the tab closed: nobody will read this poll's answer
-            time.sleep(0.5)
+            if hang_up:
+                poll.hang_up()  # the tab closed: nobody will read this poll's answer
+                time.sleep(0.5)
         finally:
-            took = stop(server)
-    assert CUT not in log.read_text(), log.read_text()[-2000:]
+            started = time.monotonic()
+            server.process.terminate()
+            server.process.wait(timeout=POLL_WAIT_S + 15)
+            took = time.monotonic() - started
+            if poll is not None:
+                poll.hang_up()
+    return took, log.read_text()
+
+
+def test_a_poll_whose_client_hung_up_ends_at_once_so_a_stop_has_nothing_to_cut(tmp_path: Path) -> None:
+    took, log = stopped_with_a_poll(tmp_path, hang_up=True)
+    assert CUT not in log, log[-2000:]
     assert took < POLL_WAIT_S
 
 
 def test_a_poll_still_held_for_a_connected_client_is_cut_soon_not_waited_out(tmp_path: Path) -> None:
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        server = start_server(tmp_path / "bookings.sqlite3", output=output)
-        try:
-            poll = held_poll(server)
-        finally:
-            took = stop(server)
-    assert CUT in log.read_text(), log.read_text()[-2000:]
+    took, log = stopped_with_a_poll(tmp_path, hang_up=False)
+    assert CUT in log, log[-2000:]
     assert took < POLL_WAIT_S - 10  # the 5 s grace and a loaded machine's slack, far from the poll's 30 s
-    poll.hang_up()
